@@ -1,0 +1,190 @@
+#include "event/names.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/hash.h"
+
+#define NAMES_MAX 65536 /* ids fit comfortably in int32 and tables stay small */
+
+struct kz_names {
+    char **names;       /* id -> NUL-terminated name */
+    size_t n;           /* names held */
+    size_t cap;         /* allocated entries of names */
+    int32_t *exact;     /* open-addressing table of ids by exact hash */
+    int32_t *fold;      /* same, by ASCII-folded hash (first id wins) */
+    size_t slots;       /* power of two, > 2 * n */
+    bool frozen;        /* lookups allowed, adds refused */
+};
+
+kz_names *
+kz_names_new(void)
+{
+    return calloc(1, sizeof(kz_names));
+}
+
+void
+kz_names_free(kz_names *t)
+{
+    size_t i;
+
+    if (t == NULL)
+        return;
+    for (i = 0; i < t->n; i++)
+        free(t->names[i]);
+    free(t->names);
+    free(t->exact);
+    free(t->fold);
+    free(t);
+}
+
+static bool
+eq_fold(const char *a, const char *b, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (kz_ascii_lower((unsigned char)a[i]) !=
+            kz_ascii_lower((unsigned char)b[i]))
+            return false;
+    return true;
+}
+
+static int32_t
+find(const kz_names *t, const char *name, size_t len, bool fold)
+{
+    const int32_t *tab = fold ? t->fold : t->exact;
+    uint64_t h = fold ? kz_hash_fold(name, len) : kz_hash(name, len);
+    size_t mask = t->slots - 1, i = (size_t)h & mask;
+    int32_t id;
+
+    if (tab == NULL)
+        return KZ_NAME_NONE;
+    while ((id = tab[i]) != KZ_NAME_NONE) {
+        const char *s = t->names[id];
+
+        if (strlen(s) == len &&
+            (fold ? eq_fold(s, name, len) : memcmp(s, name, len) == 0))
+            return id;
+        i = (i + 1) & mask;
+    }
+    return KZ_NAME_NONE;
+}
+
+static void
+insert(int32_t *tab, size_t slots, uint64_t h, int32_t id)
+{
+    size_t mask = slots - 1, i = (size_t)h & mask;
+
+    while (tab[i] != KZ_NAME_NONE)
+        i = (i + 1) & mask;
+    tab[i] = id;
+}
+
+static kz_status
+rehash(kz_names *t, size_t slots)
+{
+    int32_t *ex = malloc(slots * sizeof(*ex)), *fo = malloc(slots * sizeof(*fo));
+    size_t i;
+
+    if (ex == NULL || fo == NULL) {
+        free(ex);
+        free(fo);
+        return KZ_ENOMEM;
+    }
+    for (i = 0; i < slots; i++)
+        ex[i] = fo[i] = KZ_NAME_NONE;
+    free(t->exact);
+    free(t->fold);
+    t->exact = ex;
+    t->fold = fo;
+    t->slots = slots;
+    for (i = 0; i < t->n; i++) {
+        const char *s = t->names[i];
+        size_t len = strlen(s);
+
+        insert(ex, slots, kz_hash(s, len), (int32_t)i);
+        /* Only the first name of a fold class is reachable by folding. */
+        if (find(t, s, len, true) == KZ_NAME_NONE)
+            insert(fo, slots, kz_hash_fold(s, len), (int32_t)i);
+    }
+    return KZ_OK;
+}
+
+kz_status
+kz_names_add(kz_names *t, const char *name, size_t len, int32_t *id)
+{
+    int32_t got;
+    char *copy;
+    kz_status st;
+
+    if (t->frozen)
+        return KZ_EUSAGE;
+    if ((got = find(t, name, len, false)) != KZ_NAME_NONE) {
+        *id = got;
+        return KZ_OK;
+    }
+    if (t->n >= NAMES_MAX || memchr(name, 0, len) != NULL)
+        return KZ_ELIMIT;
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 64;
+        char **p = realloc(t->names, cap * sizeof(*p));
+
+        if (p == NULL)
+            return KZ_ENOMEM;
+        t->names = p;
+        t->cap = cap;
+    }
+    if ((copy = malloc(len + 1)) == NULL)
+        return KZ_ENOMEM;
+    memcpy(copy, name, len);
+    copy[len] = '\0';
+    t->names[t->n++] = copy;
+    if (t->slots < 4 * t->n) {
+        if ((st = rehash(t, t->slots ? t->slots * 4 : 256)) != KZ_OK) {
+            free(copy);
+            t->n--;
+            return st;
+        }
+    } else {
+        insert(t->exact, t->slots, kz_hash(name, len), (int32_t)(t->n - 1));
+        if (find(t, name, len, true) == KZ_NAME_NONE)
+            insert(t->fold, t->slots, kz_hash_fold(name, len),
+                   (int32_t)(t->n - 1));
+    }
+    *id = (int32_t)(t->n - 1);
+    return KZ_OK;
+}
+
+void
+kz_names_freeze(kz_names *t)
+{
+    t->frozen = true;
+}
+
+int32_t
+kz_names_lookup(const kz_names *t, const char *name, size_t len)
+{
+    int32_t id;
+
+    if (t == NULL || t->n == 0)
+        return KZ_NAME_NONE;
+    if ((id = find(t, name, len, false)) != KZ_NAME_NONE)
+        return id;
+    return find(t, name, len, true);
+}
+
+size_t
+kz_names_count(const kz_names *t)
+{
+    return t ? t->n : 0;
+}
+
+const char *
+kz_names_name(const kz_names *t, int32_t id)
+{
+    if (t == NULL || id < 0 || (size_t)id >= t->n)
+        return NULL;
+    return t->names[id];
+}

@@ -1,0 +1,47 @@
+/*
+ * names.h - the interned field-name table.
+ *
+ * Before events flow, the caller adds every field name that rules and
+ * analytics read, then freezes the table; readers look names up and store
+ * the id in each kz_field. Names nobody added are KZ_NAME_NONE, so names
+ * chosen by an attacker never grow the table. Lookup: exact name, then
+ * ASCII case-insensitive.
+ * Threads: building is single-threaded; a frozen table is immutable and
+ * shared by all threads.
+ */
+#ifndef KZ_EVENT_NAMES_H
+#define KZ_EVENT_NAMES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/error.h"
+
+#define KZ_NAME_NONE (-1)
+
+typedef struct kz_names kz_names;
+
+/* A new empty table; NULL on OOM. */
+kz_names *kz_names_new(void);
+
+/* Frees the table. Accepts NULL. */
+void kz_names_free(kz_names *t);
+
+/* Adds name (if absent) and sets *id to its id (0, 1, ...). Fails with
+ * KZ_EUSAGE once frozen. */
+kz_status kz_names_add(kz_names *t, const char *name, size_t len,
+                       int32_t *id);
+
+/* Ends building; lookups are allowed from now on. */
+void kz_names_freeze(kz_names *t);
+
+/* Id of name, or KZ_NAME_NONE; t may be NULL (always KZ_NAME_NONE). */
+int32_t kz_names_lookup(const kz_names *t, const char *name, size_t len);
+
+/* Number of names. */
+size_t kz_names_count(const kz_names *t);
+
+/* The name of id (NUL-terminated), or NULL. */
+const char *kz_names_name(const kz_names *t, int32_t id);
+
+#endif /* KZ_EVENT_NAMES_H */

@@ -1,0 +1,154 @@
+/*
+ * evtx_int.h - private to the EVTX reader: the parsed form of binary XML
+ * and the per-chunk parse context.
+ *
+ * Binary XML (a template body, a directly written record, a nested BinXml
+ * value) is parsed once into a flat array of nodes in pre-order; every
+ * node knows where its subtree ends. Templates are parsed once per chunk
+ * (cached by definition offset) and instantiated for every record with the
+ * record's substitution values, without copying the tree.
+ *
+ * Token types (low 5 bits; 0x40 = "more follows"):
+ *   0x00 EOF             0x01 open start element   0x02 close start
+ *   0x03 close empty     0x04 end element          0x05 value text
+ *   0x06 attribute       0x07 CDATA                0x08 char ref
+ *   0x09 entity ref      0x0A PI target            0x0B PI data
+ *   0x0C template inst.  0x0D normal substitution  0x0E optional subst.
+ *   0x0F fragment header
+ */
+#ifndef KZ_READ_EVTX_EVTX_INT_H
+#define KZ_READ_EVTX_EVTX_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/arena.h"
+#include "base/strbuf.h"
+#include "read/evtx/evtx.h"
+
+enum {
+    TOK_EOF = 0x00,
+    TOK_OPEN_START = 0x01,
+    TOK_CLOSE_START = 0x02,
+    TOK_CLOSE_EMPTY = 0x03,
+    TOK_END_ELEMENT = 0x04,
+    TOK_VALUE = 0x05,
+    TOK_ATTRIBUTE = 0x06,
+    TOK_CDATA = 0x07,
+    TOK_CHARREF = 0x08,
+    TOK_ENTITYREF = 0x09,
+    TOK_PI_TARGET = 0x0A,
+    TOK_PI_DATA = 0x0B,
+    TOK_TEMPLATE = 0x0C,
+    TOK_SUBST = 0x0D,
+    TOK_OPT_SUBST = 0x0E,
+    TOK_FRAGMENT = 0x0F,
+};
+
+#define EVTX_MAX_DEPTH 48        /* element nesting + BinXml nesting */
+#define EVTX_MAX_NODES 65536     /* nodes of one parsed fragment */
+#define EVTX_MAX_SUBST 8192      /* substitutions of one instance */
+#define EVTX_MAX_FIELDS 4096     /* fields of one event */
+#define EVTX_MAX_BINXML_NEST 8   /* BinXml values inside BinXml values */
+
+typedef enum xkind {
+    X_ELEM,       /* element: name; children = attributes then content */
+    X_ATTR,       /* attribute: name; children = value parts */
+    X_TEXT,       /* literal text, converted to UTF-8 at parse time */
+    X_SUBST,      /* substitution: index, type, optional */
+    X_TEMPLATE,   /* template instance inside a nested fragment */
+    X_PI,         /* processing instruction (kept, not extracted) */
+} xkind;
+
+typedef struct xnode {
+    uint8_t kind;            /* xkind */
+    uint8_t vtype;           /* X_SUBST: declared value type */
+    uint8_t optional;        /* X_SUBST: 0x0E token */
+    uint8_t cdata;           /* X_TEXT: came from CDATA */
+    uint16_t index;          /* X_SUBST: substitution index */
+    uint32_t end;            /* index of the node after this subtree */
+    const char *name;        /* X_ELEM/X_ATTR: UTF-8 name (NUL-terminated);
+                                X_TEXT: UTF-8 text */
+    uint32_t len;            /* bytes of name/text */
+    int32_t id;              /* X_TEXT: interned id of the text as a
+                                field name, or KZ_NAME_NONE */
+    const struct xtemplate *tmpl; /* X_TEMPLATE: the template */
+    const uint8_t *subst;    /* X_TEMPLATE: its substitution array */
+    uint32_t subst_len;      /* X_TEMPLATE: bytes available there */
+} xnode;
+
+/* A parsed fragment: a template body or a directly written element. */
+typedef struct xtree {
+    xnode *nodes;            /* pre-order */
+    uint32_t n;              /* node count */
+} xtree;
+
+/* A template definition of the chunk, parsed once. */
+typedef struct xtemplate {
+    uint32_t offset;         /* definition offset in the chunk */
+    uint32_t end;            /* chunk offset after the definition */
+    xtree tree;              /* its body */
+    bool failed;             /* parse failed: instances are bad records */
+} xtemplate;
+
+/* One substitution value of an instance. */
+typedef struct xvalue {
+    const uint8_t *data;     /* bytes inside the chunk */
+    uint32_t len;            /* declared size */
+    uint8_t type;            /* declared type */
+} xvalue;
+
+/* Per-chunk parse state (one per call of kz_evtx_parse_chunk). */
+typedef struct xchunk {
+    const uint8_t *base;     /* chunk bytes */
+    size_t len;              /* chunk length */
+    uint64_t file_off;       /* file offset of base[0] */
+    uint64_t chunk_no;       /* index in the file */
+    kz_arena *arena;         /* batch arena (nodes, names, events) */
+    const kz_read_opts *o;   /* options */
+    /* name cache: chunk offset -> UTF-8 name */
+    uint32_t *name_off;      /* open addressing keys (0 = empty) */
+    const char **name_str;   /* values */
+    uint32_t *name_len;      /* lengths */
+    size_t name_slots;       /* power of two */
+    size_t name_count;       /* names cached */
+    /* template cache */
+    xtemplate **tmpl;        /* open addressing by offset */
+    size_t tmpl_slots;       /* power of two */
+    size_t tmpl_count;       /* templates cached */
+    /* scratch */
+    xnode *nodes;            /* node stack while parsing (malloc'd) */
+    size_t nodes_cap;        /* allocated nodes */
+    kz_strbuf text;          /* text rendering scratch */
+    kz_strbuf path;          /* field path scratch (UserData) */
+    kz_field *fields;        /* fields of the event being built */
+    size_t nfields;          /* used */
+    size_t fields_cap;       /* allocated */
+    const char *why;         /* reason of the last parse failure */
+    size_t why_off;          /* chunk offset of it */
+} xchunk;
+
+/* Parses a fragment at chunk offset off (bounded by limit) into t, nodes
+ * in the arena. in_template: elements carry dependency ids. depth: BinXml
+ * nesting so far. Sets *end to the offset after the fragment. Returns
+ * false (with c->why) on malformed input; KZ_ENOMEM via *oom. */
+bool kz_evtx_parse_fragment(xchunk *c, size_t off, size_t limit,
+                            bool in_template, unsigned depth, xtree *t,
+                            size_t *end, bool *oom);
+
+/* The template defined at chunk offset off (parsed and cached on first
+ * use), or NULL if it is malformed (c->why says why). *oom on OOM. */
+const xtemplate *kz_evtx_template(xchunk *c, size_t off, bool *oom);
+
+/* Reads a substitution array at [off, limit) into vals (up to max);
+ * *count gets the number, *end the offset after the values. */
+bool kz_evtx_read_subst(xchunk *c, size_t off, size_t limit, xvalue *vals,
+                        size_t max, size_t *count, size_t *end);
+
+/* Builds the event view of one record from its parsed body (a template
+ * instance or a direct element). Returns false (c->why) if the record
+ * content is malformed; *oom on OOM. */
+bool kz_evtx_extract(xchunk *c, const xtree *body, kz_event *ev, bool *oom);
+
+#endif /* KZ_READ_EVTX_EVTX_INT_H */
