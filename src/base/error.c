@@ -51,7 +51,7 @@ kz_error_prefix(kz_error *err, const char *fmt, ...)
     vsnprintf(pre, sizeof(pre), fmt, ap);
     va_end(ap);
     memcpy(old, err->msg, sizeof(old));
-    snprintf(err->msg, sizeof(err->msg), "%s%s", pre, old);
+    snprintf(err->msg, sizeof(err->msg), "%.200s%.300s", pre, old);
 }
 
 void

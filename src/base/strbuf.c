@@ -77,7 +77,7 @@ kz_strbuf_addc(kz_strbuf *b, char c)
 {
     kz_status st;
 
-    if (b->len + 1 < b->cap) {
+    if (b->len + 1 < b->cap && b->len < b->max) {
         b->data[b->len++] = c;
         b->data[b->len] = '\0';
         return KZ_OK;

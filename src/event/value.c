@@ -48,7 +48,7 @@ kz_value_count(const kz_value *v)
 
     if (v->type == KZ_VT_NULL)
         return 0;
-    if (!(v->type & KZ_VT_ARRAY) || v->type >= KZ_VT_UTF8)
+    if (!(v->type & KZ_VT_ARRAY))
         return 1;
     if (base == KZ_VT_STRING) {
         /* NUL-separated UTF-16; a trailing NUL ends the last item. */
@@ -83,7 +83,7 @@ kz_value_item(const kz_value *v, size_t idx)
     uint8_t base = v->type & 0x7F;
     size_t i, start, k, sz;
 
-    if (!(v->type & KZ_VT_ARRAY) || v->type >= KZ_VT_UTF8)
+    if (!(v->type & KZ_VT_ARRAY))
         return r;
     r.type = base;
     r.len = 0;
@@ -361,7 +361,7 @@ kz_value_render(const kz_value *v, const kz_render_opts *o, kz_strbuf *out)
     kz_value item;
     kz_status st;
 
-    if (!(v->type & KZ_VT_ARRAY) || v->type >= KZ_VT_UTF8) {
+    if (!(v->type & KZ_VT_ARRAY)) {
         st = render_scalar(v, o, out);
         goto out;
     }

@@ -65,14 +65,6 @@ typedef struct pipe {
     struct timespec last_tick; /* last on_progress call */
 } pipe_t;
 
-void
-kz_read_opts_default(kz_read_opts *o)
-{
-    memset(o, 0, sizeof(*o));
-    o->dedup = true;
-    o->ansi_codepage = 1252;
-}
-
 static void
 run_slot(pipe_t *p, slot *s, unsigned worker)
 {

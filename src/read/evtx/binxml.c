@@ -577,7 +577,8 @@ kz_evtx_parse_fragment(xchunk *c, size_t off, size_t limit,
         b.oom = true;
         goto out;
     }
-    memcpy(t->nodes, c->nodes, b.n * sizeof(xnode));
+    if (b.n != 0)
+        memcpy(t->nodes, c->nodes, b.n * sizeof(xnode));
     t->n = b.n;
     *end = b.r.pos;
     ok = true;
@@ -649,20 +650,9 @@ kz_evtx_template(xchunk *c, size_t off, bool *oom)
     memset(t, 0, sizeof(*t));
     t->offset = (uint32_t)off;
     t->end = (uint32_t)(off + 24 + size);
-    /* A template body may hold template instances itself (rare); the node
-     * scratch is in use by the caller, so parse with a fresh one. */
-    saved = c->nodes;
-    saved_cap = c->nodes_cap;
-    c->nodes = NULL;
-    c->nodes_cap = 0;
-    if (!kz_evtx_parse_fragment(c, off + 24, off + 24 + size, true, 0,
-                                &t->tree, &end, oom))
-        t->failed = true;
-    free(c->nodes);
-    c->nodes = saved;
-    c->nodes_cap = saved_cap;
-    if (*oom)
-        return NULL;
+    /* Cache it before parsing, marked failed: a body that refers to its
+     * own template (directly or through others) then fails instead of
+     * recursing forever. */
     if ((c->tmpl_count + 1) * 2 > c->tmpl_slots && !tmpl_cache_grow(c)) {
         *oom = true;
         return NULL;
@@ -672,5 +662,20 @@ kz_evtx_template(xchunk *c, size_t off, bool *oom)
         ;
     c->tmpl[i] = t;
     c->tmpl_count++;
+    t->failed = true;
+    /* A template body may hold template instances itself (rare); the node
+     * scratch is in use by the caller, so parse with a fresh one. */
+    saved = c->nodes;
+    saved_cap = c->nodes_cap;
+    c->nodes = NULL;
+    c->nodes_cap = 0;
+    if (kz_evtx_parse_fragment(c, off + 24, off + 24 + size, true, 0,
+                               &t->tree, &end, oom))
+        t->failed = false;
+    free(c->nodes);
+    c->nodes = saved;
+    c->nodes_cap = saved_cap;
+    if (*oom)
+        return NULL;
     return t->failed ? NULL : t;
 }

@@ -323,7 +323,7 @@ add_field(walk *w, const char *name, size_t len, int32_t id, uint8_t group,
                     ? id
                     : kz_names_lookup(c->o->names, name, len);
         f->group = group;
-        f->value = (v->type & KZ_VT_ARRAY) && v->type < KZ_VT_UTF8
+        f->value = (v->type & KZ_VT_ARRAY)
                        ? kz_value_item(v, i)
                        : *v;
     }

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# run.sh BUILD_DIR SECONDS - runs each libFuzzer target for SECONDS with its
+# seed corpus: fuzz/corpus/<target>/ (committed: crashers found earlier and
+# small seeds) plus, when present, the shared EVTX samples and JSON files
+# and tests/tools/evtx_writer.py output. New crashes land in
+# fuzz/artifacts/<target>/; copy them into fuzz/corpus/<target>/ and
+# tests/data/crashers/ once fixed.
+set -euo pipefail
+build=${1:-build-fuzz}
+secs=${2:-60}
+top=$(cd "$(dirname "$0")/.." && pwd)
+shared="$top/../shared/data"
+work="$top/fuzz/corpus-run"
+mkdir -p "$work"
+for t in evtx json; do
+  mkdir -p "$work/$t" "$top/fuzz/artifacts/$t"
+  cp -n "$top/fuzz/corpus/$t/"* "$work/$t/" 2>/dev/null || true
+done
+if [ -d "$shared" ]; then
+  # Small EVTX files whole, larger ones cut to their first chunks.
+  find "$shared/evtx" -name '*.evtx' -size -300k | head -n 200 | while read -r f; do
+    h=$(sha1sum "$f" | cut -c1-16); head -c 200000 "$f" > "$work/evtx/shared-$h"
+  done
+  find "$shared/sigma/regression_data" -name '*.json' | head -n 100 | while read -r f; do
+    h=$(sha1sum "$f" | cut -c1-16); cp "$f" "$work/json/shared-$h"
+  done
+fi
+if [ -d "$top/tests/data/json" ]; then
+  cp -n "$top/tests/data/json/"* "$work/json/" 2>/dev/null || true
+fi
+if [ -d "$top/tests/data/evtx" ]; then
+  cp -n "$top/tests/data/evtx/"*.evtx "$work/evtx/" 2>/dev/null || true
+fi
+for t in evtx json; do
+  echo "fuzz_$t: $secs s" >&2
+  "$build/fuzz_$t" -max_total_time="$secs" -max_len=200000 -rss_limit_mb=2048 \
+    -timeout=10 -print_final_stats=1 -artifact_prefix="$top/fuzz/artifacts/$t/" \
+    "$work/$t" 2>&1 | tail -n 12
+done

@@ -1,0 +1,242 @@
+/* Unit tests of src/base: time, UTF conversions, string buffers, arena. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/arena.h"
+#include "base/strbuf.h"
+#include "base/time.h"
+#include "base/utf.h"
+#include "t.h"
+
+static const struct time_case {
+    const char *text;      /* input */
+    int default_off;       /* minutes for zone-less input */
+    bool ok;               /* parses */
+    bool zone;             /* has an offset */
+    const char *xml;       /* kz_time_format_xml of the result */
+} time_cases[] = {
+    { "2019-03-19T23:34:26.4551658Z", 0, true, true,
+      "2019-03-19T23:34:26.4551658Z" },
+    { "2019-03-19T23:34:26.455165Z", 0, true, true,
+      "2019-03-19T23:34:26.4551650Z" },
+    { "2019-03-19T23:34:26.123456789Z", 0, true, true,
+      "2019-03-19T23:34:26.1234567Z" },
+    { "2019-03-19 23:34:26", 0, true, false, "2019-03-19T23:34:26.0000000Z" },
+    { "2019-03-19 23:34:26", 540, true, false,
+      "2019-03-19T14:34:26.0000000Z" },
+    { "2019-03-20T08:34:26+09:00", 0, true, true,
+      "2019-03-19T23:34:26.0000000Z" },
+    { "2019-03-19T20:34:26-0300", 0, true, true,
+      "2019-03-19T23:34:26.0000000Z" },
+    { "1601-01-01T00:00:00Z", 0, true, true, "1601-01-01T00:00:00.0000000Z" },
+    { "2016-02-29T12:00:00Z", 0, true, true, "2016-02-29T12:00:00.0000000Z" },
+    { "2019-13-01T00:00:00Z", 0, false, false, NULL },
+    { "2019-03-19T23:34", 0, true, false, "2019-03-19T23:34:00.0000000Z" },
+    { "2019-03-19T23:34:26.Z", 0, false, false, NULL },
+    { "yesterday", 0, false, false, NULL },
+    { "", 0, false, false, NULL },
+    { "2019-03-19T23:34:26Zjunk", 0, false, false, NULL },
+};
+
+static void
+test_time_parse_and_format(void)
+{
+    size_t i;
+    kz_strbuf b;
+
+    kz_strbuf_init(&b, 0);
+    for (i = 0; i < T_COUNT(time_cases); i++) {
+        const struct time_case *c = &time_cases[i];
+        kz_time t = 0;
+        bool zone = false, ok;
+
+        ok = kz_time_parse_iso(c->text, strlen(c->text), c->default_off, &t,
+                               &zone);
+        T_CHECK(ok == c->ok, "row %zu: \"%s\" parse %d", i, c->text, ok);
+        if (!ok || !c->ok)
+            continue;
+        T_CHECK(zone == c->zone, "row %zu: zone %d", i, zone);
+        kz_strbuf_reset(&b);
+        kz_time_format_xml(&b, t);
+        T_CHECK(strcmp(b.data, c->xml) == 0, "row %zu: \"%s\" != \"%s\"", i,
+                b.data, c->xml);
+    }
+    kz_strbuf_fini(&b);
+}
+
+static void
+test_time_iso_with_offset(void)
+{
+    kz_time t = 0;
+    kz_strbuf b;
+
+    kz_strbuf_init(&b, 0);
+    T_CHECK(kz_time_parse_iso("2019-03-19T23:34:26.4551658Z", 28, 0, &t,
+                              NULL),
+            "parse");
+    kz_time_format_iso(&b, t, 540);
+    T_EQ_STR(b.data, "2019-03-20T08:34:26.455165+09:00");
+    kz_strbuf_reset(&b);
+    kz_time_format_iso(&b, t, -330);
+    T_EQ_STR(b.data, "2019-03-19T18:04:26.455165-05:30");
+    kz_strbuf_reset(&b);
+    kz_time_format_iso(&b, t, 0);
+    T_EQ_STR(b.data, "2019-03-19T23:34:26.455165+00:00");
+    kz_strbuf_fini(&b);
+}
+
+static void
+test_systemtime(void)
+{
+    uint16_t st[8] = { 2021, 7, 0, 4, 13, 5, 9, 250 };
+    uint16_t bad[8] = { 2021, 13, 0, 4, 13, 5, 9, 250 };
+    kz_time t;
+    kz_strbuf b;
+
+    kz_strbuf_init(&b, 0);
+    T_CHECK(kz_time_from_systemtime(st, &t), "valid systemtime");
+    kz_time_format_xml(&b, t);
+    T_EQ_STR(b.data, "2021-07-04T13:05:09.2500000Z");
+    T_CHECK(!kz_time_from_systemtime(bad, &t), "month 13 rejected");
+    kz_strbuf_fini(&b);
+}
+
+static const struct utf16_case {
+    const char *hex;       /* UTF-16LE bytes as hex */
+    const char *utf8;      /* expected UTF-8 (WTF-8 for lone surrogates) */
+    bool valid;            /* kz_utf8_valid of the result */
+} utf16_cases[] = {
+    { "41004200", "AB", true },
+    { "e5652c67", "\xe6\x97\xa5\xe6\x9c\xac", true },         /* 日本 */
+    { "3dd800de", "\xf0\x9f\x98\x80", true },                 /* 😀 */
+    { "3dd84100", "\xed\xa0\xbd" "A", false },                /* lone high */
+    { "00de", "\xed\xb8\x80", false },                        /* lone low */
+    { "4100000042000000", "A\0B\0", true },                   /* NULs kept */
+    { "", "", true },
+};
+
+static size_t
+unhex(const char *hex, uint8_t *out)
+{
+    size_t n = strlen(hex) / 2, i;
+
+    for (i = 0; i < n; i++) {
+        unsigned v;
+
+        sscanf(hex + 2 * i, "%2x", &v);
+        out[i] = (uint8_t)v;
+    }
+    return n;
+}
+
+static void
+test_utf16_to_utf8(void)
+{
+    size_t i;
+
+    for (i = 0; i < T_COUNT(utf16_cases); i++) {
+        const struct utf16_case *c = &utf16_cases[i];
+        uint8_t in[64];
+        char out[256];
+        size_t n = unhex(c->hex, in), m, want;
+
+        m = kz_utf16le_to_utf8(in, n / 2, out);
+        want = c->hex[0] == '4' && strlen(c->hex) == 16 ? 4 : strlen(c->utf8);
+        T_CHECK(m == want && memcmp(out, c->utf8, m) == 0,
+                "row %zu: got %zu bytes", i, m);
+        T_CHECK(kz_utf8_valid(out, m) == c->valid, "row %zu: validity", i);
+    }
+}
+
+static void
+test_utf8_repair(void)
+{
+    static const struct {
+        const char *in, *out;
+    } rows[] = {
+        { "plain", "plain" },
+        { "a\xff" "b", "a\xef\xbf\xbd" "b" },
+        { "\xed\xa0\xbd", "\xef\xbf\xbd" },          /* WTF-8 surrogate */
+        { "\xc3\xa9t\xc3", "\xc3\xa9t\xef\xbf\xbd" }, /* truncated */
+        { "\xe6\x97\xa5", "\xe6\x97\xa5" },
+    };
+    size_t i;
+    kz_strbuf b;
+
+    kz_strbuf_init(&b, 0);
+    for (i = 0; i < T_COUNT(rows); i++) {
+        kz_strbuf_reset(&b);
+        kz_utf8_repair(&b, rows[i].in, strlen(rows[i].in));
+        T_CHECK(b.len == strlen(rows[i].out) &&
+                    memcmp(b.data, rows[i].out, b.len) == 0,
+                "row %zu", i);
+        T_CHECK(kz_utf8_valid(b.data, b.len), "row %zu valid", i);
+    }
+    kz_strbuf_fini(&b);
+}
+
+static void
+test_ansi_codepages(void)
+{
+    kz_strbuf b;
+    const uint8_t cp1252[] = { 'c', 'a', 'f', 0xe9, 0x80 };
+    const uint8_t cp932[] = { 0x93, 0xfa, 0x96, 0x7b };   /* 日本 */
+
+    kz_strbuf_init(&b, 0);
+    kz_ansi_append(&b, cp1252, sizeof(cp1252), 1252);
+    T_EQ_STR(b.data, "caf\xc3\xa9\xe2\x82\xac");
+    kz_strbuf_reset(&b);
+    kz_ansi_append(&b, cp932, sizeof(cp932), 932);
+    T_EQ_STR(b.data, "\xe6\x97\xa5\xe6\x9c\xac");
+    T_CHECK(kz_ansi_codepage_supported(932), "932 supported");
+    T_CHECK(!kz_ansi_codepage_supported(99999), "99999 unsupported");
+    kz_strbuf_fini(&b);
+}
+
+static void
+test_strbuf_bound(void)
+{
+    kz_strbuf b;
+
+    kz_strbuf_init(&b, 8);
+    T_EQ_INT(kz_strbuf_adds(&b, "12345678"), KZ_OK);
+    T_EQ_INT(kz_strbuf_addc(&b, '9'), KZ_ELIMIT);
+    T_EQ_INT(b.len, 8);
+    kz_strbuf_reset(&b);
+    T_EQ_INT(kz_strbuf_add_i64(&b, -42), KZ_OK);
+    T_EQ_STR(b.data, "-42");
+    kz_strbuf_fini(&b);
+}
+
+static void
+test_arena_limit_and_reset(void)
+{
+    kz_arena a;
+    void *p, *q;
+
+    kz_arena_init(&a, 1024, 4096);
+    p = kz_arena_alloc(&a, 1000);
+    T_CHECK(p != NULL, "first");
+    T_CHECK(kz_arena_alloc(&a, 8192) == NULL, "over the limit");
+    kz_arena_reset(&a);
+    q = kz_arena_alloc(&a, 16);
+    T_CHECK(q != NULL, "after reset");
+    T_CHECK(((uintptr_t)q % _Alignof(max_align_t)) == 0, "aligned");
+    kz_arena_fini(&a);
+}
+
+int
+main(int argc, char **argv)
+{
+    static const t_case cases[] = {
+        T_CASE(test_time_parse_and_format),
+        T_CASE(test_time_iso_with_offset),
+        T_CASE(test_systemtime),
+        T_CASE(test_utf16_to_utf8),
+        T_CASE(test_utf8_repair),
+        T_CASE(test_ansi_codepages),
+        T_CASE(test_strbuf_bound),
+        T_CASE(test_arena_limit_and_reset),
+    };
+    return t_run(cases, T_COUNT(cases), argc, argv);
+}
