@@ -77,14 +77,43 @@ kz_time_from_civil(const kz_civil *c, kz_time *t)
     return true;
 }
 
+static char *
+put_digits(char *o, int v, int n)
+{
+    int i;
+
+    for (i = n - 1; i >= 0; i--) {
+        o[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+    return o + n;
+}
+
 kz_status
 kz_time_format_xml(kz_strbuf *b, kz_time t)
 {
     kz_civil c;
+    char tmp[28], *o = tmp;
 
     kz_time_to_civil(t, 0, &c);
-    return kz_strbuf_addf(b, "%04d-%02d-%02dT%02d:%02d:%02d.%07dZ", c.year,
-                          c.month, c.day, c.hour, c.min, c.sec, c.ticks);
+    if (c.year < 0 || c.year > 9999)
+        return kz_strbuf_addf(b, "%d-%02d-%02dT%02d:%02d:%02d.%07dZ", c.year,
+                              c.month, c.day, c.hour, c.min, c.sec, c.ticks);
+    o = put_digits(o, c.year, 4);
+    *o++ = '-';
+    o = put_digits(o, c.month, 2);
+    *o++ = '-';
+    o = put_digits(o, c.day, 2);
+    *o++ = 'T';
+    o = put_digits(o, c.hour, 2);
+    *o++ = ':';
+    o = put_digits(o, c.min, 2);
+    *o++ = ':';
+    o = put_digits(o, c.sec, 2);
+    *o++ = '.';
+    o = put_digits(o, c.ticks, 7);
+    *o++ = 'Z';
+    return kz_strbuf_add(b, tmp, (size_t)(o - tmp));
 }
 
 kz_status

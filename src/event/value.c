@@ -209,15 +209,41 @@ kz_value_is_json_scalar(const kz_value *v)
     return kz_value_int(v, &x);
 }
 
+static const char hexup[] = "0123456789ABCDEF";
+
+/* Appends bytes p[0..n) as upper-case hex, most significant first when
+ * `reverse` (little-endian integers inside a GUID). */
+static char *
+put_hex(char *o, const uint8_t *p, size_t n, bool reverse)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        uint8_t b = reverse ? p[n - 1 - i] : p[i];
+
+        *o++ = hexup[b >> 4];
+        *o++ = hexup[b & 15];
+    }
+    return o;
+}
+
 static kz_status
 render_guid(const uint8_t *p, kz_strbuf *out)
 {
-    return kz_strbuf_addf(
-        out, "{%08" PRIX32 "-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X}",
-        (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-            ((uint32_t)p[3] << 24),
-        (unsigned)(p[4] | (p[5] << 8)), (unsigned)(p[6] | (p[7] << 8)), p[8],
-        p[9], p[10], p[11], p[12], p[13], p[14], p[15]);
+    char tmp[38], *o = tmp;
+
+    *o++ = '{';
+    o = put_hex(o, p, 4, true);
+    *o++ = '-';
+    o = put_hex(o, p + 4, 2, true);
+    *o++ = '-';
+    o = put_hex(o, p + 6, 2, true);
+    *o++ = '-';
+    o = put_hex(o, p + 8, 2, false);
+    *o++ = '-';
+    o = put_hex(o, p + 10, 6, false);
+    *o++ = '}';
+    return kz_strbuf_add(out, tmp, sizeof(tmp));
 }
 
 static kz_status
@@ -234,18 +260,40 @@ render_sid(const uint8_t *p, size_t len, kz_strbuf *out)
         return KZ_EFORMAT;
     for (i = 2; i < 8; i++)
         auth = (auth << 8) | p[i];
-    if ((st = kz_strbuf_addf(out, "S-%u-%" PRIu64, p[0], auth)) != KZ_OK)
+    if ((st = kz_strbuf_add(out, "S-", 2)) != KZ_OK ||
+        (st = kz_strbuf_add_u64(out, p[0])) != KZ_OK ||
+        (st = kz_strbuf_addc(out, '-')) != KZ_OK ||
+        (st = kz_strbuf_add_u64(out, auth)) != KZ_OK)
         return st;
     for (i = 0; i < n; i++) {
         const uint8_t *q = p + 8 + 4 * i;
 
-        if ((st = kz_strbuf_addf(out, "-%" PRIu32,
-                                 (uint32_t)q[0] | ((uint32_t)q[1] << 8) |
-                                     ((uint32_t)q[2] << 16) |
-                                     ((uint32_t)q[3] << 24))) != KZ_OK)
+        if ((st = kz_strbuf_addc(out, '-')) != KZ_OK ||
+            (st = kz_strbuf_add_u64(out, (uint32_t)q[0] |
+                                             ((uint32_t)q[1] << 8) |
+                                             ((uint32_t)q[2] << 16) |
+                                             ((uint32_t)q[3] << 24))) !=
+                KZ_OK)
             return st;
     }
     return KZ_OK;
+}
+
+/* Appends "0x" and the lower-case hex of u without leading zeros. */
+static kz_status
+render_hex(uint64_t u, kz_strbuf *out)
+{
+    static const char hexlo[] = "0123456789abcdef";
+    char tmp[18];
+    size_t i = sizeof(tmp);
+
+    do {
+        tmp[--i] = hexlo[u & 15];
+        u >>= 4;
+    } while (u != 0);
+    tmp[--i] = 'x';
+    tmp[--i] = '0';
+    return kz_strbuf_add(out, tmp + i, sizeof(tmp) - i);
 }
 
 static kz_status
@@ -309,12 +357,8 @@ render_scalar(const kz_value *v, const kz_render_opts *o, kz_strbuf *out)
     case KZ_VT_EVTHANDLE:
         if ((st = kz_strbuf_reserve(out, 2 * n)) != KZ_OK)
             return st;
-        for (i = 0; i < n; i++) {
-            static const char hex[] = "0123456789ABCDEF";
-
-            out->data[out->len++] = hex[p[i] >> 4];
-            out->data[out->len++] = hex[p[i] & 15];
-        }
+        out->len = (size_t)(put_hex(out->data + out->len, p, n, false) -
+                            out->data);
         out->data[out->len] = '\0';
         return KZ_OK;
     case KZ_VT_GUID:
@@ -324,7 +368,7 @@ render_scalar(const kz_value *v, const kz_render_opts *o, kz_strbuf *out)
     case KZ_VT_HEX64:
         for (i = 0; i < need; i++)
             u |= (uint64_t)p[i] << (8 * i);
-        return kz_strbuf_addf(out, "0x%" PRIx64, u);
+        return render_hex(u, out);
     case KZ_VT_FILETIME:
         for (i = 0; i < 8; i++)
             u |= (uint64_t)p[i] << (8 * i);

@@ -35,11 +35,13 @@ name_cache_grow(xchunk *c)
     size_t slots = c->name_slots ? c->name_slots * 2 : 256, i, j;
     uint32_t *off = calloc(slots, sizeof(*off)), *len = calloc(slots, 4);
     const char **str = calloc(slots, sizeof(*str));
+    uint8_t *code = calloc(slots, 1);
 
-    if (off == NULL || len == NULL || str == NULL) {
+    if (off == NULL || len == NULL || str == NULL || code == NULL) {
         free(off);
         free(len);
         free(str);
+        free(code);
         return false;
     }
     for (i = 0; i < c->name_slots; i++) {
@@ -51,13 +53,16 @@ name_cache_grow(xchunk *c)
         off[j] = c->name_off[i];
         str[j] = c->name_str[i];
         len[j] = c->name_len[i];
+        code[j] = c->name_code[i];
     }
     free(c->name_off);
     free(c->name_str);
     free(c->name_len);
+    free(c->name_code);
     c->name_off = off;
     c->name_str = str;
     c->name_len = len;
+    c->name_code = code;
     c->name_slots = slots;
     return true;
 }
@@ -65,7 +70,7 @@ name_cache_grow(xchunk *c)
 /* The UTF-8 name stored at chunk offset off. */
 static bool
 name_at(xchunk *c, uint32_t off, const char **name, uint32_t *len,
-        bool *oom)
+        uint8_t *code, bool *oom)
 {
     size_t i;
     uint16_t n;
@@ -78,6 +83,7 @@ name_at(xchunk *c, uint32_t off, const char **name, uint32_t *len,
             if (c->name_off[i] == off) {
                 *name = c->name_str[i];
                 *len = c->name_len[i];
+                *code = c->name_code[i];
                 return true;
             }
         }
@@ -105,22 +111,26 @@ name_at(xchunk *c, uint32_t off, const char **name, uint32_t *len,
     c->name_off[i] = off;
     c->name_str[i] = s;
     c->name_len[i] = (uint32_t)ulen;
+    c->name_code[i] = kz_evtx_name_code(s, ulen);
     c->name_count++;
     *name = s;
     *len = (uint32_t)ulen;
+    *code = c->name_code[i];
     return true;
 }
 
-/* Reads a name reference at r; skips an inline name. */
+/* Reads a name reference at r; skips an inline name. code may be NULL. */
 static bool
-read_name(xchunk *c, kz_rd *r, const char **name, uint32_t *len, bool *oom)
+read_name(xchunk *c, kz_rd *r, const char **name, uint32_t *len,
+          uint8_t *code, bool *oom)
 {
     uint32_t off;
     uint16_t n;
+    uint8_t dummy;
 
     if (!kz_rd_u32(r, &off))
         return fail(c, r->pos, "truncated name reference");
-    if (!name_at(c, off, name, len, oom))
+    if (!name_at(c, off, name, len, code ? code : &dummy, oom))
         return false;
     if (off == r->pos) {
         n = kz_le16(c->base + off + 6);
@@ -254,7 +264,7 @@ parse_value_token(builder *b, uint8_t tok)
         return ok;
     }
     case TOK_ENTITYREF:
-        if (!read_name(c, r, &name, &nlen, &b->oom))
+        if (!read_name(c, r, &name, &nlen, NULL, &b->oom))
             return false;
         /* The five XML entities become their characters; others stay
          * as written, "&name;". */
@@ -327,7 +337,8 @@ parse_attributes(builder *b)
         at = b->n;
         if ((x = push(b, X_ATTR)) == NULL)
             return false;
-        if (!read_name(c, r, &c->nodes[at].name, &c->nodes[at].len, &b->oom))
+        if (!read_name(c, r, &c->nodes[at].name, &c->nodes[at].len,
+                       &c->nodes[at].code, &b->oom))
             return false;
         while (kz_rd_has(r, 1) && is_value_token(kz_rd_ptr(r)[0])) {
             tok = kz_rd_ptr(r)[0];
@@ -361,7 +372,7 @@ parse_content(builder *b, unsigned level)
                 return false;
             break;
         case TOK_PI_TARGET:
-            if (!read_name(c, r, &name, &nlen, &b->oom))
+            if (!read_name(c, r, &name, &nlen, NULL, &b->oom))
                 return false;
             if (push(b, X_PI) == NULL)
                 return false;
@@ -391,7 +402,8 @@ parse_content(builder *b, unsigned level)
 
 /* Reads the element header; with or without a dependency id. */
 static bool
-element_header(builder *b, bool with_dep, const char **name, uint32_t *nlen)
+element_header(builder *b, bool with_dep, const char **name, uint32_t *nlen,
+               uint8_t *code)
 {
     xchunk *c = b->c;
     kz_rd *r = &b->r;
@@ -404,7 +416,7 @@ element_header(builder *b, bool with_dep, const char **name, uint32_t *nlen)
         return fail(c, r->pos, "truncated element");
     if (size > kz_rd_left(r) + 4)
         return fail(c, r->pos, "element size past its fragment");
-    return read_name(c, r, name, nlen, &b->oom);
+    return read_name(c, r, name, nlen, code, &b->oom);
 }
 
 /* A name offset that could be right: inline here, or earlier in the
@@ -428,7 +440,7 @@ parse_element(builder *b, uint8_t tok, unsigned level)
     uint32_t at = b->n, nlen = 0;
     const char *name = NULL;
     bool with_dep = b->in_template;
-    uint8_t next;
+    uint8_t next, code = NC_NONE;
 
     if (level > EVTX_MAX_DEPTH)
         return fail(c, r->pos, "elements nested too deeply");
@@ -443,10 +455,11 @@ parse_element(builder *b, uint8_t tok, unsigned level)
         with_dep = true;
     if (push(b, X_ELEM) == NULL)
         return false;
-    if (!element_header(b, with_dep, &name, &nlen))
+    if (!element_header(b, with_dep, &name, &nlen, &code))
         return false;
     c->nodes[at].name = name;
     c->nodes[at].len = nlen;
+    c->nodes[at].code = code;
     if ((tok & 0x40) && !parse_attributes(b))
         return false;
     if (!kz_rd_u8(r, &next))

@@ -274,6 +274,7 @@ cstate_fini(cstate *s)
     free(s->c.name_off);
     free(s->c.name_str);
     free(s->c.name_len);
+    free(s->c.name_code);
     free(s->c.tmpl);
     free(s->c.nodes);
     free(s->c.fields);
@@ -320,14 +321,32 @@ kz_evtx_parse_chunk(const uint8_t *chunk, size_t len, uint64_t off,
                              (unsigned long long)info->header_chunks);
             goto out;
         }
-        /* Bad signature: salvage records that frame correctly. */
-        if ((st = PROBLEM(&s, KZ_PROB_CHUNK_MAGIC, 0, 0,
-                          "bad chunk signature; salvaging records that "
-                          "validate on their own")) != KZ_OK)
-            goto out;
-        if ((st = records(&s, resync(chunk, KZ_EVTX_CHUNK_HEADER_SIZE, len),
-                          len)) != KZ_OK)
-            goto out;
+        /* Bad signature: salvage records that frame correctly. Reported
+         * after, with what was found; bytes count as lost when the header
+         * says this block should hold records. */
+        {
+            size_t before = s.nevents;
+            size_t first = resync(chunk, KZ_EVTX_CHUNK_HEADER_SIZE, len);
+
+            if ((st = records(&s, first, len)) != KZ_OK)
+                goto out;
+            if (s.nevents > before)
+                st = PROBLEM(&s, KZ_PROB_CHUNK_MAGIC, 0, first,
+                             "bad chunk signature; %zu records salvaged "
+                             "from the block",
+                             s.nevents - before);
+            else
+                st = PROBLEM(&s, KZ_PROB_CHUNK_MAGIC, 0,
+                             chunk_no < info->header_chunks ? len : 0,
+                             "block is not an EVTX chunk (bad signature, "
+                             "no record found)%s",
+                             chunk_no < info->header_chunks
+                                 ? ""
+                                 : "; past the header's chunk count, so "
+                                   "likely unused space");
+            if (st != KZ_OK)
+                goto out;
+        }
         b->used_bytes += len;
         goto done;
     }

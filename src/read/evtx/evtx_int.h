@@ -52,6 +52,35 @@ enum {
 #define EVTX_MAX_FIELDS 4096     /* fields of one event */
 #define EVTX_MAX_BINXML_NEST 8   /* BinXml values inside BinXml values */
 
+/* Codes of the element and attribute names the extractor looks for, so
+ * it compares small integers instead of strings (names.c). */
+#define EVTX_NAME_CODES(X)                                                  \
+    X(NC_SYSTEM, "System") X(NC_EVENTDATA, "EventData")                     \
+    X(NC_USERDATA, "UserData") X(NC_RENDERINGINFO, "RenderingInfo")         \
+    X(NC_DATA, "Data") X(NC_NAME, "Name") X(NC_BINARY, "Binary")            \
+    X(NC_PROVIDER, "Provider") X(NC_GUID, "Guid")                           \
+    X(NC_EVENTSOURCENAME, "EventSourceName") X(NC_EVENTID, "EventID")       \
+    X(NC_QUALIFIERS, "Qualifiers") X(NC_VERSION, "Version")                 \
+    X(NC_LEVEL, "Level") X(NC_TASK, "Task") X(NC_OPCODE, "Opcode")          \
+    X(NC_KEYWORDS, "Keywords") X(NC_TIMECREATED, "TimeCreated")             \
+    X(NC_SYSTEMTIME, "SystemTime") X(NC_EVENTRECORDID, "EventRecordID")     \
+    X(NC_CORRELATION, "Correlation") X(NC_ACTIVITYID, "ActivityID")         \
+    X(NC_RELATEDACTIVITYID, "RelatedActivityID")                            \
+    X(NC_EXECUTION, "Execution") X(NC_PROCESSID, "ProcessID")               \
+    X(NC_THREADID, "ThreadID") X(NC_CHANNEL, "Channel")                     \
+    X(NC_COMPUTER, "Computer") X(NC_SECURITY, "Security")                   \
+    X(NC_USERID, "UserID")
+
+enum {
+    NC_NONE = 0,
+#define NC_ENUM(c, s) c,
+    EVTX_NAME_CODES(NC_ENUM)
+#undef NC_ENUM
+};
+
+/* The code of a name (NC_NONE for names the extractor ignores). */
+uint8_t kz_evtx_name_code(const char *name, size_t len);
+
 typedef enum xkind {
     X_ELEM,       /* element: name; children = attributes then content */
     X_ATTR,       /* attribute: name; children = value parts */
@@ -66,6 +95,7 @@ typedef struct xnode {
     uint8_t vtype;           /* X_SUBST: declared value type */
     uint8_t optional;        /* X_SUBST: 0x0E token */
     uint8_t cdata;           /* X_TEXT: came from CDATA */
+    uint8_t code;            /* X_ELEM/X_ATTR: NC_* of the name */
     uint16_t index;          /* X_SUBST: substitution index */
     uint32_t end;            /* index of the node after this subtree */
     const char *name;        /* X_ELEM/X_ATTR: UTF-8 name (NUL-terminated);
@@ -111,6 +141,7 @@ typedef struct xchunk {
     uint32_t *name_off;      /* open addressing keys (0 = empty) */
     const char **name_str;   /* values */
     uint32_t *name_len;      /* lengths */
+    uint8_t *name_code;      /* NC_* codes */
     size_t name_slots;       /* power of two */
     size_t name_count;       /* names cached */
     /* template cache */

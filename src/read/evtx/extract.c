@@ -330,10 +330,12 @@ add_field(walk *w, const char *name, size_t len, int32_t id, uint8_t group,
     return true;
 }
 
-/* Value of attribute `aname` of element i; false if absent. */
+/* Value of the attribute of element i whose name has code `acode`
+ * (NC_*), or, for acode NC_NONE, whose name is aname; false if absent. */
 static bool
 attr_value(walk *w, const xnode *nodes, uint32_t i, const vals *vs,
-           const char *aname, kz_value *out, const xnode **text_node)
+           uint8_t acode, const char *aname, kz_value *out,
+           const xnode **text_node)
 {
     uint32_t k = i + 1, end = nodes[i].end;
     part parts[MAX_PARTS];
@@ -341,7 +343,8 @@ attr_value(walk *w, const xnode *nodes, uint32_t i, const vals *vs,
     size_t n;
 
     while (k < end && nodes[k].kind == X_ATTR) {
-        if (strcmp(nodes[k].name, aname) == 0) {
+        if (acode != NC_NONE ? nodes[k].code == acode
+                             : strcmp(nodes[k].name, aname) == 0) {
             n = collect_parts(nodes, k, vs, parts, &has_elems);
             if (text_node != NULL)
                 *text_node = n == 1 && parts[0].x->kind == X_TEXT
@@ -368,11 +371,11 @@ elem_value(walk *w, const xnode *nodes, uint32_t i, const vals *vs,
 
 static bool
 attr_str(walk *w, const xnode *nodes, uint32_t i, const vals *vs,
-         const char *aname, kz_str *out)
+         uint8_t acode, kz_str *out)
 {
     kz_value v;
 
-    if (!attr_value(w, nodes, i, vs, aname, &v, NULL))
+    if (!attr_value(w, nodes, i, vs, acode, NULL, &v, NULL))
         return !w->oom;
     return value_str(w, &v, out);
 }
@@ -383,75 +386,96 @@ static bool
 system_elem(walk *w, const xnode *nodes, uint32_t i, const vals *vs)
 {
     kz_event *ev = w->ev;
-    const char *name = nodes[i].name;
     kz_value v;
     uint64_t u;
 
-    if (strcmp(name, "Provider") == 0) {
-        return attr_str(w, nodes, i, vs, "Name", &ev->provider) &&
-               attr_str(w, nodes, i, vs, "Guid", &ev->provider_guid) &&
-               attr_str(w, nodes, i, vs, "EventSourceName",
+    switch (nodes[i].code) {
+    case NC_PROVIDER:
+        return attr_str(w, nodes, i, vs, NC_NAME, &ev->provider) &&
+               attr_str(w, nodes, i, vs, NC_GUID, &ev->provider_guid) &&
+               attr_str(w, nodes, i, vs, NC_EVENTSOURCENAME,
                         &ev->event_source);
-    }
-    if (strcmp(name, "TimeCreated") == 0) {
-        if (attr_value(w, nodes, i, vs, "SystemTime", &v, NULL) &&
+    case NC_TIMECREATED:
+        if (attr_value(w, nodes, i, vs, NC_SYSTEMTIME, NULL, &v, NULL) &&
             !value_time(w, &v, &ev->time))
             ev->time = KZ_TIME_NONE;
         return !w->oom;
-    }
-    if (strcmp(name, "Correlation") == 0)
-        return attr_str(w, nodes, i, vs, "ActivityID", &ev->activity_id) &&
-               attr_str(w, nodes, i, vs, "RelatedActivityID",
+    case NC_CORRELATION:
+        return attr_str(w, nodes, i, vs, NC_ACTIVITYID, &ev->activity_id) &&
+               attr_str(w, nodes, i, vs, NC_RELATEDACTIVITYID,
                         &ev->related_activity);
-    if (strcmp(name, "Execution") == 0) {
-        if (attr_value(w, nodes, i, vs, "ProcessID", &v, NULL) &&
+    case NC_EXECUTION:
+        if (attr_value(w, nodes, i, vs, NC_PROCESSID, NULL, &v, NULL) &&
             value_u64(w, &v, &u))
             ev->process_id = (uint32_t)u;
-        if (attr_value(w, nodes, i, vs, "ThreadID", &v, NULL) &&
+        if (attr_value(w, nodes, i, vs, NC_THREADID, NULL, &v, NULL) &&
             value_u64(w, &v, &u))
             ev->thread_id = (uint32_t)u;
         return !w->oom;
+    case NC_SECURITY:
+        return attr_str(w, nodes, i, vs, NC_USERID, &ev->user_sid);
+    case NC_EVENTID:
+    case NC_VERSION:
+    case NC_LEVEL:
+    case NC_TASK:
+    case NC_OPCODE:
+    case NC_KEYWORDS:
+    case NC_EVENTRECORDID:
+    case NC_CHANNEL:
+    case NC_COMPUTER:
+        break;
+    default:
+        return true; /* other System children are not part of the view */
     }
-    if (strcmp(name, "Security") == 0)
-        return attr_str(w, nodes, i, vs, "UserID", &ev->user_sid);
     if (!elem_value(w, nodes, i, vs, &v))
         return !w->oom;
-    if (strcmp(name, "EventID") == 0) {
+    switch (nodes[i].code) {
+    case NC_EVENTID: {
         kz_value q;
 
         if (value_u64(w, &v, &u)) {
             ev->event_id = (uint32_t)u;
             ev->flags |= KZ_EV_HAS_EVENT_ID;
         }
-        if (attr_value(w, nodes, i, vs, "Qualifiers", &q, NULL) &&
+        if (attr_value(w, nodes, i, vs, NC_QUALIFIERS, NULL, &q, NULL) &&
             value_u64(w, &q, &u)) {
             ev->qualifiers = (uint16_t)u;
             ev->flags |= KZ_EV_HAS_QUALIFIERS;
         }
-    } else if (strcmp(name, "Version") == 0) {
+        break;
+    }
+    case NC_VERSION:
         if (value_u64(w, &v, &u))
             ev->version = (uint8_t)u;
-    } else if (strcmp(name, "Level") == 0) {
+        break;
+    case NC_LEVEL:
         if (value_u64(w, &v, &u))
             ev->level = (uint8_t)u;
-    } else if (strcmp(name, "Task") == 0) {
+        break;
+    case NC_TASK:
         if (value_u64(w, &v, &u))
             ev->task = (uint16_t)u;
-    } else if (strcmp(name, "Opcode") == 0) {
+        break;
+    case NC_OPCODE:
         if (value_u64(w, &v, &u))
             ev->opcode = (uint8_t)u;
-    } else if (strcmp(name, "Keywords") == 0) {
+        break;
+    case NC_KEYWORDS:
         if (value_u64(w, &v, &u))
             ev->keywords = u;
-    } else if (strcmp(name, "EventRecordID") == 0) {
+        break;
+    case NC_EVENTRECORDID:
         if (value_u64(w, &v, &u)) {
             ev->record_id = u;
             ev->flags |= KZ_EV_HAS_RECORD_ID;
         }
-    } else if (strcmp(name, "Channel") == 0) {
+        break;
+    case NC_CHANNEL:
         return value_str(w, &v, &ev->channel);
-    } else if (strcmp(name, "Computer") == 0) {
+    case NC_COMPUTER:
         return value_str(w, &v, &ev->computer);
+    default:
+        break;
     }
     return !w->oom;
 }
@@ -496,9 +520,10 @@ eventdata_elem(walk *w, const xnode *nodes, uint32_t i, const vals *vs,
     kz_str name;
     bool has_elems;
     part parts[MAX_PARTS];
+    size_t nparts;
 
-    collect_parts(nodes, i, vs, parts, &has_elems);
-    if (has_elems && strcmp(nodes[i].name, "Data") != 0) {
+    nparts = collect_parts(nodes, i, vs, parts, &has_elems);
+    if (has_elems && nodes[i].code != NC_DATA) {
         /* A structured element (ComplexData...): fields by path. */
         size_t mark = w->c->path.len;
         bool ok;
@@ -511,12 +536,12 @@ eventdata_elem(walk *w, const xnode *nodes, uint32_t i, const vals *vs,
         w->c->path.len = mark;
         return ok;
     }
-    if (!elem_value(w, nodes, i, vs, &v))
+    if (!parts_value(w, parts, nparts, &v))
         return !w->oom;
-    if (strcmp(nodes[i].name, "Data") != 0)
+    if (nodes[i].code != NC_DATA)
         return add_field(w, nodes[i].name, nodes[i].len, KZ_NAME_NONE, group,
                          &v);
-    if (!attr_value(w, nodes, i, vs, "Name", &nv, &name_node)) {
+    if (!attr_value(w, nodes, i, vs, NC_NAME, NULL, &nv, &name_node)) {
         if (w->oom)
             return false;
         return add_field(w, "Data", 4, KZ_NAME_NONE, group, &v);
@@ -556,7 +581,8 @@ tree_elem(walk *w, const xnode *nodes, uint32_t i, const vals *vs,
 
         if (strncmp(nodes[k].name, "xmlns", 5) == 0)
             continue;
-        if (!attr_value(w, nodes, i, vs, nodes[k].name, &v, NULL)) {
+        if (!attr_value(w, nodes, i, vs, NC_NONE, nodes[k].name, &v,
+                        NULL)) {
             if (w->oom)
                 goto nomem;
             continue;
@@ -591,26 +617,25 @@ static bool
 section(walk *w, const xnode *nodes, uint32_t i, const vals *vs)
 {
     xchunk *c = w->c;
-    const char *name = nodes[i].name;
+    uint8_t code = nodes[i].code;
     size_t mark = c->path.len;
     bool ok;
 
-    if (strcmp(name, "System") == 0)
+    if (code == NC_SYSTEM)
         return walk_children(w, nodes, i + 1, nodes[i].end, vs, CTX_SYSTEM,
                              0);
-    if (strcmp(name, "EventData") == 0)
+    if (code == NC_EVENTDATA)
         return walk_children(w, nodes, i + 1, nodes[i].end, vs,
                              CTX_EVENTDATA, KZ_FG_EVENTDATA);
-    if (strcmp(name, "UserData") == 0) {
+    if (code == NC_USERDATA) {
         w->ev->flags |= KZ_EV_USERDATA;
         return walk_children(w, nodes, i + 1, nodes[i].end, vs, CTX_USERDATA,
                              KZ_FG_USERDATA);
     }
     /* RenderingInfo, ProcessingErrorData, DebugData, ...: by path. */
     c->path.len = 0;
-    ok = tree_elem(w, nodes, i,  vs,
-                   strcmp(name, "RenderingInfo") == 0 ? KZ_FG_RENDERING
-                                                      : KZ_FG_EXTRA);
+    ok = tree_elem(w, nodes, i, vs,
+                   code == NC_RENDERINGINFO ? KZ_FG_RENDERING : KZ_FG_EXTRA);
     c->path.len = mark;
     return ok;
 }
@@ -663,8 +688,8 @@ instance(walk *w, const xnode *x, ctx cx, uint8_t group)
 
     if (w->nest++ > EVTX_MAX_BINXML_NEST)
         return bad(w, "templates nested too deeply");
-    if (!kz_evtx_read_subst(c, off, off + x->subst_len, NULL, 0, &n, &end))
-        return false;
+    /* The count was checked when the instance was parsed. */
+    n = x->subst_len >= 4 ? kz_le32(x->subst) : 0;
     if ((v = kz_arena_alloc(c->arena, (n ? n : 1) * sizeof(*v))) == NULL) {
         w->oom = true;
         return false;
