@@ -24,6 +24,12 @@ typedef struct cstate {
     kz_event *events;       /* growing event vector */
     size_t nevents, cap;    /* used / allocated */
     uint64_t carve_failed;  /* slack fragments that did not parse */
+    /* A run of adjacent records that failed for the same reason is one
+     * problem: the run being built. */
+    size_t run_index;       /* index of its problem, or SIZE_MAX */
+    uint64_t run_first;     /* first record id */
+    uint64_t run_count;     /* records in the run */
+    const char *run_why;    /* reason shared by the run */
 } cstate;
 
 static uint32_t
@@ -83,6 +89,39 @@ resync(const uint8_t *base, size_t from, size_t limit)
                    (s)->c.file_off + (at), (lost), (int64_t)(s)->c.chunk_no, \
                    0, __VA_ARGS__)
 
+/* Reports a record whose content does not parse; joins it to the run of
+ * the previous problem when that one is adjacent and has the same reason,
+ * so a damaged area is one problem, not hundreds. */
+static kz_status
+content_problem(cstate *s, size_t pos, uint32_t size, uint64_t id,
+                const char *why, size_t why_off)
+{
+    kz_problem_list *l = &s->b->problems;
+    kz_problem *p;
+
+    if (s->run_index != SIZE_MAX && s->run_index == l->n - 1 &&
+        s->run_why == why) {
+        p = &l->items[s->run_index];
+        if (p->offset + p->lost == s->c.file_off + pos) {
+            p->lost += size;
+            s->run_count++;
+            snprintf(p->msg, sizeof(p->msg),
+                     "records %llu..%llu (%llu records): %s",
+                     (unsigned long long)s->run_first,
+                     (unsigned long long)id,
+                     (unsigned long long)s->run_count, why);
+            return KZ_OK;
+        }
+    }
+    s->run_index = l->n;
+    s->run_first = id;
+    s->run_count = 1;
+    s->run_why = why;
+    return PROBLEM(s, KZ_PROB_BINXML, pos, size,
+                   "record %llu (%u bytes): %s at chunk offset 0x%zx",
+                   (unsigned long long)id, (unsigned)size, why, why_off);
+}
+
 /* How record() treats a record whose content does not parse. */
 enum rmode {
     R_LIVE,       /* report a problem */
@@ -137,12 +176,11 @@ record(cstate *s, size_t pos, uint32_t size, enum rmode mode)
     }
     if (mode == R_TRY)
         return KZ_OK;
-    return PROBLEM(s, KZ_PROB_BINXML, pos, size,
-                   "record %llu (%u bytes): %s at chunk offset 0x%zx",
-                   (unsigned long long)id, (unsigned)size,
-                   size <= 28 ? "record has no content"
-                              : (c->why ? c->why : "malformed content"),
-                   c->why ? c->why_off : pos);
+    return content_problem(s, pos, size, id,
+                           size <= 28 ? "record has no content"
+                                      : (c->why ? c->why
+                                                : "malformed content"),
+                           c->why ? c->why_off : pos);
 }
 
 /* Walks records in [from, limit); damage is reported and skipped. */
@@ -293,6 +331,7 @@ kz_evtx_parse_chunk(const uint8_t *chunk, size_t len, uint64_t off,
     kz_event *evs;
 
     memset(&s, 0, sizeof(s));
+    s.run_index = SIZE_MAX;
     s.b = b;
     s.c.base = chunk;
     s.c.len = len;
@@ -325,27 +364,39 @@ kz_evtx_parse_chunk(const uint8_t *chunk, size_t len, uint64_t off,
          * after, with what was found; bytes count as lost when the header
          * says this block should hold records. */
         {
-            size_t before = s.nevents;
+            size_t before = s.nevents, at = b->problems.n;
             size_t first = resync(chunk, KZ_EVTX_CHUNK_HEADER_SIZE, len);
+            kz_problem *p;
 
-            if ((st = records(&s, first, len)) != KZ_OK)
+            /* The block's problem comes first; its text is known after. */
+            if ((st = PROBLEM(&s, KZ_PROB_CHUNK_MAGIC, 0, 0, "bad chunk "
+                              "signature")) != KZ_OK ||
+                (st = records(&s, first, len)) != KZ_OK)
                 goto out;
-            if (s.nevents > before)
-                st = PROBLEM(&s, KZ_PROB_CHUNK_MAGIC, 0, first,
-                             "bad chunk signature; %zu records salvaged "
-                             "from the block",
-                             s.nevents - before);
-            else
-                st = PROBLEM(&s, KZ_PROB_CHUNK_MAGIC, 0,
-                             chunk_no < info->header_chunks ? len : 0,
-                             "block is not an EVTX chunk (bad signature, "
-                             "no record found)%s",
-                             chunk_no < info->header_chunks
-                                 ? ""
-                                 : "; past the header's chunk count, so "
-                                   "likely unused space");
-            if (st != KZ_OK)
-                goto out;
+            p = &b->problems.items[at];
+            if (s.nevents > before) {
+                p->lost = first;
+                snprintf(p->msg, sizeof(p->msg),
+                         "bad chunk signature; %zu records salvaged from "
+                         "the block", s.nevents - before);
+            } else {
+                uint64_t other = 0;
+                size_t k;
+
+                /* Bytes of later problems of this block are theirs. */
+                for (k = at + 1; k < b->problems.n; k++)
+                    other += b->problems.items[k].lost;
+                p->lost = chunk_no < info->header_chunks && other < len
+                              ? len - other
+                              : 0;
+                snprintf(p->msg, sizeof(p->msg),
+                         "bad chunk signature and no readable "
+                         "record in the block%s",
+                         chunk_no < info->header_chunks
+                             ? ""
+                             : "; past the header's chunk count, so likely "
+                               "unused space");
+            }
         }
         b->used_bytes += len;
         goto done;
