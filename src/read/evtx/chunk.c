@@ -268,6 +268,7 @@ check_header(cstate *s, size_t *free_off)
     uint32_t stored, computed, hsize;
     uint8_t tmp[512 - 8];
     kz_status st;
+    bool truncated = false;
 
     *free_off = kz_le32(h + 48);
     hsize = kz_le32(h + 40);
@@ -276,7 +277,14 @@ check_header(cstate *s, size_t *free_off)
                       "unexpected chunk header size %u", (unsigned)hsize)) !=
             KZ_OK)
         return st;
-    if (*free_off < KZ_EVTX_CHUNK_HEADER_SIZE || *free_off > s->c.len) {
+    if (s->c.len < KZ_EVTX_CHUNK_SIZE && *free_off > s->c.len &&
+        *free_off <= KZ_EVTX_CHUNK_SIZE) {
+        /* A truncated chunk (reported by the caller): read what is there;
+         * the data checksum cannot be checked. */
+        *free_off = s->c.len;
+        truncated = true;
+    } else if (*free_off < KZ_EVTX_CHUNK_HEADER_SIZE ||
+               *free_off > s->c.len) {
         if ((st = PROBLEM(s, KZ_PROB_CHUNK_HEADER, 48, 0,
                           "free space offset %u outside the chunk; records "
                           "read up to the first invalid one",
@@ -295,7 +303,7 @@ check_header(cstate *s, size_t *free_off)
                       (unsigned)stored, (unsigned)computed)) != KZ_OK)
         return st;
     stored = kz_le32(h + 52);
-    computed = crc(h + 512, *free_off - 512);
+    computed = truncated ? stored : crc(h + 512, *free_off - 512);
     if (stored != computed &&
         (st = PROBLEM(s, KZ_PROB_CHUNK_CRC, 52, 0,
                       "record data checksum mismatch (stored %08x, computed "

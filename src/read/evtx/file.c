@@ -11,6 +11,27 @@
 #include "read/evtx/evtx.h"
 #include "read/format.h"
 
+/* Reads up to n bytes, looping over short reads; *got < n only at the
+ * end of the stream or with an error (returned after the bytes before
+ * it, on the next call, as kz_stream_read does). */
+static kz_status
+read_full(kz_stream *s, uint8_t *buf, size_t n, size_t *got, kz_error *err)
+{
+    size_t k;
+    kz_status st;
+
+    *got = 0;
+    while (*got < n) {
+        st = kz_stream_read(s, buf + *got, n - *got, &k, err);
+        if (st != KZ_OK)
+            return *got != 0 ? KZ_OK : st;
+        if (k == 0)
+            break;
+        *got += k;
+    }
+    return KZ_OK;
+}
+
 typedef struct evtx_file {
     kz_evtx_file_info info;  /* what the header said */
     uint64_t next_chunk;     /* index of the next block */
@@ -29,7 +50,7 @@ evtx_open(kz_stream *s, const kz_input *in, const kz_read_opts *o,
 
     (void)in;
     (void)o;
-    if ((st = kz_stream_read(s, h, sizeof(h), &got, err)) != KZ_OK)
+    if ((st = read_full(s, h, sizeof(h), &got, err)) != KZ_OK)
         return st;
     if ((f = calloc(1, sizeof(*f))) == NULL)
         return kz_error_set(err, KZ_ENOMEM, "out of memory");
@@ -83,15 +104,12 @@ evtx_next(void *state, kz_stream *s, kz_unit *u, kz_error *err)
         u->cap = KZ_EVTX_CHUNK_SIZE;
     }
     u->offset = kz_stream_offset(s);
-    st = kz_stream_read(s, u->data, KZ_EVTX_CHUNK_SIZE, &got, err);
-    if (st != KZ_OK) {
-        f->ended = true;
-        if (got == 0)
-            return st;
-        /* Keep what arrived before the error; report the error next. */
-    }
-    if (got < KZ_EVTX_CHUNK_SIZE)
-        f->ended = true;
+    /* A read error after some bytes: those bytes form a last, short unit;
+     * the error itself comes from the stream at the next call. */
+    if ((st = read_full(s, u->data, KZ_EVTX_CHUNK_SIZE, &got, err)) != KZ_OK)
+        return st;
+    if (got == 0)
+        return KZ_OK;
     u->len = got;
     u->index = f->next_chunk++;
     u->first_line = 0;
