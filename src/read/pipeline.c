@@ -33,6 +33,7 @@ typedef struct pfile {
     const kz_format *fmt;      /* its format */
     void *state;               /* format per-file state */
     uint64_t events;           /* events delivered */
+    uint64_t dups;             /* events dropped as duplicates */
     uint64_t problems;         /* problems delivered */
 } pfile;
 
@@ -177,8 +178,14 @@ deliver(pipe_t *p, slot *s)
             q.kind = KZ_PROB_EMPTY;
             q.offset = KZ_NO_OFFSET;
             q.chunk = -1;
-            snprintf(q.msg, sizeof(q.msg), "no events in this %s input",
-                     f->fmt->name);
+            if (f->dups != 0)
+                snprintf(q.msg, sizeof(q.msg),
+                         "all %llu events duplicate earlier input "
+                         "(--no-dedup keeps them)",
+                         (unsigned long long)f->dups);
+            else
+                snprintf(q.msg, sizeof(q.msg), "no events in this %s input",
+                         f->fmt->name);
             p->stats->problems[KZ_PROB_EMPTY]++;
             o->on_problem(o->ctx, f->path, &q);
         }
@@ -195,6 +202,7 @@ deliver(pipe_t *p, slot *s)
         if (p->dedup != NULL && kz_dedup_seen(p->dedup, ev)) {
             ev->flags |= KZ_EV_DUPLICATE;
             p->stats->duplicates++;
+            f->dups++;
             continue;
         }
         p->stats->events++;
@@ -218,6 +226,8 @@ out:
     b->user = NULL;
     b->events = NULL;
     b->nevents = 0;
+    b->used_bytes = 0;
+    b->recovered = 0;
     memset(&b->problems, 0, sizeof(b->problems));
     kz_arena_reset(&b->arena);
     memset(&s->unit.problems, 0, sizeof(s->unit.problems));
