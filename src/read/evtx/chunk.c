@@ -30,6 +30,7 @@ typedef struct cstate {
     uint64_t run_first;     /* first record id */
     uint64_t run_count;     /* records in the run */
     const char *run_why;    /* reason shared by the run */
+    size_t trunc_index;     /* problem of a truncated chunk, or SIZE_MAX */
 } cstate;
 
 static uint32_t
@@ -202,6 +203,14 @@ records(cstate *s, size_t from, size_t limit)
         /* Zeroes up to the limit: the rest of the chunk is unused. */
         if (all_zero(base + pos, limit - pos))
             return KZ_OK;
+        /* A record cut by the end of a truncated file: its bytes belong to
+         * the truncation problem. */
+        size = kz_le32(base + pos + 4);
+        if (s->trunc_index != SIZE_MAX && limit == s->c.len &&
+            memcmp(base + pos, rec_magic, 4) == 0 && size > limit - pos) {
+            s->b->problems.items[s->trunc_index].lost += limit - pos;
+            return KZ_OK;
+        }
         /* Signature and size fit but the trailing copy differs (a record
          * cut short by a crash): keep it if its content parses whole. */
         size = kz_le32(base + pos + 4);
@@ -340,6 +349,7 @@ kz_evtx_parse_chunk(const uint8_t *chunk, size_t len, uint64_t off,
 
     memset(&s, 0, sizeof(s));
     s.run_index = SIZE_MAX;
+    s.trunc_index = SIZE_MAX;
     s.b = b;
     s.c.base = chunk;
     s.c.len = len;
@@ -411,6 +421,8 @@ kz_evtx_parse_chunk(const uint8_t *chunk, size_t len, uint64_t off,
     }
     if ((st = check_header(&s, &free_off)) != KZ_OK)
         goto out;
+    if (len < KZ_EVTX_CHUNK_SIZE)
+        s.trunc_index = b->problems.n;
     if (len < KZ_EVTX_CHUNK_SIZE &&
         (st = PROBLEM(&s, KZ_PROB_EVTX_TRUNCATED, len, 0,
                       "file ends %zu bytes into chunk %llu; records up to "
