@@ -36,8 +36,25 @@ kz_utf16le_to_utf8(const uint8_t *p, size_t n, char *out)
     size_t i = 0;
 
     while (i < n) {
-        uint32_t c = (uint32_t)p[2 * i] | ((uint32_t)p[2 * i + 1] << 8);
+        uint32_t c;
 
+        /* ASCII fast path: four units at a time. */
+        while (i + 4 <= n) {
+            uint64_t w;
+
+            memcpy(&w, p + 2 * i, 8);
+            if (w & 0xFF80FF80FF80FF80ULL)
+                break;
+            o[0] = (char)p[2 * i];
+            o[1] = (char)p[2 * i + 2];
+            o[2] = (char)p[2 * i + 4];
+            o[3] = (char)p[2 * i + 6];
+            o += 4;
+            i += 4;
+        }
+        if (i >= n)
+            break;
+        c = (uint32_t)p[2 * i] | ((uint32_t)p[2 * i + 1] << 8);
         i++;
         if (c < 0x80) {
             *o++ = (char)c;

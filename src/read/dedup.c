@@ -26,6 +26,8 @@ struct kz_dedup {
     size_t nkeys;          /* keys in use */
     size_t nranges;        /* ranges over all keys */
     bool saturated;        /* a bound was reached */
+    key *last;             /* key of the previous event (same host and
+                              channel is the common case) */
 };
 
 kz_dedup *
@@ -83,6 +85,19 @@ grow(kz_dedup *d)
     free(d->keys);
     d->keys = keys;
     d->slots = slots;
+    d->last = NULL;
+    return true;
+}
+
+/* s (lower case already) equals t[0..n) ignoring ASCII case. */
+static bool
+eq_fold(const char *s, const char *t, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (s[i] != (char)kz_ascii_lower((unsigned char)t[i]))
+            return false;
     return true;
 }
 
@@ -96,6 +111,11 @@ lookup(kz_dedup *d, const kz_event *ev)
 
     if (clen + hlen + 1 > sizeof(buf))
         return NULL; /* absurd names: not deduplicated */
+    k = d->last;
+    if (k != NULL && k->len == clen + 1 + hlen && k->text[clen] == '\0' &&
+        eq_fold(k->text, ev->computer.p, clen) &&
+        eq_fold(k->text + clen + 1, ev->channel.p, hlen))
+        return k;
     for (i = 0; i < clen; i++)
         buf[i] = (char)kz_ascii_lower((unsigned char)ev->computer.p[i]);
     buf[clen] = '\0';
@@ -108,7 +128,7 @@ lookup(kz_dedup *d, const kz_event *ev)
         if (k->text == NULL)
             break;
         if (k->hash == h && k->len == len && memcmp(k->text, buf, len) == 0)
-            return k;
+            return d->last = k;
     }
     if (d->nkeys >= KZ_DEDUP_MAX_KEYS) {
         d->saturated = true;
@@ -130,7 +150,7 @@ lookup(kz_dedup *d, const kz_event *ev)
             ;
         k = &d->keys[i];
     }
-    return k;
+    return d->last = k;
 }
 
 /* Index of the first range with hi >= id. */
