@@ -4,6 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
+static void vset(kz_error *err, kz_status code, uint64_t offset,
+                 const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+
 static void
 vset(kz_error *err, kz_status code, uint64_t offset, const char *fmt,
      va_list ap)

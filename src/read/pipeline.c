@@ -180,9 +180,11 @@ deliver(pipe_t *p, slot *s)
             q.chunk = -1;
             if (f->dups != 0)
                 snprintf(q.msg, sizeof(q.msg),
-                         "all %llu events duplicate earlier input "
+                         "%s %llu event%s duplicate%s earlier input "
                          "(--no-dedup keeps them)",
-                         (unsigned long long)f->dups);
+                         f->dups == 1 ? "its" : "all",
+                         (unsigned long long)f->dups, f->dups == 1 ? "" : "s",
+                         f->dups == 1 ? "s" : "");
             else
                 snprintf(q.msg, sizeof(q.msg), "no events in this %s input",
                          f->fmt->name);

@@ -2,11 +2,13 @@
  * source.h - input discovery: paths to recognised input streams.
  *
  * Walks arguments in order; a directory is walked recursively in byte order
- * of names; symlinks are not followed (reported once, skipped); "-" is
- * stdin. Each file is recognised by its bytes: "ElfFile\0" -> EVTX; gzip ->
- * decompressed, then recognised again; zip -> each member in central
- * directory order, recognised again; '{', '[' or a UTF-8/UTF-16 BOM (after
- * optional whitespace) -> JSON. Anything else is reported as unsupported.
+ * of names; symlinks inside directories are not followed (reported,
+ * skipped), a symlink given as an argument is; "-" is stdin. Each file is
+ * recognised by its bytes: "ElfFile\0" -> EVTX; gzip -> decompressed,
+ * then recognised again; zip -> each member in archive (local header)
+ * order, recognised again; '{', '[' or a UTF-8/UTF-16 BOM (after optional
+ * whitespace) -> JSON. Anything else is reported as unsupported. Rules
+ * and failure behaviour: docs/internals/read-source.md.
  *
  * Ownership: the walker owns the strings of the kz_input it fills; they
  * stay valid until the next kz_source_next() or kz_source_free().

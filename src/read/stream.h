@@ -20,12 +20,13 @@ typedef struct kz_stream kz_stream;
 #define KZ_STREAM_PEEK_MAX 4096
 
 /* Reads up to n bytes into buf, looping until n bytes or end of stream;
- * *got is 0 at the end. I/O and decompression errors fill err (with the
- * offset) and return KZ_EIO / KZ_EFORMAT. Bytes produced before an error
- * are delivered first (KZ_OK, *got > 0); the error comes with the next
- * call, with *got = 0 and err->offset = kz_stream_offset(), the offset
- * where the readable data stops. Errors are sticky: later calls return
- * the same error again. */
+ * *got is 0 at the end. A short read is not the end: read again until
+ * *got is 0 or an error comes. I/O and decompression errors fill err
+ * (with the offset) and return KZ_EIO / KZ_EFORMAT. Bytes produced before
+ * an error are delivered first (KZ_OK, *got > 0, usually a short read);
+ * the error comes with the next call, with *got = 0 and err->offset =
+ * kz_stream_offset(), the offset where the readable data stops. Errors
+ * are sticky: later calls return the same error again. */
 kz_status kz_stream_read(kz_stream *s, void *buf, size_t n, size_t *got,
                          kz_error *err);
 

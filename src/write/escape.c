@@ -1,0 +1,181 @@
+/*
+ * escape.c - JSON, terminal and CSV escaping of hostile text.
+ *
+ * Runs of bytes that need nothing are appended in one piece; only the
+ * bytes that need escaping are looked at one by one, since escaping sits
+ * on the output path of every field of every event.
+ */
+#include "write/escape.h"
+
+#include <stdint.h>
+
+#include "base/utf.h"
+
+static const char hexd[] = "0123456789abcdef";
+
+/* Appends "\u" and four lower-case hex digits of c. */
+static kz_status
+add_u(kz_strbuf *out, uint32_t c)
+{
+    char t[6] = { '\\', 'u', hexd[(c >> 12) & 15], hexd[(c >> 8) & 15],
+                  hexd[(c >> 4) & 15], hexd[c & 15] };
+
+    return kz_strbuf_add(out, t, sizeof(t));
+}
+
+kz_status
+kz_json_escape(kz_strbuf *out, const char *s, size_t n)
+{
+    size_t i = 0, start = 0, k;
+    uint32_t cp;
+    kz_status st = KZ_OK;
+    unsigned char c;
+    const char *rep;
+
+    while (i < n) {
+        c = (unsigned char)s[i];
+        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+            i++;
+            continue;
+        }
+        k = 1;
+        rep = NULL;
+        cp = UINT32_MAX;            /* UINT32_MAX: write rep, not \u */
+        if (c < 0x80) {
+            switch (c) {
+            case '"': rep = "\\\""; break;
+            case '\\': rep = "\\\\"; break;
+            case '\b': rep = "\\b"; break;
+            case '\f': rep = "\\f"; break;
+            case '\n': rep = "\\n"; break;
+            case '\r': rep = "\\r"; break;
+            case '\t': rep = "\\t"; break;
+            default: cp = c; break;         /* other C0 and DEL */
+            }
+        } else {
+            k = kz_utf8_decode(s + i, n - i, &cp);
+            if (k == 0) {
+                k = 1;
+                cp = 0xfffd;                /* invalid byte */
+            } else if (!((cp >= 0xd800 && cp <= 0xdfff) ||
+                         (cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 ||
+                         cp == 0x2029)) {
+                i += k;                     /* valid: keep as is */
+                continue;
+            }
+        }
+        if ((st = kz_strbuf_add(out, s + start, i - start)) != KZ_OK)
+            return st;
+        st = rep != NULL ? kz_strbuf_adds(out, rep) : add_u(out, cp);
+        if (st != KZ_OK)
+            return st;
+        i += k;
+        start = i;
+    }
+    return kz_strbuf_add(out, s + start, n - start);
+}
+
+kz_status
+kz_json_string(kz_strbuf *out, const char *s, size_t n)
+{
+    kz_status st;
+
+    if ((st = kz_strbuf_addc(out, '"')) != KZ_OK ||
+        (st = kz_json_escape(out, s, n)) != KZ_OK)
+        return st;
+    return kz_strbuf_addc(out, '"');
+}
+
+/* True for code points a terminal would act on rather than show. */
+static bool
+term_hidden(uint32_t cp)
+{
+    return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) ||
+           (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
+           (cp >= 0xd800 && cp <= 0xdfff);
+}
+
+kz_status
+kz_term_escape(kz_strbuf *out, const char *s, size_t n)
+{
+    size_t i = 0, start = 0, k, j;
+    uint32_t cp;
+    kz_status st;
+    unsigned char c;
+    char t[4] = { '\\', 'x', 0, 0 };
+
+    while (i < n) {
+        c = (unsigned char)s[i];
+        if (c >= 0x20 && c < 0x7f && c != '\\') {
+            i++;
+            continue;
+        }
+        k = 1;
+        if (c >= 0x80) {
+            k = kz_utf8_decode(s + i, n - i, &cp);
+            if (k != 0 && !term_hidden(cp)) {
+                i += k;
+                continue;
+            }
+            if (k == 0)
+                k = 1;
+        }
+        if ((st = kz_strbuf_add(out, s + start, i - start)) != KZ_OK)
+            return st;
+        if (c == '\\') {
+            if ((st = kz_strbuf_add(out, "\\\\", 2)) != KZ_OK)
+                return st;
+        } else {
+            for (j = 0; j < k; j++) {
+                c = (unsigned char)s[i + j];
+                t[2] = hexd[c >> 4];
+                t[3] = hexd[c & 15];
+                if ((st = kz_strbuf_add(out, t, sizeof(t))) != KZ_OK)
+                    return st;
+            }
+        }
+        i += k;
+        start = i;
+    }
+    return kz_strbuf_add(out, s + start, n - start);
+}
+
+bool
+kz_csv_needs_guard(const char *s, size_t n)
+{
+    if (n == 0)
+        return false;
+    switch (s[0]) {
+    case '=': case '+': case '-': case '@': case '\t': case '\r':
+        return true;
+    default:
+        return false;
+    }
+}
+
+kz_status
+kz_csv_cell(kz_strbuf *out, const char *s, size_t n)
+{
+    bool guard = kz_csv_needs_guard(s, n), quote = guard;
+    size_t i, start;
+    kz_status st;
+
+    for (i = 0; i < n && !quote; i++)
+        quote = s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
+    if (!quote)
+        return kz_strbuf_add(out, s, n);
+    if ((st = kz_strbuf_addc(out, '"')) != KZ_OK)
+        return st;
+    if (guard && (st = kz_strbuf_addc(out, '\'')) != KZ_OK)
+        return st;
+    for (i = start = 0; i < n; i++) {
+        if (s[i] != '"')
+            continue;
+        if ((st = kz_strbuf_add(out, s + start, i + 1 - start)) != KZ_OK)
+            return st;
+        start = i;                  /* the quote is written again: "" */
+    }
+    if ((st = kz_strbuf_add(out, s + start, n - start)) != KZ_OK)
+        return st;
+    return kz_strbuf_addc(out, '"');
+}

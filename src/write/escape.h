@@ -1,0 +1,47 @@
+/*
+ * escape.h - making attacker-controlled text safe for each place it is
+ * written: JSON strings, terminal messages, CSV cells.
+ *
+ * Strings from logs and file names are hostile (DESIGN.md Hostile input):
+ * they may hold control characters, terminal escape sequences, invalid
+ * UTF-8, unpaired UTF-16 surrogates (kept as WTF-8 by the readers), or
+ * spreadsheet formulas. Each function here appends an escaped form that
+ * keeps the original recoverable where the target allows it.
+ * Errors: only the output buffer's KZ_ENOMEM / KZ_ELIMIT.
+ * Threads: all functions are reentrant.
+ */
+#ifndef KZ_WRITE_ESCAPE_H
+#define KZ_WRITE_ESCAPE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/error.h"
+#include "base/strbuf.h"
+
+/* Appends s[0..n) as the inside of a JSON string (no quotes):
+ * '"' and '\' escaped; C0 controls as \b \f \n \r \t or \u00xx; DEL and
+ * the C1 controls (U+0080..U+009F) and U+2028/U+2029 as \uXXXX; valid
+ * UTF-8 kept; a WTF-8 surrogate (ED A0..BF xx) as \udxxx; every other
+ * byte that is not valid UTF-8 as \ufffd. */
+kz_status kz_json_escape(kz_strbuf *out, const char *s, size_t n);
+
+/* Appends s[0..n) as a JSON string, quotes included. */
+kz_status kz_json_string(kz_strbuf *out, const char *s, size_t n);
+
+/* Appends s[0..n) for a terminal or a log line: printable ASCII and
+ * valid printable UTF-8 kept; '\' doubled; every byte of a control
+ * character (C0, DEL, ESC, C1), of a bidirectional override (U+202A..E,
+ * U+2066..9) and of invalid UTF-8 shown as \xHH. */
+kz_status kz_term_escape(kz_strbuf *out, const char *s, size_t n);
+
+/* True if a spreadsheet would read a cell holding s[0..n) as a formula:
+ * it starts with '=', '+', '-', '@', TAB or CR. */
+bool kz_csv_needs_guard(const char *s, size_t n);
+
+/* Appends s[0..n) as one RFC 4180 CSV cell: a leading '\'' if
+ * kz_csv_needs_guard(), and quotes (with '"' doubled) when it holds a
+ * comma, quote, CR or LF, or was guarded. */
+kz_status kz_csv_cell(kz_strbuf *out, const char *s, size_t n);
+
+#endif /* KZ_WRITE_ESCAPE_H */

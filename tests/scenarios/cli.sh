@@ -1,0 +1,350 @@
+#!/bin/sh
+# cli.sh - end-to-end tests of the kizuki command line.
+#
+# Usage: cli.sh CASE KIZUKI SRCDIR
+# Each case_<name>() below is one ctest entry (tests/scenarios/CMakeLists.txt
+# reads the names from this file). A case fails by calling fail; exit 77
+# means skipped (a tool the case needs is missing).
+#
+# Inputs are JSON fixtures (data/); gzip, zip and EVTX copies are made at
+# run time so they always match (EVTX with tests/tools/evtx_writer.py,
+# which is deterministic; the case_evtx_* cases skip without python3).
+# An EVTX copy of events.jsonl must dump to the same golden file as the
+# JSON itself: that is the cross-check of the two readers and the writer.
+set -eu
+
+CASE=$1
+KIZUKI=$2
+SRC=$3
+DATA=$SRC/tests/scenarios/data
+EXPECTED=$SRC/tests/scenarios/expected
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/kz_scenario.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+cd "$WORK"
+
+fail() {
+    echo "FAIL ($CASE): $*" >&2
+    exit 1
+}
+
+skip() {
+    echo "SKIP ($CASE): $*" >&2
+    exit 77
+}
+
+# run ARGS...: runs kizuki; stdout to out, stderr to err, status in $rc.
+run() {
+    set +e
+    "$KIZUKI" "$@" >out 2>err
+    rc=$?
+    set -e
+}
+
+expect_rc() {
+    [ "$rc" -eq "$1" ] ||
+        fail "exit status $rc, want $1 (kizuki $2); stderr: $(cat err)"
+}
+
+expect_err() {
+    grep -q -- "$1" err || fail "stderr lacks '$1': $(cat err)"
+}
+
+same() {
+    cmp -s "$1" "$2" || {
+        diff "$1" "$2" | head -20 >&2
+        fail "$1 and $2 differ"
+    }
+}
+
+make_zip() {        # make_zip OUT NAME=FILE...
+    command -v python3 >/dev/null 2>&1 || skip "python3 needed to build a zip"
+    python3 - "$@" <<'EOF'
+import sys, zipfile
+out = sys.argv[1]
+with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+    for spec in sys.argv[2:]:
+        name, path = spec.split("=", 1)
+        z.write(path, name)
+EOF
+}
+
+# --- help and usage ---------------------------------------------------------
+
+case_help_exits_0() {
+    run --help
+    expect_rc 0 --help
+    grep -q "Usage: kizuki COMMAND" out || fail "--help: no usage"
+    grep -q "dump" out || fail "--help: no command list"
+    run dump --help
+    expect_rc 0 "dump --help"
+    for opt in --threads --no-dedup --input-tz --max-json-record --output \
+               "Exit status" "Examples"; do
+        grep -q -- "$opt" out || fail "dump --help lacks $opt"
+    done
+    cp out dump_help
+    run help dump
+    expect_rc 0 "help dump"
+    same out dump_help
+    run --version
+    expect_rc 0 --version
+    grep -q "^kizuki [0-9]" out || fail "--version: $(cat out)"
+}
+
+case_usage_errors_exit_2() {
+    for args in "" "frobnicate" "dump" "dump -j x f" "dump -j 99999 f" \
+                "dump --bogus f" "dump --input-tz Mars f" \
+                "dump --ansi-codepage 99999 f" "dump --config k.yml f" \
+                "dump --max-json-record 1 f" "help frobnicate" "-x dump"; do
+        # shellcheck disable=SC2086
+        run $args
+        expect_rc 2 "$args"
+        [ -s out ] && fail "usage error wrote to stdout: $args"
+    done
+    run dump -o
+    expect_rc 2 "dump -o"
+    expect_err "needs a value"
+}
+
+# --- exit status 1 ----------------------------------------------------------
+
+case_unsupported_file_exits_1() {
+    printf 'just some text\n' >notes.txt
+    cp "$DATA/events.jsonl" a.jsonl
+    run dump -q notes.txt a.jsonl
+    expect_rc 1 "dump notes.txt a.jsonl"
+    expect_err "notes.txt: unsupported file"
+    [ "$(wc -l <out)" -eq 6 ] || fail "events of a.jsonl missing"
+}
+
+case_missing_and_empty_exit_1() {
+    : >empty
+    run dump -q missing.json
+    expect_rc 1 "dump missing.json"
+    expect_err "missing.json: i/o error"
+    run dump -q empty
+    expect_rc 1 "dump empty"
+    expect_err "empty: unsupported file: empty file"
+}
+
+case_symlink_in_directory_reported() {
+    mkdir d
+    cp "$DATA/events.jsonl" d/a.jsonl
+    ln -s a.jsonl d/link.jsonl
+    run dump d
+    expect_rc 1 "dump d"
+    expect_err "d/link.jsonl: unsupported file: symbolic link not followed"
+    [ "$(wc -l <out)" -eq 6 ] || fail "followed the link?"
+}
+
+case_empty_directory_warns() {
+    mkdir nothing
+    run dump nothing
+    expect_rc 0 "dump nothing"
+    expect_err "no input files were found"
+}
+
+# --- output -----------------------------------------------------------------
+
+case_dump_json_golden() {
+    run dump "$DATA/events.jsonl"
+    expect_rc 0 "dump events.jsonl"
+    same out "$EXPECTED/events.dump.jsonl"
+    expect_err "1 input read"
+    expect_err "6 events"
+}
+
+case_dump_roundtrip_is_stable() {
+    # dump's output is evtx_dump-shaped JSON: reading it again gives it back.
+    run dump -q "$DATA/events.jsonl"
+    mv out once.jsonl
+    run dump -q once.jsonl
+    expect_rc 0 "dump once.jsonl"
+    same out once.jsonl
+}
+
+case_output_file() {
+    run dump -q -o result.jsonl "$DATA/events.jsonl"
+    expect_rc 0 "dump -o"
+    [ -s out ] && fail "-o FILE also wrote to stdout"
+    same result.jsonl "$EXPECTED/events.dump.jsonl"
+    run dump -q -o /nonexistent/dir/x.jsonl "$DATA/events.jsonl"
+    expect_rc 3 "dump -o unwritable"
+}
+
+case_threads_same_output() {
+    mkdir in
+    cp "$DATA/events.jsonl" in/b.jsonl
+    cp "$DATA/more.jsonl" in/a.jsonl
+    gzip -nc "$DATA/more.jsonl" >in/c.jsonl.gz
+    i=0
+    while [ $i -lt 30 ]; do            # many small inputs: many batches
+        sed "s/\"EventRecordID\":20/\"EventRecordID\":$((i + 9))0/" \
+            "$DATA/more.jsonl" >"in/m$i.jsonl"
+        i=$((i + 1))
+    done
+    run dump -q --no-dedup -j 1 in
+    mv out j1
+    for j in 2 3 8; do
+        run dump -q --no-dedup -j $j in
+        expect_rc 0 "dump -j $j"
+        same out j1
+    done
+    run dump -q -j 1 in
+    mv out d1
+    run dump -q -j 8 in
+    same out d1
+}
+
+case_directory_byte_order() {
+    mkdir in
+    cp "$DATA/more.jsonl" in/b.jsonl
+    cp "$DATA/events.jsonl" in/B.jsonl
+    run dump -q in
+    head -n 6 out >first6
+    same first6 "$EXPECTED/events.dump.jsonl"    # "B" < "b" in bytes
+}
+
+case_input_tz_applied() {
+    sed 's/"SystemTime":"\([^"]*\)Z"/"SystemTime":"\1"/' \
+        "$DATA/events.jsonl" >notz.jsonl
+    run dump --input-tz +09:00 notz.jsonl
+    expect_rc 0 "dump --input-tz"
+    grep -q '"SystemTime":"2023-04-30T16:12:03.1234560Z"' out ||
+        fail "offset not applied: $(head -c 400 out)"
+    expect_err "6 JSON times without an offset, read as +09:00"
+    run dump -q notz.jsonl
+    grep -q '"SystemTime":"2023-05-01T01:12:03.1234560Z"' out ||
+        fail "default is not UTC"
+}
+
+# --- duplicates -------------------------------------------------------------
+
+case_dedup_same_file_twice() {
+    cp "$DATA/events.jsonl" a.jsonl
+    cp "$DATA/events.jsonl" copy.jsonl
+    run dump a.jsonl copy.jsonl
+    expect_rc 0 "dump a copy"
+    same out "$EXPECTED/events.dump.jsonl"
+    expect_err "6 duplicates dropped"
+    run dump -q --no-dedup a.jsonl copy.jsonl
+    [ "$(wc -l <out)" -eq 12 ] || fail "--no-dedup: $(wc -l <out) lines"
+}
+
+# --- archives and stdin -----------------------------------------------------
+
+case_archives_same_as_plain() {
+    cp "$DATA/events.jsonl" plain.jsonl
+    gzip -nc plain.jsonl >e.gz
+    cat e.gz e.gz >twice.gz                 # two gzip members
+    mkdir -p sub && gzip -nc plain.jsonl >sub/e.jsonl.gz
+    make_zip e.zip "logs/events.jsonl=plain.jsonl"
+    make_zip nested.zip "x/e.jsonl.gz=sub/e.jsonl.gz" "x/readme.txt=e.gz"
+    for f in e.gz e.zip; do
+        run dump -q "$f"
+        expect_rc 0 "dump $f"
+        same out "$EXPECTED/events.dump.jsonl"
+    done
+    run dump -q --no-dedup twice.gz
+    [ "$(wc -l <out)" -eq 12 ] || fail "multi-member gzip: $(wc -l <out)"
+    run dump nested.zip
+    expect_rc 0 "dump nested.zip"   # readme.txt is gzip of JSON: readable
+    same out "$EXPECTED/events.dump.jsonl"
+    expect_err "6 duplicates dropped"
+}
+
+case_damaged_gzip_keeps_prefix() {
+    i=0
+    : >big.jsonl
+    while [ $i -lt 200 ]; do
+        sed "s/\"EventRecordID\":20\([0-9][0-9]\)/\"EventRecordID\":$((i + 100))\1/" \
+            "$DATA/more.jsonl" >>big.jsonl
+        i=$((i + 1))
+    done
+    gzip -nc big.jsonl >big.gz
+    size=$(wc -c <big.gz)
+    head -c $((size / 2)) big.gz >cut.gz
+    run dump -q cut.gz
+    expect_rc 1 "dump cut.gz"
+    expect_err "cut.gz: offset 0x"
+    expect_err "gzip: data truncated"
+    n=$(wc -l <out)
+    [ "$n" -gt 100 ] && [ "$n" -lt 4000 ] || fail "$n events before the cut"
+}
+
+case_stdin_dash() {
+    run dump -q - <"$DATA/events.jsonl"
+    expect_rc 0 "dump -"
+    same out "$EXPECTED/events.dump.jsonl"
+    set +e
+    gzip -nc "$DATA/events.jsonl" | "$KIZUKI" dump -q - >out 2>err
+    rc=$?
+    set -e
+    expect_rc 0 "gzip | dump -"
+    same out "$EXPECTED/events.dump.jsonl"
+}
+
+# --- EVTX (built from the JSON fixtures by the lead's EVTX writer) ---------
+
+# evtx OUT [writer options] INPUT...: builds an EVTX file, or skips.
+evtx() {
+    command -v python3 >/dev/null 2>&1 || skip "python3 needed for EVTX"
+    [ -f "$SRC/tests/tools/evtx_writer.py" ] || skip "no EVTX writer"
+    out=$1
+    shift
+    python3 "$SRC/tests/tools/evtx_writer.py" -q -o "$out" "$@" ||
+        fail "evtx_writer failed"
+}
+
+case_evtx_same_as_json() {
+    evtx e.evtx --keep-record-ids "$DATA/events.jsonl"
+    run dump -q e.evtx
+    expect_rc 0 "dump e.evtx"
+    same out "$EXPECTED/events.dump.jsonl"
+    gzip -nc e.evtx >e.evtx.gz
+    make_zip e.zip "Logs/Security.evtx=e.evtx"
+    for f in e.evtx.gz e.zip; do
+        run dump -q "$f"
+        expect_rc 0 "dump $f"
+        same out "$EXPECTED/events.dump.jsonl"
+    done
+    # An EVTX and its JSON export: each record once.
+    run dump e.evtx "$DATA/events.jsonl"
+    expect_rc 0 "dump e.evtx events.jsonl"
+    same out "$EXPECTED/events.dump.jsonl"
+    expect_err "6 duplicates dropped"
+}
+
+case_evtx_threads_same_output() {
+    evtx big.evtx --copies 200 "$DATA/more.jsonl"     # ~24 chunks
+    run dump -q -j 1 big.evtx
+    [ "$(wc -l <out)" -eq 4000 ] || fail "$(wc -l <out) events, want 4000"
+    mv out j1
+    for j in 2 8; do
+        run dump -q -j $j big.evtx
+        same out j1
+    done
+}
+
+case_evtx_damaged_chunk_exit_1() {
+    evtx z.evtx --copies 200 --zero-chunk 1 "$DATA/more.jsonl"
+    run dump z.evtx
+    expect_rc 1 "dump z.evtx"
+    expect_err "z.evtx: offset 0x11000 (chunk 1): evtx chunk signature"
+    expect_err "1 unreadable range"
+    [ "$(wc -l <out)" -gt 3000 ] || fail "other chunks lost"
+}
+
+# --- hostile names ----------------------------------------------------------
+
+case_paths_escaped_on_stderr() {
+    esc=$(printf '\033')
+    name="evil${esc}]0;pwned$(printf '\007').txt"
+    printf 'not a log' >"$name"
+    run dump -q "$name"
+    expect_rc 1 "dump evil name"
+    grep -q "$esc" err && fail "raw ESC reached stderr"
+    expect_err 'evil\\x1b]0;pwned\\x07.txt: unsupported file'
+}
+
+"case_$CASE"
