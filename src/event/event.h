@@ -50,6 +50,12 @@ enum {
     KZ_EV_HAS_RECORD_ID = 1u << 4,
     KZ_EV_HAS_EVENT_ID = 1u << 5,
     KZ_EV_USERDATA = 1u << 6,     /* data came from UserData */
+    KZ_EV_HAS_VERSION = 1u << 7,  /* System fields present in the log */
+    KZ_EV_HAS_LEVEL = 1u << 8,
+    KZ_EV_HAS_TASK = 1u << 9,
+    KZ_EV_HAS_OPCODE = 1u << 10,
+    KZ_EV_HAS_KEYWORDS = 1u << 11,
+    KZ_EV_HAS_EXECUTION = 1u << 12, /* Execution@ProcessID/ThreadID */
 };
 
 typedef struct kz_event {

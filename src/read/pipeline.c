@@ -66,6 +66,22 @@ typedef struct pipe {
     struct timespec last_tick; /* last on_progress call */
 } pipe_t;
 
+/* Orders a unit's problems by offset (stable; no offset last), so they
+ * read in file order whatever order the format found them in. */
+static void
+sort_problems(kz_problem_list *l)
+{
+    size_t i, j;
+
+    for (i = 1; i < l->n; i++) {
+        kz_problem x = l->items[i];
+
+        for (j = i; j > 0 && l->items[j - 1].offset > x.offset; j--)
+            l->items[j] = l->items[j - 1];
+        l->items[j] = x;
+    }
+}
+
 static void
 run_slot(pipe_t *p, slot *s, unsigned worker)
 {
@@ -82,6 +98,7 @@ run_slot(pipe_t *p, slot *s, unsigned worker)
     }
     if (s->st == KZ_OK && s->kind == SK_UNIT && s->unit.len != 0)
         s->st = s->file->fmt->parse(s->file->state, &s->unit, p->o, b);
+    sort_problems(&b->problems);
     if (s->st == KZ_OK && s->kind == SK_UNIT && p->o->on_worker != NULL)
         s->st = p->o->on_worker(p->o->ctx, b, worker);
 }

@@ -201,6 +201,18 @@ put_attr(dumper *d, bool *first, const char *key, const kz_str *s)
     return put_str(d, s->p, s->len);
 }
 
+/* Writes "," unless first, then the key text; clears *first. */
+static kz_status
+key(dumper *d, bool *first, const char *text)
+{
+    kz_status st;
+
+    if (!*first && (st = put(d, ",")) != KZ_OK)
+        return st;
+    *first = false;
+    return put(d, text);
+}
+
 static kz_status
 put_system(dumper *d, const kz_event *ev)
 {
@@ -238,28 +250,58 @@ put_system(dumper *d, const kz_event *ev)
             return st;
         }
     }
-    if ((st = put(d, first ? "\"Version\":" : ",\"Version\":")) != KZ_OK ||
-        (st = put_u64(d, ev->version)) != KZ_OK ||
-        (st = put(d, ",\"Level\":")) != KZ_OK ||
-        (st = put_u64(d, ev->level)) != KZ_OK ||
-        (st = put(d, ",\"Task\":")) != KZ_OK ||
-        (st = put_u64(d, ev->task)) != KZ_OK ||
-        (st = put(d, ",\"Opcode\":")) != KZ_OK ||
-        (st = put_u64(d, ev->opcode)) != KZ_OK ||
-        (st = kz_strbuf_addf(d->out, ",\"Keywords\":\"0x%llx\"",
-                             (unsigned long long)ev->keywords)) != KZ_OK)
-        return st;
+    /* The numbered System fields, each only when the log had it. */
+    {
+        static const struct {
+            uint32_t flag;      /* KZ_EV_HAS_* */
+            const char *key;    /* JSON key with separator */
+        } nums[] = {
+            { KZ_EV_HAS_VERSION, ",\"Version\":" },
+            { KZ_EV_HAS_LEVEL, ",\"Level\":" },
+            { KZ_EV_HAS_TASK, ",\"Task\":" },
+            { KZ_EV_HAS_OPCODE, ",\"Opcode\":" },
+        };
+        const uint64_t vals[] = { ev->version, ev->level, ev->task,
+                                  ev->opcode };
+        size_t i;
+
+        for (i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+            if (!(ev->flags & nums[i].flag))
+                continue;
+            if ((st = put(d, nums[i].key + (first ? 1 : 0))) != KZ_OK ||
+                (st = put_u64(d, vals[i])) != KZ_OK)
+                return st;
+            first = false;
+        }
+    }
+    if (ev->flags & KZ_EV_HAS_KEYWORDS) {
+        static const char hexlo[] = "0123456789abcdef";
+        char tmp[20];
+        size_t i = sizeof(tmp);
+        uint64_t k = ev->keywords;
+
+        do {
+            tmp[--i] = hexlo[k & 15];
+            k >>= 4;
+        } while (k != 0);
+        if ((st = put(d, first ? "\"Keywords\":\"0x" : ",\"Keywords\":\"0x")) !=
+                KZ_OK ||
+            (st = kz_strbuf_add(d->out, tmp + i, sizeof(tmp) - i)) != KZ_OK ||
+            (st = put(d, "\"")) != KZ_OK)
+            return st;
+        first = false;
+    }
     if (ev->time != KZ_TIME_NONE &&
-        ((st = put(d, ",\"TimeCreated\":{\"#attributes\":{\"SystemTime\":"
+        ((st = key(d, &first, "\"TimeCreated\":{\"#attributes\":{\"SystemTime\":"
                       "\"")) != KZ_OK ||
          (st = kz_time_format_xml(d->out, ev->time)) != KZ_OK ||
          (st = put(d, "\"}}")) != KZ_OK))
         return st;
     if ((ev->flags & KZ_EV_HAS_RECORD_ID) &&
-        ((st = put(d, ",\"EventRecordID\":")) != KZ_OK ||
+        ((st = key(d, &first, "\"EventRecordID\":")) != KZ_OK ||
          (st = put_u64(d, ev->record_id)) != KZ_OK))
         return st;
-    if ((st = put(d, ",\"Correlation\":")) != KZ_OK)
+    if ((st = key(d, &first, "\"Correlation\":")) != KZ_OK)
         return st;
     if (has(&ev->activity_id) || has(&ev->related_activity)) {
         first = true;
@@ -273,23 +315,23 @@ put_system(dumper *d, const kz_event *ev)
     } else if ((st = put(d, "null")) != KZ_OK) {
         return st;
     }
-    if ((ev->process_id != 0 || ev->thread_id != 0) &&
-        ((st = put(d, ",\"Execution\":{\"#attributes\":{\"ProcessID\":")) !=
+    if ((ev->flags & KZ_EV_HAS_EXECUTION) &&
+        ((st = key(d, &first, "\"Execution\":{\"#attributes\":{\"ProcessID\":")) !=
              KZ_OK ||
          (st = put_u64(d, ev->process_id)) != KZ_OK ||
-         (st = put(d, ",\"ThreadID\":")) != KZ_OK ||
+         (st = key(d, &first, "\"ThreadID\":")) != KZ_OK ||
          (st = put_u64(d, ev->thread_id)) != KZ_OK ||
          (st = put(d, "}}")) != KZ_OK))
         return st;
     if (has(&ev->channel) &&
-        ((st = put(d, ",\"Channel\":")) != KZ_OK ||
+        ((st = key(d, &first, "\"Channel\":")) != KZ_OK ||
          (st = put_str(d, ev->channel.p, ev->channel.len)) != KZ_OK))
         return st;
     if (has(&ev->computer) &&
-        ((st = put(d, ",\"Computer\":")) != KZ_OK ||
+        ((st = key(d, &first, "\"Computer\":")) != KZ_OK ||
          (st = put_str(d, ev->computer.p, ev->computer.len)) != KZ_OK))
         return st;
-    if ((st = put(d, ",\"Security\":")) != KZ_OK)
+    if ((st = key(d, &first, "\"Security\":")) != KZ_OK)
         return st;
     if (has(&ev->user_sid)) {
         if ((st = put(d, "{\"#attributes\":{\"UserID\":")) != KZ_OK ||

@@ -52,7 +52,9 @@ dump_full_system_header(void)
     ev.provider = (kz_str)S("Microsoft-Windows-Security-Auditing");
     ev.provider_guid = (kz_str)S("{54849625-5478-4994-A5BA-3E3B0328C30D}");
     ev.event_id = 4624;
-    ev.flags = KZ_EV_HAS_EVENT_ID | KZ_EV_HAS_RECORD_ID;
+    ev.flags = KZ_EV_HAS_EVENT_ID | KZ_EV_HAS_RECORD_ID | KZ_EV_HAS_VERSION |
+               KZ_EV_HAS_LEVEL | KZ_EV_HAS_TASK | KZ_EV_HAS_OPCODE |
+               KZ_EV_HAS_KEYWORDS | KZ_EV_HAS_EXECUTION;
     ev.version = 2;
     ev.task = 12544;
     ev.keywords = 0x8020000000000000ULL;
@@ -86,8 +88,7 @@ dump_omits_absent_parts(void)
     kz_event ev = blank_event();
 
     check_dump("empty", &ev,
-               "{\"Event\":{\"System\":{\"Version\":0,\"Level\":0,\"Task\":0,"
-               "\"Opcode\":0,\"Keywords\":\"0x0\",\"Correlation\":null,"
+               "{\"Event\":{\"System\":{\"Correlation\":null,"
                "\"Security\":null}}}");
 }
 
@@ -105,14 +106,12 @@ dump_event_id_with_qualifiers(void)
                "{\"Event\":{\"System\":{\"Provider\":{\"#attributes\":{"
                "\"Name\":\"Service Control Manager\",\"EventSourceName\":"
                "\"Service Control Manager\"}},\"EventID\":{\"#attributes\":"
-               "{\"Qualifiers\":16384},\"#text\":7036},\"Version\":0,"
-               "\"Level\":0,\"Task\":0,\"Opcode\":0,\"Keywords\":\"0x0\","
+               "{\"Qualifiers\":16384},\"#text\":7036},"
                "\"Correlation\":null,\"Security\":null}}}");
 }
 
 #define PREFIX                                                           \
-    "{\"Event\":{\"System\":{\"Version\":0,\"Level\":0,\"Task\":0,"      \
-    "\"Opcode\":0,\"Keywords\":\"0x0\",\"Correlation\":null,"            \
+    "{\"Event\":{\"System\":{\"Correlation\":null,"                     \
     "\"Security\":null},"
 
 static void
@@ -241,8 +240,7 @@ dump_escapes_hostile_text(void)
     ev.nfields = T_COUNT(fields);
     ev.computer = (kz_str)S("WS\x01");
     check_dump("hostile", &ev,
-               "{\"Event\":{\"System\":{\"Version\":0,\"Level\":0,\"Task\":0,"
-               "\"Opcode\":0,\"Keywords\":\"0x0\",\"Correlation\":null,"
+               "{\"Event\":{\"System\":{\"Correlation\":null,"
                "\"Computer\":\"WS\\u0001\",\"Security\":null},"
                "\"EventData\":{\"k\\\"ey\\n\":\"\\u001b[2J\\ud800\\ufffd"
                "\xe6\x97\xa5\"}}}");
@@ -255,8 +253,7 @@ dump_marks_recovered_events(void)
 
     ev.flags = KZ_EV_RECOVERED;
     check_dump("recovered", &ev,
-               "{\"Event\":{\"System\":{\"Version\":0,\"Level\":0,\"Task\":0,"
-               "\"Opcode\":0,\"Keywords\":\"0x0\",\"Correlation\":null,"
+               "{\"Event\":{\"System\":{\"Correlation\":null,"
                "\"Security\":null}},\"kizuki\":{\"recovered\":true}}");
 }
 

@@ -405,6 +405,7 @@ system_elem(walk *w, const xnode *nodes, uint32_t i, const vals *vs)
                attr_str(w, nodes, i, vs, NC_RELATEDACTIVITYID,
                         &ev->related_activity);
     case NC_EXECUTION:
+        ev->flags |= KZ_EV_HAS_EXECUTION;
         if (attr_value(w, nodes, i, vs, NC_PROCESSID, NULL, &v, NULL) &&
             value_u64(w, &v, &u))
             ev->process_id = (uint32_t)u;
@@ -445,24 +446,34 @@ system_elem(walk *w, const xnode *nodes, uint32_t i, const vals *vs)
         break;
     }
     case NC_VERSION:
-        if (value_u64(w, &v, &u))
+        if (value_u64(w, &v, &u)) {
             ev->version = (uint8_t)u;
+            ev->flags |= KZ_EV_HAS_VERSION;
+        }
         break;
     case NC_LEVEL:
-        if (value_u64(w, &v, &u))
+        if (value_u64(w, &v, &u)) {
             ev->level = (uint8_t)u;
+            ev->flags |= KZ_EV_HAS_LEVEL;
+        }
         break;
     case NC_TASK:
-        if (value_u64(w, &v, &u))
+        if (value_u64(w, &v, &u)) {
             ev->task = (uint16_t)u;
+            ev->flags |= KZ_EV_HAS_TASK;
+        }
         break;
     case NC_OPCODE:
-        if (value_u64(w, &v, &u))
+        if (value_u64(w, &v, &u)) {
             ev->opcode = (uint8_t)u;
+            ev->flags |= KZ_EV_HAS_OPCODE;
+        }
         break;
     case NC_KEYWORDS:
-        if (value_u64(w, &v, &u))
+        if (value_u64(w, &v, &u)) {
             ev->keywords = u;
+            ev->flags |= KZ_EV_HAS_KEYWORDS;
+        }
         break;
     case NC_EVENTRECORDID:
         if (value_u64(w, &v, &u)) {
