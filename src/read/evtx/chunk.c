@@ -208,7 +208,11 @@ records(cstate *s, size_t from, size_t limit)
         size = kz_le32(base + pos + 4);
         if (s->trunc_index != SIZE_MAX && limit == s->c.len &&
             memcmp(base + pos, rec_magic, 4) == 0 && size > limit - pos) {
-            s->b->problems.items[s->trunc_index].lost += limit - pos;
+            kz_problem *t = &s->b->problems.items[s->trunc_index];
+
+            /* The lost range starts at the cut record. */
+            t->offset = s->c.file_off + pos;
+            t->lost += limit - pos;
             return KZ_OK;
         }
         /* Signature and size fit but the trailing copy differs (a record
