@@ -42,7 +42,7 @@ $(ASAN_BUILD)/Makefile: CMakeLists.txt
 
 test: test-deps check-banned $(BUILD)/kizuki $(ASAN_BUILD)/Makefile
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L 'unit|conformance|scenario|differential'
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L 'unit|conformance|scenario|differential|tools'
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS) -L 'unit|conformance'
 
 # Unit tests only, plain build: the quick loop while editing.
