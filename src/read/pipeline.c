@@ -21,6 +21,7 @@
 
 #include "read/dedup.h"
 #include "read/format.h"
+#include "read/json/json.h"
 #include "read/source.h"
 
 enum slot_state { SLOT_FREE, SLOT_QUEUED, SLOT_RUNNING, SLOT_DONE };
@@ -366,6 +367,8 @@ read_input(pipe_t *p, const kz_input *in, kz_stream *stream, kz_error *err)
                        st == KZ_EIO ? KZ_PROB_IO : KZ_PROB_ARCHIVE,
                        serr.offset, 0, -1, 0, "%s", serr.msg);
         f->state = NULL;
+    } else if (in->kind == KZ_INPUT_JSON) {
+        f->input.shape = kz_json_shape_name(f->state);
     }
     before = kz_stream_offset(stream);
     p->stats->bytes += before;

@@ -525,6 +525,10 @@ parse_template_instance(builder *b)
         return fail(c, r->pos, "truncated template instance");
     if ((t = kz_evtx_template(c, def, &b->oom)) == NULL)
         return false;
+    /* The id is the first dword of the definition's GUID: a reference into
+     * a block overwritten by another chunk's records does not match. */
+    if (kz_le32(c->base + def + 4) != id)
+        return fail(c, r->pos, "template id does not match its definition");
     if (def == r->pos && !kz_rd_seek(r, t->end))
         return fail(c, r->pos, "inline template past its fragment");
     if (!kz_evtx_read_subst(c, r->pos, r->len, NULL, 0, &count, &end))

@@ -123,6 +123,26 @@ content_problem(cstate *s, size_t pos, uint32_t size, uint64_t id,
                    (unsigned long long)id, (unsigned)size, why, why_off);
 }
 
+/* True (with c->why) if the content of a record whose trailing size copy
+ * is wrong ends in a run of zeros reaching into its parsed values: a record
+ * cut short by a crash parses "whole" from zeros, and must not be read as
+ * intact. 16 zero bytes are allowed (a zero GUID or counter at the end). */
+static bool
+zero_filled(cstate *s, size_t pos, uint32_t size, size_t end)
+{
+    const uint8_t *p = s->c.base;
+    size_t last = pos + size - 4;
+
+    while (last > pos + 24 && p[last - 1] == 0)
+        last--;
+    if (end > last && end - last >= 16) {
+        s->c.why = "content zero-filled before its end (record cut short)";
+        s->c.why_off = last;
+        return true;
+    }
+    return false;
+}
+
 /* How record() treats a record whose content does not parse. */
 enum rmode {
     R_LIVE,       /* report a problem */
@@ -165,6 +185,7 @@ record(cstate *s, size_t pos, uint32_t size, enum rmode mode)
     if (size > 28 &&
         kz_evtx_parse_fragment(c, pos + 24, pos + size - 4, false, 0, &body,
                                &end, &oom) &&
+        (mode != R_TRY || !zero_filled(s, pos, size, end)) &&
         kz_evtx_extract(c, &body, ev, &oom)) {
         s->nevents++;
         return KZ_OK;
@@ -205,6 +226,7 @@ records(cstate *s, size_t from, size_t limit)
             return KZ_OK;
         /* A record cut by the end of a truncated file: its bytes belong to
          * the truncation problem. */
+        s->c.why = NULL;
         size = kz_le32(base + pos + 4);
         if (s->trunc_index != SIZE_MAX && limit == s->c.len &&
             memcmp(base + pos, rec_magic, 4) == 0 && size > limit - pos) {
@@ -237,6 +259,20 @@ records(cstate *s, size_t from, size_t limit)
             }
         }
         next = resync(base, pos + 1, limit);
+        if (s->c.why != NULL && memcmp(base + pos, rec_magic, 4) == 0 &&
+            size > 28 && size <= limit - pos) {
+            if ((st = PROBLEM(s, KZ_PROB_RECORD, pos, next - pos,
+                              "record %llu: trailing size copy %u differs "
+                              "from its size %u and %s at chunk offset "
+                              "0x%zx; skipped %zu bytes to the next record",
+                              (unsigned long long)kz_le64(base + pos + 8),
+                              (unsigned)kz_le32(base + pos + size - 4),
+                              (unsigned)size, s->c.why, s->c.why_off,
+                              next - pos)) != KZ_OK)
+                return st;
+            pos = next;
+            continue;
+        }
         if ((st = PROBLEM(s, KZ_PROB_RECORD, pos, next - pos,
                           "damaged record framing (signature %02x%02x%02x%02x,"
                           " size %u); skipped %zu bytes to the next record",

@@ -382,6 +382,30 @@ attr_str(walk *w, const xnode *nodes, uint32_t i, const vals *vs,
 
 /* ---- System ------------------------------------------------------------ */
 
+/* The view holds GUIDs in upper case (event.h); a GUID written as text
+ * may be lower case: copy it upper-cased. */
+static bool
+upper_guid(walk *w, kz_str *g)
+{
+    size_t i;
+    char *s;
+
+    for (i = 0; i < g->len; i++)
+        if (g->p[i] >= 'a' && g->p[i] <= 'f')
+            break;
+    if (i == g->len)
+        return true;
+    if ((s = kz_arena_strndup(w->c->arena, g->p, g->len)) == NULL) {
+        w->oom = true;
+        return false;
+    }
+    for (i = 0; i < g->len; i++)
+        if (s[i] >= 'a' && s[i] <= 'z')
+            s[i] = (char)(s[i] - 32);
+    g->p = s;
+    return true;
+}
+
 static bool
 system_elem(walk *w, const xnode *nodes, uint32_t i, const vals *vs)
 {
@@ -393,6 +417,7 @@ system_elem(walk *w, const xnode *nodes, uint32_t i, const vals *vs)
     case NC_PROVIDER:
         return attr_str(w, nodes, i, vs, NC_NAME, &ev->provider) &&
                attr_str(w, nodes, i, vs, NC_GUID, &ev->provider_guid) &&
+               upper_guid(w, &ev->provider_guid) &&
                attr_str(w, nodes, i, vs, NC_EVENTSOURCENAME,
                         &ev->event_source);
     case NC_TIMECREATED:
