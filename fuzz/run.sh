@@ -18,10 +18,10 @@ for t in evtx json; do
 done
 if [ -d "$shared" ]; then
   # Small EVTX files whole, larger ones cut to their first chunks.
-  find "$shared/evtx" -name '*.evtx' -size -300k | head -n 200 | while read -r f; do
+  find "$shared/evtx" -name '*.evtx' -size -300k | while read -r f; do
     h=$(sha1sum "$f" | cut -c1-16); head -c 200000 "$f" > "$work/evtx/shared-$h"
   done
-  find "$shared/sigma/regression_data" -name '*.json' | head -n 100 | while read -r f; do
+  find "$shared/sigma/regression_data" -name '*.json' | while read -r f; do
     h=$(sha1sum "$f" | cut -c1-16); cp "$f" "$work/json/shared-$h"
   done
 fi
@@ -31,9 +31,25 @@ fi
 if [ -d "$top/tests/data/evtx" ]; then
   cp -n "$top/tests/data/evtx/"*.evtx "$work/evtx/" 2>/dev/null || true
 fi
+# Both targets at once (one per core); each log ends with libFuzzer's stats.
+pids=()
 for t in evtx json; do
   echo "fuzz_$t: $secs s" >&2
-  "$build/fuzz_$t" -max_total_time="$secs" -max_len=200000 -rss_limit_mb=2048 \
+  "$build/fuzz/fuzz_$t" -max_total_time="$secs" -max_len=200000 -rss_limit_mb=2048 \
     -timeout=10 -print_final_stats=1 -artifact_prefix="$top/fuzz/artifacts/$t/" \
-    "$work/$t" 2>&1 | tail -n 12
+    "$work/$t" > "$work/$t.log" 2>&1 &
+  pids+=($!)
 done
+status=0
+for i in "${!pids[@]}"; do
+  wait "${pids[$i]}" || status=1
+done
+for t in evtx json; do
+  echo "== fuzz_$t" >&2
+  grep -E "^(Done|stat::number_of_executed_units|stat::peak_rss_mb)|ERROR|SUMMARY" "$work/$t.log" >&2 || true
+  if ls "$top/fuzz/artifacts/$t/"crash-* "$top/fuzz/artifacts/$t/"timeout-* "$top/fuzz/artifacts/$t/"oom-* >/dev/null 2>&1; then
+    echo "fuzz_$t found inputs that fail: $top/fuzz/artifacts/$t/" >&2
+    status=1
+  fi
+done
+exit $status
