@@ -28,9 +28,14 @@ fi
 if [ -d "$top/tests/data/json" ]; then
   cp -n "$top/tests/data/json/"* "$work/json/" 2>/dev/null || true
 fi
-if [ -d "$top/tests/data/evtx" ]; then
-  cp -n "$top/tests/data/evtx/"*.evtx "$work/evtx/" 2>/dev/null || true
+# The EVTX writer's unit fixtures: every token, value type and damage.
+if command -v python3 >/dev/null; then
+  python3 "$top/tests/tools/gen_evtx_fixtures.py" "$work/fixtures" >/dev/null
+  for f in "$work/fixtures/"*.evtx; do
+    head -c 200000 "$f" > "$work/evtx/fixture-$(basename "$f" .evtx)"
+  done
 fi
+cp -n "$top/tests/data/crashers/"* "$work/evtx/" 2>/dev/null || true
 # Both targets at once (one per core); each log ends with libFuzzer's stats.
 pids=()
 for t in evtx json; do

@@ -23,6 +23,20 @@ add_u(kz_strbuf *out, uint32_t c)
     return kz_strbuf_add(out, t, sizeof(t));
 }
 
+/* Bytes JSON text can hold as they are: printable ASCII but '"' and '\\'
+ * (non-ASCII goes through the UTF-8 checks). */
+static const unsigned char plain[256] = {
+#define R16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
+    R16(0), R16(0),
+    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,   /* 0x20: '"' */
+    R16(1), R16(1),
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,   /* 0x50: '\\' */
+    R16(1),
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,   /* 0x7f: DEL */
+    R16(0), R16(0), R16(0), R16(0), R16(0), R16(0), R16(0), R16(0),
+#undef R16
+};
+
 kz_status
 kz_json_escape(kz_strbuf *out, const char *s, size_t n)
 {
@@ -33,11 +47,12 @@ kz_json_escape(kz_strbuf *out, const char *s, size_t n)
     const char *rep;
 
     while (i < n) {
-        c = (unsigned char)s[i];
-        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+        /* Fast path: skip bytes that are copied as they are. */
+        while (i < n && plain[(unsigned char)s[i]])
             i++;
-            continue;
-        }
+        if (i >= n)
+            break;
+        c = (unsigned char)s[i];
         k = 1;
         rep = NULL;
         cp = UINT32_MAX;            /* UINT32_MAX: write rep, not \u */
