@@ -52,7 +52,8 @@ done
 for t in evtx json; do
   echo "== fuzz_$t" >&2
   grep -E "^(Done|stat::number_of_executed_units|stat::peak_rss_mb)|ERROR|SUMMARY" "$work/$t.log" >&2 || true
-  if ls "$top/fuzz/artifacts/$t/"crash-* "$top/fuzz/artifacts/$t/"timeout-* "$top/fuzz/artifacts/$t/"oom-* >/dev/null 2>&1; then
+  if [ -n "$(find "$top/fuzz/artifacts/$t" -type f \( -name 'crash-*' -o \
+        -name 'timeout-*' -o -name 'oom-*' -o -name 'leak-*' \) -print -quit)" ]; then
     echo "fuzz_$t found inputs that fail: $top/fuzz/artifacts/$t/" >&2
     status=1
   fi

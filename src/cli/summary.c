@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "cli/progress.h"
+#include "read/dedup.h"
 
 void
 kz_cli_summary(FILE *f, const kz_read_stats *s, double elapsed,
@@ -37,6 +38,10 @@ kz_cli_summary(FILE *f, const kz_read_stats *s, double elapsed,
         fprintf(f, ", %s recovered from slack",
                 kz_cli_fmt_count(s->recovered, c, sizeof(c)));
     fputc('\n', f);
+    if (s->dedup_saturated)
+        fprintf(f, "kizuki: deduplication reached its bounds (%d host/channel "
+                "pairs or %d id ranges); later records were kept even if "
+                "seen before\n", KZ_DEDUP_MAX_KEYS, KZ_DEDUP_MAX_RANGES);
     if (s->unreadable > 0)
         fprintf(f, "kizuki: %s unreadable range%s (%s skipped)\n",
                 kz_cli_fmt_count(s->unreadable, a, sizeof(a)),

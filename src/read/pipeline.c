@@ -63,6 +63,7 @@ typedef struct pipe {
     int stop;                  /* workers exit */
     unsigned next_worker;      /* id of the next worker to start */
     kz_dedup *dedup;           /* NULL when off */
+    bool failed;               /* a fatal error: deliver nothing more */
     kz_progress progress;      /* progress snapshot */
     struct timespec last_tick; /* last on_progress call */
 } pipe_t;
@@ -186,7 +187,9 @@ deliver(pipe_t *p, slot *s)
     kz_status st = s->st;
     size_t i;
 
-    if (st == KZ_OK && s->kind == SK_END) {
+    if (s->kind == SK_END) {
+        if (st != KZ_OK || p->failed)
+            goto end_input;
         p->stats->files++;
         p->progress.files_done++;
         if (f->events == 0 && f->problems == 0 && o->on_problem != NULL) {
@@ -211,10 +214,13 @@ deliver(pipe_t *p, slot *s)
         }
         if (o->on_input_done != NULL)
             o->on_input_done(o->ctx, &f->input, f->events);
+    end_input:
+        if (p->progress.current == f->path)
+            p->progress.current = NULL;
         free_file(f);
         goto out;
     }
-    if (st != KZ_OK)
+    if (st != KZ_OK || p->failed)
         goto out;
     for (i = 0; i < b->nevents; i++) {
         kz_event *ev = &b->events[i];
@@ -241,6 +247,8 @@ deliver(pipe_t *p, slot *s)
         st = o->on_batch(o->ctx, b);
     tick(p, false);
 out:
+    if (st != KZ_OK)
+        p->failed = true;
     if (b->user != NULL && o->free_user != NULL)
         o->free_user(o->ctx, b->user);
     b->user = NULL;
@@ -505,6 +513,8 @@ kz_read_run(const char *const *paths, size_t npaths, const kz_read_opts *o,
             break;
     }
     st2 = drain(&p);
+    if (p.dedup != NULL)
+        stats->dedup_saturated = kz_dedup_saturated(p.dedup);
     if (st == KZ_OK && st2 != KZ_OK)
         st = kz_error_set(err, st2, "%s", kz_status_str(st2));
     tick(&p, true);

@@ -79,6 +79,8 @@ typedef struct kz_read_stats {
     uint64_t unreadable;       /* unreadable ranges (problems with lost>0) */
     uint64_t unreadable_bytes; /* bytes in them */
     uint64_t no_tz;            /* JSON times without an offset */
+    bool dedup_saturated;      /* dedup reached a bound: later records may
+                                  have been kept although seen before */
     uint64_t problems[KZ_PROB_COUNT]; /* problems by kind */
 } kz_read_stats;
 

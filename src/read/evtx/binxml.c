@@ -89,10 +89,11 @@ name_at(xchunk *c, uint32_t off, const char **name, uint32_t *len,
         }
     }
     /* next offset u32, hash u16, count u16, UTF-16 chars, NUL */
-    if (off < KZ_EVTX_CHUNK_HEADER_SIZE - 384 || (size_t)off + 8 > c->len)
+    if (off < KZ_EVTX_CHUNK_HEADER_SIZE - 384 || off > c->len ||
+        c->len - off < 8)
         return fail(c, off, "name offset outside the chunk");
     n = kz_le16(c->base + off + 6);
-    if ((size_t)off + 8 + 2 * (size_t)n > c->len)
+    if (c->len - off - 8 < 2 * (size_t)n)
         return fail(c, off, "name runs past the chunk");
     if ((s = kz_arena_alloc(c->arena, KZ_UTF16_TO_UTF8_MAX((size_t)n) + 1)) ==
         NULL) {
@@ -523,7 +524,7 @@ parse_template_instance(builder *b)
 
     if (!kz_rd_u8(r, &one) || !kz_rd_u32(r, &id) || !kz_rd_u32(r, &def))
         return fail(c, r->pos, "truncated template instance");
-    if ((t = kz_evtx_template(c, def, &b->oom)) == NULL)
+    if ((t = kz_evtx_template(c, def, b->depth + 1, &b->oom)) == NULL)
         return false;
     /* The id is the first dword of the definition's GUID: a reference into
      * a block overwritten by another chunk's records does not match. */
@@ -630,7 +631,7 @@ tmpl_cache_grow(xchunk *c)
 }
 
 const xtemplate *
-kz_evtx_template(xchunk *c, size_t off, bool *oom)
+kz_evtx_template(xchunk *c, size_t off, unsigned depth, bool *oom)
 {
     size_t i, end;
     xtemplate *t;
@@ -651,7 +652,7 @@ kz_evtx_template(xchunk *c, size_t off, bool *oom)
         }
     }
     /* next offset u32, GUID 16, data size u32, body */
-    if (off < KZ_EVTX_CHUNK_HEADER_SIZE || off + 24 > c->len) {
+    if (off < KZ_EVTX_CHUNK_HEADER_SIZE || off > c->len || c->len - off < 24) {
         fail(c, off, "template offset outside the chunk");
         return NULL;
     }
@@ -686,7 +687,7 @@ kz_evtx_template(xchunk *c, size_t off, bool *oom)
     saved_cap = c->nodes_cap;
     c->nodes = NULL;
     c->nodes_cap = 0;
-    if (kz_evtx_parse_fragment(c, off + 24, off + 24 + size, true, 0,
+    if (kz_evtx_parse_fragment(c, off + 24, off + 24 + size, true, depth,
                                &t->tree, &end, oom))
         t->failed = false;
     free(c->nodes);

@@ -396,6 +396,7 @@ kz_evtx_parse_chunk(const uint8_t *chunk, size_t len, uint64_t off,
     s.c.file_off = off;
     s.c.chunk_no = chunk_no;
     s.c.arena = &b->arena;
+    s.c.budget = b->arena.held + EVTX_CHUNK_BUDGET;
     s.c.o = o;
     kz_strbuf_init(&s.c.text, 1 << 20);
     kz_strbuf_init(&s.c.path, 4096);

@@ -51,6 +51,7 @@ enum {
 #define EVTX_MAX_SUBST 8192      /* substitutions of one instance */
 #define EVTX_MAX_FIELDS 4096     /* fields of one event */
 #define EVTX_MAX_BINXML_NEST 8   /* BinXml values inside BinXml values */
+#define EVTX_CHUNK_BUDGET (32u << 20) /* arena bytes one chunk may use */
 
 /* Codes of the element and attribute names the extractor looks for, so
  * it compares small integers instead of strings (names.c). */
@@ -156,6 +157,8 @@ typedef struct xchunk {
     kz_field *fields;        /* fields of the event being built */
     size_t nfields;          /* used */
     size_t fields_cap;       /* allocated */
+    size_t budget;           /* arena bytes (held) past which records fail:
+                                bounds what hostile BinXml can expand to */
     const char *why;         /* reason of the last parse failure */
     size_t why_off;          /* chunk offset of it */
 } xchunk;
@@ -169,8 +172,10 @@ bool kz_evtx_parse_fragment(xchunk *c, size_t off, size_t limit,
                             size_t *end, bool *oom);
 
 /* The template defined at chunk offset off (parsed and cached on first
- * use), or NULL if it is malformed (c->why says why). *oom on OOM. */
-const xtemplate *kz_evtx_template(xchunk *c, size_t off, bool *oom);
+ * use), or NULL if it is malformed (c->why says why). depth: template and
+ * BinXml nesting so far (bounded by EVTX_MAX_BINXML_NEST). *oom on OOM. */
+const xtemplate *kz_evtx_template(xchunk *c, size_t off, unsigned depth,
+                                  bool *oom);
 
 /* Reads a substitution array at [off, limit) into vals (up to max);
  * *count gets the number, *end the offset after the values. */

@@ -33,7 +33,9 @@ typedef struct walk {
     xchunk *c;              /* chunk */
     kz_event *ev;           /* event being built */
     bool oom;               /* allocation failed */
+    bool failed;            /* the record is malformed (c->why says why) */
     unsigned nest;          /* template/BinXml nesting */
+    size_t budget;          /* arena bytes the chunk may still take */
 } walk;
 
 /* The values of one template instance. */
@@ -49,6 +51,7 @@ bad(walk *w, const char *why)
         w->c->why = why;
         w->c->why_off = 0;
     }
+    w->failed = true;
     return false;
 }
 
@@ -67,8 +70,9 @@ typedef struct part {
 #define MAX_PARTS 64
 
 /* Collects the text/substitution children of node i (not descending into
- * child elements). *has_elems tells whether element-like children exist
- * (elements, templates, BinXml values). */
+ * child elements); returns their count, of which the first MAX_PARTS are
+ * stored. *has_elems tells whether element-like children exist (elements,
+ * templates, BinXml values). */
 static size_t
 collect_parts(const xnode *nodes, uint32_t i, const vals *vs, part *parts,
               bool *has_elems)
@@ -102,10 +106,11 @@ collect_parts(const xnode *nodes, uint32_t i, const vals *vs, part *parts,
             if (n < MAX_PARTS) {
                 parts[n].x = x;
                 parts[n].v = v;
-                n++;
             }
-        } else if (x->kind == X_TEXT && n < MAX_PARTS) {
-            parts[n].x = x;
+            n++;
+        } else if (x->kind == X_TEXT) {
+            if (n < MAX_PARTS)
+                parts[n].x = x;
             n++;
         }
         k = x->end;
@@ -113,14 +118,42 @@ collect_parts(const xnode *nodes, uint32_t i, const vals *vs, part *parts,
     return n;
 }
 
-/* Turns parts into one value. Returns false when the content is absent
- * (an optional substitution of Null). */
+/* Appends the text of one part to c->text; false (w->oom or w->failed)
+ * on failure. */
 static bool
-parts_value(walk *w, const part *parts, size_t n, kz_value *out)
+part_text(walk *w, const xnode *x, const xvalue *xv)
 {
     xchunk *c = w->c;
     kz_render_opts ro = { c->o->ansi_codepage };
-    size_t i;
+    kz_status st = KZ_OK;
+
+    if (x->kind == X_TEXT) {
+        st = kz_strbuf_add(&c->text, x->name, x->len);
+    } else if (xv->type != KZ_VT_NULL) {
+        kz_value v = { xv->data, xv->len, xv->type };
+
+        st = kz_value_render(&v, &ro, &c->text);
+        if (st == KZ_EFORMAT)
+            st = KZ_OK; /* a value not fitting its type renders as nothing */
+    }
+    if (st == KZ_ELIMIT)
+        return bad(w, "value text longer than 1 MiB");
+    if (st != KZ_OK) {
+        w->oom = true;
+        return false;
+    }
+    return true;
+}
+
+/* Turns the content of node i (its n parts, the first MAX_PARTS of them in
+ * parts) into one value. Returns false when the content is absent (an
+ * optional substitution of Null) or on failure (w->oom, w->failed). */
+static bool
+parts_value(walk *w, const xnode *nodes, uint32_t i, const vals *vs,
+            const part *parts, size_t n, kz_value *out)
+{
+    xchunk *c = w->c;
+    size_t k;
     char *s;
 
     if (n == 0) {
@@ -147,28 +180,33 @@ parts_value(walk *w, const part *parts, size_t n, kz_value *out)
     }
     /* Mixed content: render every part, in order, into one text. */
     kz_strbuf_reset(&c->text);
-    for (i = 0; i < n; i++) {
-        const part *p = &parts[i];
+    if (n <= MAX_PARTS) {
+        for (k = 0; k < n; k++)
+            if (!part_text(w, parts[k].x, &parts[k].v))
+                return false;
+    } else {
+        /* More parts than the array holds: walk the nodes again. */
+        for (k = i + 1; k < nodes[i].end; k = nodes[k].end) {
+            const xnode *x = &nodes[k];
+            xvalue v = { NULL, 0, KZ_VT_NULL };
 
-        if (p->x->kind == X_TEXT) {
-            if (kz_strbuf_add(&c->text, p->x->name, p->x->len) != KZ_OK)
-                goto nomem;
-        } else if (p->v.type != KZ_VT_NULL) {
-            kz_value v = { p->v.data, p->v.len, p->v.type };
-            kz_status st = kz_value_render(&v, &ro, &c->text);
-
-            if (st == KZ_ENOMEM || st == KZ_ELIMIT)
-                goto nomem;
+            if (x->kind != X_TEXT && x->kind != X_SUBST)
+                continue;
+            if (x->kind == X_SUBST && x->index < vs->n)
+                v = vs->v[x->index];
+            if (v.type == KZ_VT_BINXML)
+                continue;
+            if (!part_text(w, x, &v))
+                return false;
         }
     }
     if ((s = kz_arena_strndup(c->arena, c->text.data ? c->text.data : "",
-                              c->text.len)) == NULL)
-        goto nomem;
+                              c->text.len)) == NULL) {
+        w->oom = true;
+        return false;
+    }
     *out = kz_value_utf8(s, c->text.len);
     return true;
-nomem:
-    w->oom = true;
-    return false;
 }
 
 /* Text of a value as a kz_str in the arena (UTF-8 values are not
@@ -187,9 +225,14 @@ value_str(walk *w, const kz_value *v, kz_str *out)
         return true;
     }
     kz_strbuf_reset(&c->text);
-    if (kz_value_render(&item, &ro, &c->text) == KZ_ENOMEM) {
+    switch (kz_value_render(&item, &ro, &c->text)) {
+    case KZ_ENOMEM:
         w->oom = true;
         return false;
+    case KZ_ELIMIT:
+        return bad(w, "value text longer than 1 MiB");
+    default:
+        break;
     }
     if ((s = kz_arena_strndup(c->arena, c->text.data ? c->text.data : "",
                               c->text.len)) == NULL) {
@@ -350,7 +393,7 @@ attr_value(walk *w, const xnode *nodes, uint32_t i, const vals *vs,
                 *text_node = n == 1 && parts[0].x->kind == X_TEXT
                                  ? parts[0].x
                                  : NULL;
-            return parts_value(w, parts, n, out);
+            return parts_value(w, nodes, k, vs, parts, n, out);
         }
         k = nodes[k].end;
     }
@@ -366,7 +409,7 @@ elem_value(walk *w, const xnode *nodes, uint32_t i, const vals *vs,
     bool has_elems;
     size_t n = collect_parts(nodes, i, vs, parts, &has_elems);
 
-    return parts_value(w, parts, n, out);
+    return parts_value(w, nodes, i, vs, parts, n, out);
 }
 
 static bool
@@ -572,7 +615,7 @@ eventdata_elem(walk *w, const xnode *nodes, uint32_t i, const vals *vs,
         w->c->path.len = mark;
         return ok;
     }
-    if (!parts_value(w, parts, nparts, &v))
+    if (!parts_value(w, nodes, i, vs, parts, nparts, &v))
         return !w->oom;
     if (nodes[i].code != NC_DATA)
         return add_field(w, nodes[i].name, nodes[i].len, KZ_NAME_NONE, group,
@@ -724,6 +767,8 @@ instance(walk *w, const xnode *x, ctx cx, uint8_t group)
 
     if (w->nest++ > EVTX_MAX_BINXML_NEST)
         return bad(w, "templates nested too deeply");
+    if (c->arena->held > w->budget)
+        return bad(w, "record expands past the chunk's memory budget");
     /* The count was checked when the instance was parsed. */
     n = x->subst_len >= 4 ? kz_le32(x->subst) : 0;
     if ((v = kz_arena_alloc(c->arena, (n ? n : 1) * sizeof(*v))) == NULL) {
@@ -753,6 +798,8 @@ binxml_value(walk *w, const xvalue *v, ctx cx, uint8_t group)
         return true;
     if (w->nest++ > EVTX_MAX_BINXML_NEST)
         return bad(w, "BinXml values nested too deeply");
+    if (c->arena->held > w->budget)
+        return bad(w, "record expands past the chunk's memory budget");
     ok = kz_evtx_parse_fragment(c, off, off + v->len, false, w->nest, &t,
                                 &end, &w->oom) &&
          walk_children(w, t.nodes, 0, t.n, &none, cx, group);
@@ -801,6 +848,7 @@ kz_evtx_extract(xchunk *c, const xtree *body, kz_event *ev, bool *oom)
     memset(&w, 0, sizeof(w));
     w.c = c;
     w.ev = ev;
+    w.budget = c->budget;
     c->nfields = 0;
     kz_strbuf_reset(&c->path);
     c->path.len = 0;
@@ -821,5 +869,5 @@ kz_evtx_extract(xchunk *c, const xtree *body, kz_event *ev, bool *oom)
     }
     if (w.oom)
         *oom = true;
-    return ok && !w.oom;
+    return ok && !w.oom && !w.failed;
 }

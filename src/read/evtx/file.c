@@ -56,6 +56,12 @@ evtx_open(kz_stream *s, const kz_input *in, const kz_read_opts *o,
         return kz_error_set(err, KZ_ENOMEM, "out of memory");
     *state = f;
     if (got < sizeof(h)) {
+        size_t more = 0;
+
+        /* A stream error right after the bytes read is the real reason:
+         * the stream reports it on the next read. */
+        if ((st = kz_stream_read(s, h, 1, &more, err)) != KZ_OK)
+            return st;
         f->ended = true;
         return kz_problem_add(&u0->problems, &u0->arena,
                               KZ_PROB_EVTX_TRUNCATED, 0, got, -1, 0,
