@@ -28,6 +28,11 @@ struct kz_dedup {
     bool saturated;        /* a bound was reached */
     key *last;             /* key of the previous event (same host and
                               channel is the common case) */
+    uint64_t *conf;        /* conflict set: hashes of (key, id, time in
+                              ms) of records whose id lies in a range but
+                              whose time does not; 0 = empty slot */
+    size_t conf_slots;     /* power of two, or 0 */
+    size_t conf_n;         /* hashes held */
 };
 
 kz_dedup *
@@ -57,6 +62,7 @@ kz_dedup_free(kz_dedup *d)
         free(d->keys[i].ranges);
     }
     free(d->keys);
+    free(d->conf);
     free(d);
 }
 
@@ -181,6 +187,56 @@ widen(range *r, kz_time t)
         r->tmax = t;
 }
 
+/* True if (k, id, t) is in the conflict set; otherwise adds it. Times
+ * compare by millisecond, like the ranges' ±1 ms: a JSON export truncated
+ * to microseconds stays in the same millisecond. */
+static bool
+conflict_seen(kz_dedup *d, const key *k, uint64_t id, kz_time t)
+{
+    uint64_t h = kz_hash_mix(kz_hash_mix(k->hash, id),
+                             t == KZ_TIME_NONE ? UINT64_MAX
+                                               : (uint64_t)(t / 10000));
+    size_t i, j;
+
+    h |= 1; /* never 0, the empty mark */
+    if (d->conf_slots != 0) {
+        for (i = h & (d->conf_slots - 1); d->conf[i] != 0;
+             i = (i + 1) & (d->conf_slots - 1))
+            if (d->conf[i] == h)
+                return true;
+    }
+    if (d->conf_n >= KZ_DEDUP_MAX_CONFLICTS) {
+        d->saturated = true;
+        return false;
+    }
+    if ((d->conf_n + 1) * 2 > d->conf_slots) {
+        size_t slots = d->conf_slots ? d->conf_slots * 2 : 1024;
+        uint64_t *tab = calloc(slots, sizeof(*tab));
+
+        if (tab == NULL) {
+            d->saturated = true;
+            return false;
+        }
+        for (j = 0; j < d->conf_slots; j++) {
+            if (d->conf[j] == 0)
+                continue;
+            for (i = d->conf[j] & (slots - 1); tab[i] != 0;
+                 i = (i + 1) & (slots - 1))
+                ;
+            tab[i] = d->conf[j];
+        }
+        free(d->conf);
+        d->conf = tab;
+        d->conf_slots = slots;
+    }
+    for (i = h & (d->conf_slots - 1); d->conf[i] != 0;
+         i = (i + 1) & (d->conf_slots - 1))
+        ;
+    d->conf[i] = h;
+    d->conf_n++;
+    return false;
+}
+
 bool
 kz_dedup_seen(kz_dedup *d, const kz_event *ev)
 {
@@ -197,13 +253,16 @@ kz_dedup_seen(kz_dedup *d, const kz_event *ev)
     i = first_not_below(k, id);
     if (i < k->n && k->ranges[i].lo <= id) {
         r = &k->ranges[i];
-        if (t == KZ_TIME_NONE || r->tmin == KZ_TIME_NONE ||
-            (t >= r->tmin - TIME_SLACK && t <= r->tmax + TIME_SLACK))
+        if (t != KZ_TIME_NONE && r->tmin != KZ_TIME_NONE &&
+            t >= r->tmin - TIME_SLACK && t <= r->tmax + TIME_SLACK)
             return true;
-        /* Same id, different time: another record (a reused id). Keep it
-         * and widen the range's times so later copies of it are caught. */
-        widen(r, t);
-        return false;
+        if (t == KZ_TIME_NONE && r->tmin == KZ_TIME_NONE)
+            return true;
+        /* Same id, a time outside the range: another record (a log
+         * cleared and refilled, an older archive). The range is left as
+         * it is, so it keeps catching its own copies; the record goes to
+         * the conflict set, which catches copies of it. */
+        return conflict_seen(d, k, id, t);
     }
     /* Extend a neighbour when the id is adjacent. */
     if (i > 0 && k->ranges[i - 1].hi + 1 == id) {

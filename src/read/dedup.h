@@ -6,10 +6,14 @@
  * id ranges; each range remembers the earliest and latest TimeCreated of
  * its records. An event is a duplicate when its id lies in a range and its
  * time lies within that range's times (±1 ms, since JSON exports often
- * truncate to microseconds). Events without a record id are never
- * duplicates. Memory: bounded by KZ_DEDUP_MAX_KEYS keys and
- * KZ_DEDUP_MAX_RANGES ranges per key; past a bound new records are kept
- * (never dropped) and kz_dedup_saturated() says so.
+ * truncate to microseconds). A record whose id lies in a range but whose
+ * time does not (a cleared and refilled log, an older archive) is another
+ * record: it is kept, and remembered in a conflict set of hashes of
+ * (Computer, Channel, id, time in ms) so its own copies are dropped.
+ * Events without a record id are never duplicates. Memory: bounded by
+ * KZ_DEDUP_MAX_KEYS keys, KZ_DEDUP_MAX_RANGES ranges and
+ * KZ_DEDUP_MAX_CONFLICTS conflict hashes; past a bound new records are
+ * kept (never dropped) and kz_dedup_saturated() says so.
  * Threads: one thread (the pipeline's ordered stage).
  */
 #ifndef KZ_READ_DEDUP_H
@@ -22,6 +26,7 @@
 
 #define KZ_DEDUP_MAX_KEYS 100000
 #define KZ_DEDUP_MAX_RANGES 4000000
+#define KZ_DEDUP_MAX_CONFLICTS 1000000
 
 typedef struct kz_dedup kz_dedup;
 

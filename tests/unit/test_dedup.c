@@ -39,7 +39,40 @@ static const struct dedup_row {
     { "WS01", "Security", 12, 2500000, true },       /* joined range */
     { "WS01", "Security", 11, 900000000, false },    /* reused id, new time */
     { "WS01", "Security", 11, 900000000, true },     /* ...then repeated */
+    { "WS01", "Security", 12, 890000000, false },    /* the range was not
+                                                        stretched by it */
+    { "WS01", "Security", 12, 890000005, true },     /* a copy of that one */
+    { "WS01", "Security", 10, KZ_TIME_NONE, false }, /* no time: not the
+                                                        timed record */
+    { "WS01", "Security", 10, KZ_TIME_NONE, true },  /* ...but its copy */
 };
+
+/* A log cleared and refilled (ids restart), read after an archive of the
+ * old log: every record is distinct; the second reading of the archive is
+ * all duplicates. */
+static void
+test_dedup_cleared_log_keeps_both_generations(void)
+{
+    kz_dedup *d = kz_dedup_new();
+    const kz_time march = 1000000000000LL, january = 900000000000LL;
+    uint64_t id;
+    int pass, kept = 0, dropped = 0;
+
+    for (pass = 0; pass < 3; pass++) {
+        for (id = 1; id <= 4; id++) {
+            kz_time t = (pass == 0 ? march : january) + (kz_time)id * 10000000;
+            kz_event e = ev("DC01", "Security", id, t);
+
+            if (kz_dedup_seen(d, &e))
+                dropped++;
+            else
+                kept++;
+        }
+    }
+    T_EQ_INT(kept, 8);
+    T_EQ_INT(dropped, 4);
+    kz_dedup_free(d);
+}
 
 static void
 test_dedup_table(void)
@@ -98,6 +131,7 @@ main(int argc, char **argv)
 {
     static const t_case cases[] = {
         T_CASE(test_dedup_table),
+        T_CASE(test_dedup_cleared_log_keeps_both_generations),
         T_CASE(test_dedup_without_record_id_never_drops),
         T_CASE(test_dedup_many_ranges_in_any_order),
     };
