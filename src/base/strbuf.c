@@ -53,7 +53,7 @@ kz_strbuf_reserve(kz_strbuf *b, size_t n)
 }
 
 kz_status
-kz_strbuf_add(kz_strbuf *b, const void *p, size_t n)
+kz_strbuf_add_grow(kz_strbuf *b, const void *p, size_t n)
 {
     kz_status st;
 
@@ -62,29 +62,6 @@ kz_strbuf_add(kz_strbuf *b, const void *p, size_t n)
     if (n != 0)
         memcpy(b->data + b->len, p, n);
     b->len += n;
-    b->data[b->len] = '\0';
-    return KZ_OK;
-}
-
-kz_status
-kz_strbuf_adds(kz_strbuf *b, const char *s)
-{
-    return kz_strbuf_add(b, s, strlen(s));
-}
-
-kz_status
-kz_strbuf_addc(kz_strbuf *b, char c)
-{
-    kz_status st;
-
-    if (b->len + 1 < b->cap && b->len < b->max) {
-        b->data[b->len++] = c;
-        b->data[b->len] = '\0';
-        return KZ_OK;
-    }
-    if ((st = kz_strbuf_reserve(b, 1)) != KZ_OK)
-        return st;
-    b->data[b->len++] = c;
     b->data[b->len] = '\0';
     return KZ_OK;
 }

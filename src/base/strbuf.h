@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <string.h>
+
 #include "base/error.h"
 
 typedef struct kz_strbuf {
@@ -36,14 +38,36 @@ void kz_strbuf_reset(kz_strbuf *b);
 /* Makes room for n more bytes; KZ_ENOMEM or KZ_ELIMIT on failure. */
 kz_status kz_strbuf_reserve(kz_strbuf *b, size_t n);
 
-/* Appends n bytes. */
-kz_status kz_strbuf_add(kz_strbuf *b, const void *p, size_t n);
+/* Appends n bytes (slow path of kz_strbuf_add: grows the buffer). */
+kz_status kz_strbuf_add_grow(kz_strbuf *b, const void *p, size_t n);
+
+/* Appends n bytes. Inline: most appends fit the allocation. */
+static inline kz_status
+kz_strbuf_add(kz_strbuf *b, const void *p, size_t n)
+{
+    if (b->cap - b->len > n && b->max - b->len >= n) {
+        if (n != 0)
+            memcpy(b->data + b->len, p, n);
+        b->len += n;
+        b->data[b->len] = '\0';
+        return KZ_OK;
+    }
+    return kz_strbuf_add_grow(b, p, n);
+}
 
 /* Appends a NUL-terminated string. */
-kz_status kz_strbuf_adds(kz_strbuf *b, const char *s);
+static inline kz_status
+kz_strbuf_adds(kz_strbuf *b, const char *s)
+{
+    return kz_strbuf_add(b, s, strlen(s));
+}
 
 /* Appends one byte. */
-kz_status kz_strbuf_addc(kz_strbuf *b, char c);
+static inline kz_status
+kz_strbuf_addc(kz_strbuf *b, char c)
+{
+    return kz_strbuf_add(b, &c, 1);
+}
 
 /* Appends printf-style text. */
 kz_status kz_strbuf_addf(kz_strbuf *b, const char *fmt, ...)
