@@ -48,7 +48,7 @@ for p in sys.argv[1:]:
 print(recs, used, size)
 EOF
 }
-count_kz() { "$kz" dump -q --no-dedup -o - "$@" | wc -l; }
+count_kz() { { "$kz" dump -q --no-dedup -o - "$@" 2>/dev/null || true; } | wc -l; }
 
 echo "== corpus A: building (first run only) ==" >&2
 if [ ! -f "$out/shared.jsonl" ]; then
@@ -106,10 +106,10 @@ for name in A B C; do
   recs=$(count_kz "${files[@]}")
   echo "## corpus $name: ${#files[@]} files, $recs records, $((used / 1048576)) MiB used of $((size / 1048576)) MiB"
   echo
-  hyperfine -N -w 1 -r "$runs" --export-json "$out/$name-kz.json" \
+  hyperfine -N -i -w 1 -r "$runs" --export-json "$out/$name-kz.json" \
     -n "kizuki -j1" "$kz dump -q --no-dedup -j 1 -o /dev/null ${files[*]@Q}" \
     -n "kizuki -j2" "$kz dump -q --no-dedup -j 2 -o /dev/null ${files[*]@Q}" >/dev/null 2>&1 ||
-    hyperfine -w 1 -r "$runs" --export-json "$out/$name-kz.json" \
+    hyperfine -i -w 1 -r "$runs" --export-json "$out/$name-kz.json" \
       -n "kizuki -j1" "$kz dump -q --no-dedup -j 1 -o /dev/null ${files[*]@Q}" \
       -n "kizuki -j2" "$kz dump -q --no-dedup -j 2 -o /dev/null ${files[*]@Q}" >/dev/null
   "$py" - "$out/$name-kz.json" "$recs" "$used" <<'EOF'
@@ -122,8 +122,9 @@ for r in d['results']:
     print('| %s | %.3f | %.3f | %s | %.0f |' % (r['command'], m, r['stddev'],
           format(int(recs / m), ','), used / m / 1e6))
 EOF
-  rss=$( { /usr/bin/time -v "$kz" dump -q --no-dedup -j 2 -o /dev/null "${files[@]}" ; } 2>&1 \
-         | awk -F: '/Maximum resident/{gsub(/ /,"",$2); print $2}')
+  /usr/bin/time -v -o "$out/time-$name.txt" "$kz" dump -q --no-dedup -j 2 -o /dev/null \
+    "${files[@]}" 2>/dev/null || true
+  rss=$(awk -F: '/Maximum resident/{gsub(/ /,"",$2); print $2}' "$out/time-$name.txt")
   echo
   echo "peak RSS kizuki -j2: $((rss / 1024)) MiB"
   echo
@@ -138,7 +139,7 @@ EOF
   t0=$(date +%s.%N)
   for f in "${ref[@]}"; do evtxexport -f xml "$f" >/dev/null 2>&1 || true; done
   t1=$(date +%s.%N)
-  tk0=$(date +%s.%N); "$kz" dump -q --no-dedup -j 1 -o /dev/null "${ref[@]}"; tk1=$(date +%s.%N)
+  tk0=$(date +%s.%N); "$kz" dump -q --no-dedup -j 1 -o /dev/null "${ref[@]}" 2>/dev/null || true; tk1=$(date +%s.%N)
   "$py" - "$t0" "$t1" "$tk0" "$tk1" "$rrecs" "$rused" "${#ref[@]}" "evtxexport -f xml" <<'EOF'
 import sys
 t0, t1, k0, k1 = map(float, sys.argv[1:5]); recs = int(sys.argv[5]); used = int(sys.argv[6])

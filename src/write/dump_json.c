@@ -129,6 +129,17 @@ put_scalar(dumper *d, const kz_value *v)
 
     if (v->type == KZ_VT_NULL)
         return put(d, "null");
+    /* Fast paths for the common types; same text as the general path. */
+    if (v->type == KZ_VT_STRING) {
+        size_t units = v->len / 2;
+
+        while (units > 0 && v->data[2 * units - 2] == 0 &&
+               v->data[2 * units - 1] == 0)
+            units--;
+        return kz_json_string_utf16(d->out, v->data, units);
+    }
+    if (v->type == KZ_VT_UTF8)
+        return put_str(d, (const char *)v->data, v->len);
     kz_strbuf_reset(&d->tmp);
     st = kz_value_render(v, d->o, &d->tmp);
     if (st == KZ_ENOMEM || st == KZ_ELIMIT)

@@ -122,6 +122,83 @@ kz_json_string(kz_strbuf *out, const char *s, size_t n)
     return kz_strbuf_addc(out, '"');
 }
 
+kz_status
+kz_json_string_utf16(kz_strbuf *out, const uint8_t *p, size_t n)
+{
+    size_t i = 0;
+    kz_status st;
+    char *o;
+
+    /* Worst case: 6 bytes of \uXXXX per unit, plus the quotes. */
+    if (n > (SIZE_MAX - 2) / 6)
+        return KZ_ELIMIT;
+    if ((st = kz_strbuf_reserve(out, 6 * n + 2)) != KZ_OK)
+        return st;
+    o = out->data + out->len;
+    *o++ = '"';
+    while (i < n) {
+        uint32_t c = (uint32_t)p[2 * i] | ((uint32_t)p[2 * i + 1] << 8);
+        const char *rep = NULL;
+
+        i++;
+        if (c < 0x80) {
+            if (plain[c]) {
+                *o++ = (char)c;
+                continue;
+            }
+            switch (c) {
+            case '"': rep = "\\\""; break;
+            case '\\': rep = "\\\\"; break;
+            case '\b': rep = "\\b"; break;
+            case '\f': rep = "\\f"; break;
+            case '\n': rep = "\\n"; break;
+            case '\r': rep = "\\r"; break;
+            case '\t': rep = "\\t"; break;
+            default: break;
+            }
+            if (rep != NULL) {
+                *o++ = rep[0];
+                *o++ = rep[1];
+                continue;
+            }
+        } else if (c >= 0xD800 && c <= 0xDBFF && i < n) {
+            uint32_t d = (uint32_t)p[2 * i] | ((uint32_t)p[2 * i + 1] << 8);
+
+            if (d >= 0xDC00 && d <= 0xDFFF) {
+                i++;
+                c = 0x10000 + ((c - 0xD800) << 10) + (d - 0xDC00);
+                *o++ = (char)(0xF0 | (c >> 18));
+                *o++ = (char)(0x80 | ((c >> 12) & 0x3F));
+                *o++ = (char)(0x80 | ((c >> 6) & 0x3F));
+                *o++ = (char)(0x80 | (c & 0x3F));
+                continue;
+            }
+        }
+        if (c >= 0x80 && !(c <= 0x9F || (c >= 0xD800 && c <= 0xDFFF) ||
+                           c == 0x2028 || c == 0x2029)) {
+            if (c < 0x800) {
+                *o++ = (char)(0xC0 | (c >> 6));
+            } else {
+                *o++ = (char)(0xE0 | (c >> 12));
+                *o++ = (char)(0x80 | ((c >> 6) & 0x3F));
+            }
+            *o++ = (char)(0x80 | (c & 0x3F));
+            continue;
+        }
+        /* Controls, DEL, C1, line separators, lone surrogates: \uXXXX. */
+        *o++ = '\\';
+        *o++ = 'u';
+        *o++ = hexd[(c >> 12) & 15];
+        *o++ = hexd[(c >> 8) & 15];
+        *o++ = hexd[(c >> 4) & 15];
+        *o++ = hexd[c & 15];
+    }
+    *o++ = '"';
+    out->len = (size_t)(o - out->data);
+    out->data[out->len] = '\0';
+    return KZ_OK;
+}
+
 /* True for code points a terminal would act on rather than show. */
 static bool
 term_hidden(uint32_t cp)

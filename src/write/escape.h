@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "base/error.h"
 #include "base/strbuf.h"
@@ -28,6 +29,11 @@ kz_status kz_json_escape(kz_strbuf *out, const char *s, size_t n);
 
 /* Appends s[0..n) as a JSON string, quotes included. */
 kz_status kz_json_string(kz_strbuf *out, const char *s, size_t n);
+
+/* Appends n UTF-16LE code units at p as a quoted JSON string, converting
+ * and escaping in one pass with the same rules as kz_json_escape (lone
+ * surrogates as \udXXX; trailing NULs are not stripped here). */
+kz_status kz_json_string_utf16(kz_strbuf *out, const uint8_t *p, size_t n);
 
 /* Appends s[0..n) for a terminal or a log line: printable ASCII and
  * valid printable UTF-8 kept; '\' doubled; every byte of a control
