@@ -12,8 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
+#include "base/crc32.h"
 #include "base/rd.h"
 
 static const uint8_t rec_magic[4] = { 0x2a, 0x2a, 0x00, 0x00 };
@@ -36,7 +36,7 @@ typedef struct cstate {
 static uint32_t
 crc(const uint8_t *p, size_t n)
 {
-    return (uint32_t)crc32(0L, p, (uInt)n);
+    return kz_crc32(p, n);
 }
 
 static bool
