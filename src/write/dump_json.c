@@ -140,6 +140,12 @@ put_scalar(dumper *d, const kz_value *v)
     }
     if (v->type == KZ_VT_UTF8)
         return put_str(d, (const char *)v->data, v->len);
+    if (v->type >= KZ_VT_INT8 && v->type <= KZ_VT_UINT64) {
+        int64_t x;
+
+        if (kz_value_int(v, &x))
+            return kz_strbuf_add_i64(d->out, x);
+    }
     kz_strbuf_reset(&d->tmp);
     st = kz_value_render(v, d->o, &d->tmp);
     if (st == KZ_ENOMEM || st == KZ_ELIMIT)
@@ -548,6 +554,57 @@ reserved_top(const char *s, size_t n)
     return false;
 }
 
+/* True if the event's data is EventData only, with distinct names and no
+ * unnamed Data: then it is written field by field, with no tree. */
+static bool
+flat_eventdata(const kz_event *ev)
+{
+    size_t i, k;
+
+    if (ev->nfields > 64 || has(&ev->userdata_root) ||
+        (ev->flags & KZ_EV_USERDATA))
+        return false;
+    for (i = 0; i < ev->nfields; i++) {
+        const kz_str *a = &ev->fields[i].name;
+
+        if (ev->fields[i].group != KZ_FG_EVENTDATA ||
+            (a->len == 4 && memcmp(a->p, "Data", 4) == 0))
+            return false;
+        for (k = 0; k < i; k++) {
+            const kz_str *b = &ev->fields[k].name;
+
+            if (a->len == b->len && (a->p == b->p ||
+                                     memcmp(a->p, b->p, a->len) == 0))
+                return false;
+        }
+    }
+    return true;
+}
+
+/* Writes ,"EventData":{...} of an event flat_eventdata() accepted. */
+static kz_status
+put_flat_eventdata(dumper *d, const kz_event *ev)
+{
+    size_t i;
+    kz_status st;
+
+    if (ev->nfields == 0)
+        return KZ_OK;
+    if ((st = put(d, ",\"EventData\":{")) != KZ_OK)
+        return st;
+    for (i = 0; i < ev->nfields; i++) {
+        const kz_field *f = &ev->fields[i];
+
+        if ((i > 0 && (st = kz_strbuf_addc(d->out, ',')) != KZ_OK) ||
+            (st = put_str(d, f->name.p != NULL ? f->name.p : "",
+                          f->name.len)) != KZ_OK ||
+            (st = kz_strbuf_addc(d->out, ':')) != KZ_OK ||
+            (st = put_value(d, &f->value)) != KZ_OK)
+            return st;
+    }
+    return kz_strbuf_addc(d->out, '}');
+}
+
 static kz_status
 put_data(dumper *d, const kz_event *ev)
 {
@@ -556,6 +613,8 @@ put_data(dumper *d, const kz_event *ev)
     kz_status st;
     const kz_field *f;
 
+    if (flat_eventdata(ev))
+        return put_flat_eventdata(d, ev);
     memset(&ed, 0, sizeof(ed));
     memset(&ud, 0, sizeof(ud));
     memset(&top, 0, sizeof(top));
