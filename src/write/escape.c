@@ -137,9 +137,37 @@ kz_json_string_utf16(kz_strbuf *out, const uint8_t *p, size_t n)
     o = out->data + out->len;
     *o++ = '"';
     while (i < n) {
-        uint32_t c = (uint32_t)p[2 * i] | ((uint32_t)p[2 * i + 1] << 8);
+        uint32_t c;
         const char *rep = NULL;
 
+        /* Four plain ASCII units at a time (SWAR on their low bytes). */
+        while (i + 4 <= n) {
+            uint64_t w;
+            uint32_t lo, x;
+
+            memcpy(&w, p + 2 * i, 8);
+            if (w & 0xFF00FF00FF00FF00ULL)
+                break;
+            lo = (uint32_t)((w & 0xFF) | ((w >> 8) & 0xFF00) |
+                            ((w >> 16) & 0xFF0000) | ((w >> 24) & 0xFF000000));
+#define ONES4 0x01010101u
+#define HIGH4 0x80808080u
+#define ZERO4(v) (((v) - ONES4) & ~(v) & HIGH4)
+            x = ((lo - ONES4 * 0x20) & ~lo & HIGH4) | ZERO4(lo ^ (ONES4 * '"')) |
+                ZERO4(lo ^ (ONES4 * '\\')) | ZERO4(lo ^ (ONES4 * 0x7f)) |
+                (lo & HIGH4);
+#undef ZERO4
+#undef HIGH4
+#undef ONES4
+            if (x != 0)
+                break;
+            memcpy(o, &lo, 4);
+            o += 4;
+            i += 4;
+        }
+        if (i >= n)
+            break;
+        c = (uint32_t)p[2 * i] | ((uint32_t)p[2 * i + 1] << 8);
         i++;
         if (c < 0x80) {
             if (plain[c]) {
