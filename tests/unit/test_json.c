@@ -15,6 +15,7 @@
 #include "event/names.h"
 #include "read/format.h"
 #include "read/json/json.h"
+#include "read/json/json_int.h"
 #include "read/stream.h"
 #include "t.h"
 
@@ -44,9 +45,11 @@ add_problems(res *r, const kz_problem_list *l)
     }
 }
 
-/* Reads n bytes at p as one JSON input, with options o (or defaults). */
+/* Reads n bytes at p as one JSON input, with options o (or defaults) and
+ * the unit bounds given (0 = the default; kz_json_set_unit_bounds). */
 static void
-run(const void *p, size_t n, const kz_read_opts *o, res *r)
+run_units(const void *p, size_t n, const kz_read_opts *o, size_t unit_bytes,
+          size_t unit_records, res *r)
 {
     kz_read_opts def;
     kz_stream *s = kz_stream_from_memory(p, n);
@@ -71,6 +74,7 @@ run(const void *p, size_t n, const kz_read_opts *o, res *r)
         T_CHECK(0, "open failed: %s", err.msg);
         goto out;
     }
+    kz_json_set_unit_bounds(fs, unit_bytes, unit_records);
     snprintf(r->shape, sizeof(r->shape), "%s",
              kz_json_shape_name(fs) ? kz_json_shape_name(fs) : "");
     snprintf(r->layout, sizeof(r->layout), "%s", kz_json_layout_name(fs));
@@ -108,6 +112,13 @@ out:
     kz_stream_close(s);
     free(u.data);
     kz_arena_fini(&u.arena);
+}
+
+/* Reads n bytes at p as one JSON input, with options o (or defaults). */
+static void
+run(const void *p, size_t n, const kz_read_opts *o, res *r)
+{
+    run_units(p, n, o, 0, 0, r);
 }
 
 static void
@@ -789,9 +800,11 @@ test_utf16_large(void)
     T_EQ_INT(r.npr, 1);
     if (r.npr == 1) {
         T_EQ_INT(r.pr[0].line, nrec + 1);
-        /* "{bad}" starts after the BOM and all records, 2 bytes a unit,
-         * the error is at 'b' (one unit in). */
-        T_EQ_INT(r.pr[0].offset, m - 2 * 6 + 2);
+        /* "{bad}" starts after the BOM and all records, 2 bytes a code
+         * unit; the problem covers it (the error is at 'b', in the
+         * message), not its line feed. */
+        T_EQ_INT(r.pr[0].offset, m - 2 * 6);
+        T_EQ_INT(r.pr[0].lost, 2 * 5);
     }
     res_free(&r);
     free(p);
@@ -878,7 +891,7 @@ test_malformed_lines(void)
         T_CHECK(r.pr[i].lost > 0, "problem %zu lost nothing", i);
     }
     if (r.npr >= 1)
-        T_EQ_INT(r.pr[0].offset, 8 + 7); /* the second ',' on line 2 */
+        T_EQ_INT(r.pr[0].offset, 8); /* the record of line 2 */
     if (r.nev == 4) {
         T_EQ_STR(fval(r.ev[1], "a", 0), "2");
         T_EQ_INT(r.ev[1]->position, 3);
@@ -960,7 +973,8 @@ test_malformed_document(void)
     T_EQ_INT(count_kind(&r, KZ_PROB_JSON_SYNTAX), r.npr);
     T_EQ_INT(r.npr, 4);
     if (r.npr == 4) {
-        T_EQ_INT(r.pr[0].line, 6);  /* the line break in the string */
+        T_EQ_INT(r.pr[0].line, 4);  /* the broken record (its line
+                                       break is on line 6) */
         T_EQ_INT(r.pr[1].line, 6);  /* resync skipped lines 6..14 */
         T_EQ_INT(r.pr[2].line, 18); /* garbage */
         T_EQ_INT(r.pr[3].line, 20); /* truncated last record */
@@ -1179,19 +1193,436 @@ test_names_interned(void)
     kz_names_free(t);
 }
 
+/* ---- bounds on memory, unit cuts, problem ranges ----------------------- */
+
+/* No two problems cover the same input byte, and none runs past the input
+ * (n bytes). Problems are in input order within a run. */
+static void
+check_ranges(const res *r, uint64_t n, const char *what)
+{
+    size_t i;
+
+    for (i = 0; i < r->npr; i++) {
+        const kz_problem *p = &r->pr[i];
+
+        T_CHECK(p->offset + p->lost <= n,
+                "%s: problem %zu [%llu,+%llu) past %llu", what, i,
+                (unsigned long long)p->offset, (unsigned long long)p->lost,
+                (unsigned long long)n);
+        if (i > 0)
+            T_CHECK(r->pr[i - 1].offset + r->pr[i - 1].lost <= p->offset,
+                    "%s: problem %zu [%llu,+%llu) overlaps the next at %llu",
+                    what, i - 1, (unsigned long long)r->pr[i - 1].offset,
+                    (unsigned long long)r->pr[i - 1].lost,
+                    (unsigned long long)p->offset);
+    }
+}
+
+static void
+test_limit_dotted_names(void)
+{
+    kz_strbuf s;
+    size_t i, start, end;
+    res r;
+
+    /* One long key over many members of a nested object: every member's
+     * dotted name copies the key, so the names would need 2,000 x 20 KB
+     * (40 MB) for a 32 KB record. The record is refused, the others are
+     * read. */
+    kz_strbuf_init(&s, 0);
+    kz_strbuf_adds(&s, "{\"a\":1}\n");
+    start = s.len;
+    kz_strbuf_adds(&s, "{\"");
+    for (i = 0; i < 20000; i++)
+        kz_strbuf_addc(&s, 'k');
+    kz_strbuf_adds(&s, "\":{");
+    for (i = 0; i < 2000; i++)
+        kz_strbuf_adds(&s, i ? ",\"a\":1" : "\"a\":1");
+    kz_strbuf_adds(&s, "}}");
+    end = s.len;
+    kz_strbuf_adds(&s, "\n{\"a\":3}\n");
+    run(s.data, s.len, NULL, &r);
+    T_EQ_INT(r.nev, 2);
+    T_EQ_INT(r.npr, 1);
+    if (r.npr == 1) {
+        T_EQ_INT(r.pr[0].kind, KZ_PROB_JSON_LIMIT);
+        T_EQ_INT(r.pr[0].line, 2);
+        T_EQ_INT(r.pr[0].offset, start);
+        T_EQ_INT(r.pr[0].lost, end - start);
+    }
+    if (r.nev == 2)
+        T_EQ_STR(fval(r.ev[1], "a", 0), "3");
+    res_free(&r);
+
+    /* Nesting with long keys but few members stays within the bound:
+     * 4 x the record + 4 KiB. */
+    kz_strbuf_reset(&s);
+    kz_strbuf_adds(&s, "{\"");
+    for (i = 0; i < 3000; i++)
+        kz_strbuf_addc(&s, 'k');
+    kz_strbuf_adds(&s, "\":{\"b\":{\"c\":1,\"d\":2},\"e\":[1,2,3]}}\n");
+    run(s.data, s.len, NULL, &r);
+    T_EQ_INT(r.nev, 1);
+    T_EQ_INT(r.npr, 0);
+    if (r.nev == 1) {
+        T_EQ_INT(r.ev[0]->nfields, 5); /* k.b.c, k.b.d, k.e x 3 */
+        T_CHECK(r.ev[0]->nfields == 5 &&
+                    r.ev[0]->fields[4].name.len == 3000 + 2,
+                "name of %zu bytes",
+                r.ev[0]->nfields == 5 ? r.ev[0]->fields[4].name.len : 0);
+    }
+    res_free(&r);
+    kz_strbuf_fini(&s);
+}
+
+/* One good pretty-printed record with EventID id and a pad of w digits. */
+static void
+add_good(kz_strbuf *s, bool array, size_t id, size_t w)
+{
+    const char *ind = array ? "  " : "";
+
+    kz_strbuf_addf(s,
+                   "%s{\n%s  \"EventID\": %zu,\n%s  \"Pad\": \"%0*d\",\n"
+                   "%s  \"In\": {\n%s    \"k\": 1\n%s  }\n%s}%s\n",
+                   ind, ind, id, ind, (int)w, 0, ind, ind, ind, ind,
+                   array ? "," : "");
+}
+
+/* A pretty-printed document (one indented array, or objects back to back)
+ * of good records, then, at offset `at` exactly, a record whose string
+ * breaks on a line and whose nested objects, one a line starting with
+ * '{', run over about `tail` bytes, then three good records. Returns the
+ * number of good records; *line gets the broken record's line. */
+static size_t
+gen_broken_doc(kz_strbuf *s, bool array, size_t at, size_t tail, size_t pad,
+               uint64_t *line)
+{
+    const char *ind = array ? "  " : "";
+    size_t n = 0, i, lim, mark, base;
+
+    kz_strbuf_reset(s);
+    if (array)
+        kz_strbuf_adds(s, "[\n");
+    for (;;) {
+        /* The length of the next record with a 1-digit pad. */
+        mark = s->len;
+        add_good(s, array, n, 1);
+        base = s->len - mark - 1;
+        s->len = mark;
+        if (s->len + base + 2 * pad >= at)
+            break;
+        add_good(s, array, n++, pad);
+    }
+    add_good(s, array, n++, at - s->len - base); /* ends at `at` */
+    *line = 1;
+    for (i = 0; i < s->len; i++)
+        *line += s->data[i] == '\n';
+    kz_strbuf_addf(s,
+                   "%s{\n%s  \"EventID\": 999999,\n%s  \"Bad\": \"broken\n"
+                   "%s  \"More\": [\n",
+                   ind, ind, ind, ind);
+    for (lim = s->len + tail; s->len < lim;)
+        kz_strbuf_addf(s, "%s    {\"n\": 1, \"m\": {\"x\": 2}},\n", ind);
+    kz_strbuf_addf(s, "%s    {\"n\": 2}\n%s  ]\n%s}%s\n", ind, ind, ind,
+                   array ? "," : "");
+    for (i = 0; i < 3; i++, n++)
+        kz_strbuf_addf(s,
+                       "%s{\n%s  \"EventID\": %zu,\n%s  \"In\": {\n"
+                       "%s    \"k\": 1\n%s  }\n%s}%s\n",
+                       ind, ind, n, ind, ind, ind, ind,
+                       array && i < 2 ? "," : "");
+    if (array)
+        kz_strbuf_adds(s, "]\n");
+    return n;
+}
+
+static void
+test_resync_across_units(void)
+{
+    /* Where the broken record starts: 3000 bytes before the end of the
+     * first 1 MiB block, so that its resynchronisation straddles it (a
+     * unit ends there); 20 bytes before, so that the next unit starts at
+     * the broken record's '{', after its indentation; and in a small
+     * file cut into small units. */
+    static const struct {
+        bool array;
+        size_t at, tail, pad;
+    } rows[] = {
+        {false, ((size_t)1 << 20) - 3000, 8000, 300},
+        {true, ((size_t)1 << 20) - 3000, 8000, 300},
+        {false, ((size_t)1 << 20) - 20, 8000, 300},
+        {true, ((size_t)1 << 20) - 20, 8000, 300},
+        {false, 2000, 600, 10},
+        {true, 2000, 600, 10},
+    };
+    /* Unit bounds: defaults, then cuts nearly everywhere. */
+    static const size_t bounds[][2] = {
+        {0, 0}, {4096, 0}, {1, 0}, {0, 1}, {0, 3}, {100, 2},
+    };
+    kz_strbuf s;
+    size_t i, k, j, n;
+    uint64_t line;
+    res r;
+
+    kz_strbuf_init(&s, 0);
+    for (i = 0; i < T_COUNT(rows); i++) {
+        n = gen_broken_doc(&s, rows[i].array, rows[i].at, rows[i].tail,
+                           rows[i].pad, &line);
+        for (k = 0; k < T_COUNT(bounds); k++) {
+            if (rows[i].at > 4096 && bounds[k][0] > 0 && bounds[k][0] < 4096)
+                continue; /* a unit per span of 1 MiB: slow, same path */
+            if (rows[i].at > 4096 && bounds[k][1] > 0 && bounds[k][1] < 8)
+                continue;
+            run_units(s.data, s.len, NULL, bounds[k][0], bounds[k][1], &r);
+            T_CHECK(strcmp(r.layout, "document") == 0, "row %zu/%zu: %s", i, k,
+                    r.layout);
+            /* Every good record once, none of the broken record's nested
+             * objects taken for a record. */
+            T_CHECK(r.nev == n, "row %zu bounds %zu: %zu events, want %zu", i,
+                    k, r.nev, n);
+            for (j = 0; j < r.nev && j < n; j++) {
+                uint64_t want_pos = j + 1 + (j >= n - 3);
+
+                if (r.ev[j]->event_id != j || r.ev[j]->position != want_pos) {
+                    T_CHECK(0, "row %zu bounds %zu: event %zu: id %u pos %llu",
+                            i, k, j, r.ev[j]->event_id,
+                            (unsigned long long)r.ev[j]->position);
+                    break;
+                }
+            }
+            /* The broken record, then the lines skipped after it. */
+            T_CHECK(r.npr == 2, "row %zu bounds %zu: %zu problems", i, k,
+                    r.npr);
+            if (r.npr == 2) {
+                T_EQ_INT(r.pr[0].kind, KZ_PROB_JSON_SYNTAX);
+                T_EQ_INT(r.pr[0].offset, rows[i].at + (rows[i].array ? 2 : 0));
+                T_EQ_INT(r.pr[0].line, line);
+                T_EQ_INT(r.pr[1].kind, KZ_PROB_JSON_SYNTAX);
+                T_EQ_INT(r.pr[1].offset, r.pr[0].offset + r.pr[0].lost);
+                T_EQ_INT(r.pr[1].line, line + 2);
+                T_CHECK(r.pr[1].lost > rows[i].tail, "row %zu: lost %llu", i,
+                        (unsigned long long)r.pr[1].lost);
+            }
+            check_ranges(&r, s.len, "resync");
+            res_free(&r);
+        }
+    }
+    kz_strbuf_fini(&s);
+}
+
+static void
+test_units_bounded_by_records(void)
+{
+    kz_strbuf s;
+    size_t i, n = 20000, most;
+    res r;
+    bool ok = true;
+
+    /* 160 KB of tiny lines: units end every 8192 lines, not every MiB,
+     * so a batch holds at most 8192 events. */
+    kz_strbuf_init(&s, 0);
+    for (i = 0; i < n; i++)
+        kz_strbuf_addf(&s, "{\"a\":%zu}\n", i);
+    run(s.data, s.len, NULL, &r);
+    T_EQ_STR(r.layout, "lines");
+    T_EQ_INT(r.nev, n);
+    T_EQ_INT(r.npr, 0);
+    T_EQ_INT(r.units, (n + 8191) / 8192);
+    for (i = 0, most = 0; i < r.nb; i++)
+        most = r.b[i].nevents > most ? r.b[i].nevents : most;
+    T_EQ_INT(most, 8192);
+    for (i = 0; i < r.nev && ok; i++) {
+        ok = r.ev[i]->position == i + 1;
+        T_CHECK(ok, "event %zu: position %llu", i,
+                (unsigned long long)r.ev[i]->position);
+    }
+    res_free(&r);
+
+    /* The same as one array: every 8192 records. */
+    kz_strbuf_reset(&s);
+    kz_strbuf_adds(&s, "[");
+    for (i = 0; i < n; i++)
+        kz_strbuf_addf(&s, "%s{\"a\":%zu}", i ? "," : "", i);
+    kz_strbuf_adds(&s, "]\n");
+    run(s.data, s.len, NULL, &r);
+    T_EQ_STR(r.layout, "document");
+    T_EQ_INT(r.nev, n);
+    T_EQ_INT(r.npr, 0);
+    T_EQ_INT(r.units, (n + 8191) / 8192);
+    for (i = 0, most = 0; i < r.nb; i++)
+        most = r.b[i].nevents > most ? r.b[i].nevents : most;
+    T_EQ_INT(most, 8192);
+    for (i = 0, ok = true; i < r.nev && ok; i++) {
+        ok = r.ev[i]->position == i + 1 &&
+             strtoul(fval(r.ev[i], "a", 0), NULL, 10) == i;
+        T_CHECK(ok, "event %zu: position %llu", i,
+                (unsigned long long)r.ev[i]->position);
+    }
+    res_free(&r);
+    kz_strbuf_fini(&s);
+}
+
+static void
+test_limit_records_per_line(void)
+{
+    kz_strbuf s;
+    size_t i, start;
+    res r;
+
+    /* JSON Lines whose second line holds 40,000 records: the unit's events
+     * stop at 4 x 8192; the rest of that line is reported, and the next
+     * line's record is still read. */
+    kz_strbuf_init(&s, 0);
+    kz_strbuf_adds(&s, "{\"a\":0}\n");
+    start = s.len;
+    for (i = 0; i < 40000; i++)
+        kz_strbuf_adds(&s, "{\"a\":1}");
+    kz_strbuf_adds(&s, "\n{\"a\":2}\n");
+    run(s.data, s.len, NULL, &r);
+    T_EQ_STR(r.layout, "lines");
+    T_EQ_INT(r.nev, 4 * 8192 + 1);
+    T_EQ_INT(r.npr, 1);
+    if (r.npr == 1) {
+        T_EQ_INT(r.pr[0].kind, KZ_PROB_JSON_LIMIT);
+        T_EQ_INT(r.pr[0].line, 2);
+        T_EQ_INT(r.pr[0].offset, start + 7 * (4 * 8192 - 1));
+        T_EQ_INT(r.pr[0].lost, 7 * (40000 - (4 * 8192 - 1)));
+    }
+    if (r.nev > 0)
+        T_EQ_STR(fval(r.ev[r.nev - 1], "a", 0), "2");
+    res_free(&r);
+    kz_strbuf_fini(&s);
+}
+
+static void
+test_limit_tokens(void)
+{
+    kz_strbuf s;
+    size_t i;
+    res r;
+
+    /* 300,000 values in one record (600 KB): more tokens than a record
+     * may have (8 MiB of lexer state), so a 16 MiB [0,0,...] cannot cost
+     * 256 MB. */
+    kz_strbuf_init(&s, 0);
+    kz_strbuf_adds(&s, "{\"a\":1}\n{\"d\":[0");
+    for (i = 1; i < 300000; i++)
+        kz_strbuf_adds(&s, ",0");
+    kz_strbuf_adds(&s, "]}\n{\"a\":3}\n");
+    run(s.data, s.len, NULL, &r);
+    T_EQ_INT(r.nev, 2);
+    T_EQ_INT(r.npr, 1);
+    if (r.npr == 1) {
+        T_EQ_INT(r.pr[0].kind, KZ_PROB_JSON_LIMIT);
+        T_EQ_INT(r.pr[0].line, 2);
+        T_EQ_INT(r.pr[0].offset, 8);
+        T_EQ_INT(r.pr[0].lost, s.len - 8 - 8 - 1);
+    }
+    res_free(&r);
+
+    /* Just under the bound: read. */
+    kz_strbuf_reset(&s);
+    kz_strbuf_adds(&s, "{\"d\":[0");
+    for (i = 1; i < 200000; i++)
+        kz_strbuf_adds(&s, ",0");
+    kz_strbuf_adds(&s, "]}\n");
+    run(s.data, s.len, NULL, &r);
+    T_EQ_INT(r.nev, 1);
+    T_EQ_INT(r.npr, 0);
+    res_free(&r);
+    kz_strbuf_fini(&s);
+}
+
+static void
+test_problem_ranges(void)
+{
+    static const char doc[] = "{\n"
+                              "  \"a\": 1\n"
+                              "}\n"
+                              "{\n"
+                              "  \"b\": \"broken\n"
+                              "  \"c\": {\n"
+                              "    \"d\": 1\n"
+                              "  }\n"
+                              "}\n"
+                              "{\n"
+                              "  \"a\": 2\n"
+                              "}\n";
+    res r;
+    size_t n;
+    char *p;
+
+    /* A malformed record: the problem starts at the record and covers it
+     * up to the end of its line; where the fault is goes in the message. */
+    run_str("{\"a\":1}\n{\"a\":1,,\"b\":2}  \n{\"a\":3}\n", NULL, &r);
+    T_EQ_INT(r.npr, 1);
+    if (r.npr == 1) {
+        T_EQ_INT(r.pr[0].offset, 8);
+        T_EQ_INT(r.pr[0].lost, 14 + 2); /* with the blanks before eol */
+        T_EQ_INT(r.pr[0].line, 2);
+        T_CHECK(strstr(r.pr[0].msg, "expected a member name at offset 0xf "
+                                    "(line 2)") != NULL,
+                "msg \"%s\"", r.pr[0].msg);
+    }
+    res_free(&r);
+
+    /* A broken record and the lines skipped after it: two ranges that
+     * meet, the first at the record's '{', the second at the line break
+     * that broke it. */
+    run_str(doc, NULL, &r);
+    T_EQ_INT(r.nev, 2);
+    T_EQ_INT(r.npr, 2);
+    if (r.npr == 2) {
+        T_EQ_INT(r.pr[0].offset, 13);
+        T_EQ_INT(r.pr[0].line, 4);
+        T_EQ_INT(r.pr[0].lost, 2 + 14); /* up to the line break */
+        T_CHECK(strstr(r.pr[0].msg, "(line 5)") != NULL, "msg \"%s\"",
+                r.pr[0].msg);
+        T_EQ_INT(r.pr[1].offset, 13 + 16);
+        T_EQ_INT(r.pr[1].line, 5);
+        /* up to the last record, 13 bytes */
+        T_EQ_INT(r.pr[1].lost, sizeof(doc) - 1 - 13 - (13 + 16));
+    }
+    check_ranges(&r, sizeof(doc) - 1, "doc");
+    res_free(&r);
+
+    /* The malformed fixture: no range overlaps another or runs past. */
+    p = load("malformed.jsonl", &n);
+    run(p, n, NULL, &r);
+    T_EQ_INT(r.npr, 4);
+    check_ranges(&r, n, "malformed.jsonl");
+    res_free(&r);
+    free(p);
+}
+
 int
 main(int argc, char **argv)
 {
     static const t_case cases[] = {
-        T_CASE(test_shape_evtx_dump),    T_CASE(test_shape_winlogbeat),
-        T_CASE(test_shape_winlogbeat6),  T_CASE(test_shape_nxlog),
-        T_CASE(test_shape_flat),         T_CASE(test_ecs_only_reported_once),
-        T_CASE(test_layouts_agree),      T_CASE(test_bom_and_utf16),
-        T_CASE(test_utf16_large),        T_CASE(test_escapes),
-        T_CASE(test_malformed_lines),    T_CASE(test_syntax_errors),
-        T_CASE(test_malformed_document), T_CASE(test_limit_record_size),
-        T_CASE(test_limit_depth),        T_CASE(test_units_and_positions),
-        T_CASE(test_empty_and_blank),    T_CASE(test_names_interned),
+        T_CASE(test_shape_evtx_dump),
+        T_CASE(test_shape_winlogbeat),
+        T_CASE(test_shape_winlogbeat6),
+        T_CASE(test_shape_nxlog),
+        T_CASE(test_shape_flat),
+        T_CASE(test_ecs_only_reported_once),
+        T_CASE(test_layouts_agree),
+        T_CASE(test_bom_and_utf16),
+        T_CASE(test_utf16_large),
+        T_CASE(test_escapes),
+        T_CASE(test_malformed_lines),
+        T_CASE(test_syntax_errors),
+        T_CASE(test_malformed_document),
+        T_CASE(test_limit_record_size),
+        T_CASE(test_limit_depth),
+        T_CASE(test_units_and_positions),
+        T_CASE(test_empty_and_blank),
+        T_CASE(test_names_interned),
+        T_CASE(test_limit_dotted_names),
+        T_CASE(test_resync_across_units),
+        T_CASE(test_units_bounded_by_records),
+        T_CASE(test_limit_records_per_line),
+        T_CASE(test_limit_tokens),
+        T_CASE(test_problem_ranges),
     };
 
     return t_run(cases, T_COUNT(cases), argc, argv);

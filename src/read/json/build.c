@@ -5,7 +5,8 @@
  *
  * Strings are decoded in place in the batch's copy of the unit, so a field
  * value normally points into that copy; only dotted names, GUIDs that need
- * braces and repaired UTF-8 are new allocations in the batch arena.
+ * braces and repaired UTF-8 are new allocations in the batch arena. Dotted
+ * names are bounded per record (c->name_left).
  */
 #include "read/json/json_int.h"
 
@@ -184,18 +185,26 @@ kz_jb_field(kz_jctx *c, const char *name, size_t nlen, kz_jnode *n,
     return KZ_OK;
 }
 
-/* prefix + sep + key in the arena (or key itself without a prefix). */
+/* prefix + sep + key in the arena (or key itself without a prefix).
+ * Every member of a nested object copies its whole prefix, so the bytes
+ * built are charged to the record's budget (c->name_left): past it the
+ * record is refused (KZ_ELIMIT) rather than growing quadratically. */
 static kz_status
 join(kz_jctx *c, const char *prefix, size_t plen, char sep, kz_str key,
      kz_str *out)
 {
+    size_t need;
     char *p;
 
     if (plen == 0) {
         *out = key;
         return KZ_OK;
     }
-    if ((p = kz_arena_alloc(c->arena, plen + 1 + key.len + 1)) == NULL)
+    need = plen + 1 + key.len + 1;
+    if (need > c->name_left)
+        return KZ_ELIMIT;
+    c->name_left -= need;
+    if ((p = kz_arena_alloc(c->arena, need)) == NULL)
         return KZ_ENOMEM;
     memcpy(p, prefix, plen);
     p[plen] = sep;

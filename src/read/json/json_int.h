@@ -40,6 +40,22 @@
 #define KZ_JSON_MAX_RECORD_CAP ((size_t)1 << 30) /* value lengths are u32 */
 #define KZ_JSON_MAX_DEPTH_DEFAULT 64u
 #define KZ_JSON_MAX_DEPTH_CAP 1024u /* the builder recurses */
+/* A unit ends at the first record boundary at or past KZ_JSON_BLOCK bytes,
+ * or after KZ_JSON_UNIT_RECORDS records (document) or lines (JSON Lines),
+ * whichever comes first: a batch holds one event per record, so bytes
+ * alone would let 1 MiB of tiny records make ~130,000 events. */
+#define KZ_JSON_UNIT_RECORDS ((size_t)8192)
+/* JSON Lines: events of one unit at most (only lines holding several
+ * records can reach it); the rest of the unit is reported and skipped. */
+#define KZ_JSON_UNIT_EVENTS_MAX (4 * KZ_JSON_UNIT_RECORDS)
+/* Tokens of one record at most (32 bytes each: 8 MiB of lexer state). */
+#define KZ_JSON_MAX_TOKENS ((size_t)1 << 18)
+/* Bytes of field names built from nested keys ("a.b.c") that one record
+ * may need: NAME_FACTOR times its length plus NAME_SLACK. Each member of
+ * a nested object copies its whole prefix, so without a bound one long
+ * key over many members is quadratic ({"<500 KB>":{"a":1,"a":1,...}}). */
+#define KZ_JSON_NAME_FACTOR ((size_t)4)
+#define KZ_JSON_NAME_SLACK ((size_t)4 << 10)
 
 /* Encodings of an input file. */
 enum { KZ_JENC_UTF8 = 0, KZ_JENC_UTF16LE, KZ_JENC_UTF16BE };
@@ -116,11 +132,36 @@ typedef struct kz_jsplit {
     int64_t rec_col;   /* blanks before the record's '{' on its line, or
                           -1 if not at a line start (or unknown) */
     int64_t blanks;    /* resync: blanks at the start of this line */
+    int64_t col0;      /* blanks before buf[0] on its line, or -1 if
+                          something else precedes it there */
     uint64_t records;  /* RECORD and BROKEN spans returned */
 } kz_jsplit;
 
-/* A scanner at record level with nothing scanned. */
+/* Where a scan starts: what a scanner needs to carry on at a cut as if
+ * the bytes before it were still there. A cut falls between spans, or
+ * at the start of the span in progress, so the scanner there is either
+ * at record level or resynchronising from the line break of a broken
+ * record. */
+typedef struct kz_jresume {
+    int64_t col0;    /* kz_jsplit.col0 at the cut */
+    int64_t rec_col; /* resync: column of the broken record's '{' */
+    bool resync;     /* the scan starts resynchronising (at a '\n') */
+} kz_jresume;
+
+/* A scanner at record level with nothing scanned, at the start of a line
+ * (the start of a file). */
 void kz_jsplit_init(kz_jsplit *s);
+
+/* A scanner with nothing scanned, in the state r (kz_jsplit_cut_state()).
+ * Scanning from r gives the spans a scanner that had not stopped there
+ * would have given. */
+void kz_jsplit_resume(kz_jsplit *s, const kz_jresume *r);
+
+/* The state to resume at buf[cut], where cut is where the last span
+ * returned ended, or the start of the span in progress (s->span_start),
+ * or the end of the bytes scanned when at level. */
+void kz_jsplit_cut_state(const kz_jsplit *s, const char *buf, size_t cut,
+                         kz_jresume *r);
 
 /* Scans buf[*pos..len) (followed by KZ_JSON_PAD NULs) and returns true
  * with the next complete span, *pos just after it; or returns false when
@@ -130,6 +171,12 @@ void kz_jsplit_init(kz_jsplit *s);
  * which is what lets next() and parse() agree on record boundaries. */
 bool kz_jsplit_next(kz_jsplit *s, const char *buf, size_t len, size_t *pos,
                     kz_jspan *span);
+
+/* The text ends at len (what kz_jsplit_next() last scanned): returns true
+ * with the span still in progress, to be reported as cut short, or false
+ * if there is none. A resynchronisation ends there as it would at a '{'
+ * line, so a text cut just before one gives the spans of the whole. */
+bool kz_jsplit_finish(const kz_jsplit *s, size_t len, kz_jspan *span);
 
 /* True if no span is in progress (a cut here is clean). */
 bool kz_jsplit_at_level(const kz_jsplit *s);
@@ -175,11 +222,13 @@ typedef struct kz_jlex {
     size_t cap;         /* tokens allocated */
     uint32_t *stack;    /* open containers (max_depth entries) */
     unsigned max_depth; /* nesting bound */
+    size_t max_tokens;  /* bound on tokens of one record */
     size_t err_pos;     /* on failure: buffer offset of the error */
     const char *err;    /* on failure: static reason */
 } kz_jlex;
 
-/* Prepares a lexer with the nesting bound; KZ_ENOMEM on failure. */
+/* Prepares a lexer with the nesting bound and KZ_JSON_MAX_TOKENS tokens a
+ * record; KZ_ENOMEM on failure. */
 kz_status kz_jlex_init(kz_jlex *lx, unsigned max_depth);
 
 /* Frees the token arrays. Accepts NULL. */
@@ -188,8 +237,8 @@ void kz_jlex_fini(kz_jlex *lx);
 /* Tokenises the value at buf[pos] (which must be '{' for a record) that
  * must end by buf[end]; buf is followed by KZ_JSON_PAD NULs. On success
  * lx->nodes[0] is the root and *stop is just past the value. Fails with
- * KZ_EFORMAT (syntax) or KZ_ELIMIT (nesting) and sets err/err_pos, or
- * with KZ_ENOMEM. */
+ * KZ_EFORMAT (syntax) or KZ_ELIMIT (nesting, max_tokens) and sets
+ * err/err_pos, or with KZ_ENOMEM. */
 kz_status kz_jlex_value(kz_jlex *lx, char *buf, size_t pos, size_t end,
                         size_t *stop);
 
@@ -216,6 +265,9 @@ typedef struct kz_jctx {
     kz_field *fields;      /* fields of the current event (malloc) */
     size_t nfields;        /* used */
     size_t fcap;           /* allocated */
+    size_t name_left;      /* bytes of built names the record may still
+                              use (KZ_JSON_NAME_FACTOR); past it the
+                              builder fails with KZ_ELIMIT */
 } kz_jctx;
 
 /* Key of token n, decoded (NULL-safe: a token without key gives ""). */
@@ -243,7 +295,8 @@ kz_status kz_jb_field(kz_jctx *c, const char *name, size_t nlen, kz_jnode *n,
  * (docs/json-shapes.md "Data fields"): scalars as one field, arrays as one
  * field per item, objects as "prefix.key" per member, "#attributes" as
  * "prefix@attr" (xmlns skipped), "#text" as prefix itself; an empty
- * object as a null field. Tokens marked used are skipped. */
+ * object as a null field. Tokens marked used are skipped. KZ_ELIMIT when
+ * the names built exceed c->name_left (the record is to be skipped). */
 kz_status kz_jb_flatten(kz_jctx *c, kz_jnode *n, const char *prefix,
                         size_t plen, uint8_t group);
 
@@ -313,8 +366,8 @@ bool kz_jparams_are_named(kz_str provider);
 /* ---- map_*.c: one record -> c->ev --------------------------------------- */
 
 /* Each fills c->ev (already reset) and c->fields from the record whose
- * root is root; bad values are left as fields, never fail; KZ_ENOMEM
- * only. */
+ * root is root; bad values are left as fields, never fail; KZ_ENOMEM,
+ * or KZ_ELIMIT when the names built exceed c->name_left. */
 kz_status kz_jmap_evtx(kz_jctx *c, kz_jnode *root);
 kz_status kz_jmap_beat(kz_jctx *c, kz_jnode *root);
 kz_status kz_jmap_beat6(kz_jctx *c, kz_jnode *root);
@@ -329,5 +382,14 @@ kz_status kz_jmap_beat_data(kz_jctx *c, kz_jnode *root, const char *path);
 /* Shared by the Winlogbeat mappings: the user_data object at path, its
  * "xml_name" member becoming ev->userdata_root. */
 kz_status kz_jmap_beat_userdata(kz_jctx *c, kz_jnode *root, const char *path);
+
+/* ---- format.c: test seam --------------------------------------------- */
+
+/* Sets the unit bounds of the file opened as file_state by
+ * kz_format_json.open(): a unit ends at the first record boundary at or
+ * past `bytes` text bytes, or after `records` records (lines); 0 keeps
+ * the default (KZ_JSON_BLOCK, KZ_JSON_UNIT_RECORDS). For tests, which
+ * need units cut at chosen places; call before the first next(). */
+void kz_json_set_unit_bounds(void *file_state, size_t bytes, size_t records);
 
 #endif /* KZ_READ_JSON_JSON_INT_H */

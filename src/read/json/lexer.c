@@ -61,6 +61,7 @@ kz_jlex_init(kz_jlex *lx, unsigned max_depth)
 {
     memset(lx, 0, sizeof(*lx));
     lx->max_depth = max_depth;
+    lx->max_tokens = KZ_JSON_MAX_TOKENS;
     lx->stack = malloc((size_t)max_depth * sizeof(*lx->stack) + 1);
     if (lx->stack == NULL)
         return KZ_ENOMEM;
@@ -86,12 +87,15 @@ kz_jlex_fini(kz_jlex *lx)
     lx->n = lx->cap = 0;
 }
 
+/* Doubles the token array, up to max_tokens (checked by the caller). */
 static bool
 grow(kz_jlex *lx)
 {
     size_t cap = lx->cap * 2;
     kz_jnode *p;
 
+    if (cap > lx->max_tokens)
+        cap = lx->max_tokens;
     if (cap > UINT32_MAX)
         return false;
     if ((p = realloc(lx->nodes, cap * sizeof(*p))) == NULL)
@@ -254,8 +258,15 @@ value:
         why = "unexpected end of record";
         goto bad;
     }
-    if (lx->n == lx->cap && !grow(lx))
-        return KZ_ENOMEM;
+    if (lx->n == lx->cap) {
+        if (lx->n >= lx->max_tokens) {
+            lx->err = "more than 262144 values in one record (max_tokens)";
+            lx->err_pos = (size_t)(p - buf);
+            return KZ_ELIMIT;
+        }
+        if (!grow(lx))
+            return KZ_ENOMEM;
+    }
     idx = (uint32_t)lx->n++;
     nd = &lx->nodes[idx];
     nd->key = key;

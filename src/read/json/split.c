@@ -34,6 +34,18 @@ kz_jsplit_init(kz_jsplit *s)
     s->rec_col = -1;
 }
 
+void
+kz_jsplit_resume(kz_jsplit *s, const kz_jresume *r)
+{
+    kz_jsplit_init(s);
+    s->col0 = r->col0;
+    if (r->resync) {
+        /* As broken() left it: the span starts at the line break. */
+        s->state = SP_RESYNC_SKIP;
+        s->rec_col = r->rec_col;
+    }
+}
+
 bool
 kz_jsplit_at_level(const kz_jsplit *s)
 {
@@ -56,17 +68,29 @@ kz_jsplit_pending_kind(const kz_jsplit *s)
 }
 
 /* Blanks between the start of the line and buf[pos], or -1 if something
- * else precedes it on the line or the line starts before the buffer. */
+ * else precedes it on the line. A line that starts before the buffer is
+ * continued from col0, the column of buf[0]. */
 static int64_t
-line_col(const char *buf, size_t pos)
+line_col(const char *buf, size_t pos, int64_t col0)
 {
     size_t i = pos;
 
     while (i > 0 && (buf[i - 1] == ' ' || buf[i - 1] == '\t'))
         i--;
-    if (i == 0 || buf[i - 1] != '\n')
+    if (i == 0)
+        return col0 < 0 ? -1 : col0 + (int64_t)pos;
+    if (buf[i - 1] != '\n')
         return -1;
     return (int64_t)(pos - i);
+}
+
+void
+kz_jsplit_cut_state(const kz_jsplit *s, const char *buf, size_t cut,
+                    kz_jresume *r)
+{
+    r->col0 = line_col(buf, cut, s->col0);
+    r->resync = s->state == SP_RESYNC_BOL || s->state == SP_RESYNC_SKIP;
+    r->rec_col = r->resync ? s->rec_col : -1;
 }
 
 static void
@@ -92,6 +116,26 @@ broken(kz_jsplit *s, kz_jspan *span, size_t pos)
 }
 
 bool
+kz_jsplit_finish(const kz_jsplit *s, size_t len, kz_jspan *span)
+{
+    if (s->state == SP_LEVEL)
+        return false;
+    span->kind = kz_jsplit_pending_kind(s);
+    span->start = s->span_start;
+    span->end = len;
+    span->nl = s->span_nl;
+    if (s->state == SP_RESYNC_BOL) {
+        /* Only blanks on the last line: the resynchronisation ends at its
+         * start as it would if a '{' followed (as it does when a cut
+         * falls at that '{'), and a line break alone is not reported. */
+        span->end = len - (size_t)s->blanks;
+        if (span->end <= s->span_start + 1)
+            return false;
+    }
+    return true;
+}
+
+bool
 kz_jsplit_next(kz_jsplit *s, const char *buf, size_t len, size_t *posp,
                kz_jspan *span)
 {
@@ -107,7 +151,7 @@ kz_jsplit_next(kz_jsplit *s, const char *buf, size_t len, size_t *posp,
             if (c == '{') {
                 s->span_start = pos;
                 s->span_nl = s->nl;
-                s->rec_col = line_col(buf, pos);
+                s->rec_col = line_col(buf, pos, s->col0);
                 s->depth = 1;
                 s->state = SP_REC;
                 pos++;
