@@ -272,8 +272,24 @@ deliver_oldest(pipe_t *p)
 
     if (p->nthreads != 0) {
         pthread_mutex_lock(&p->mu);
-        while (s->state != SLOT_DONE)
+        while (s->state != SLOT_DONE) {
+            /* Rather than sleep, the calling thread parses a queued unit
+             * itself: with -j N there are N - 1 pool threads, and this
+             * thread is the N-th whenever the ring is full. */
+            if (p->taken < p->submitted) {
+                slot *t = &p->slots[p->taken % p->nslots];
+
+                p->taken++;
+                t->state = SLOT_RUNNING;
+                pthread_mutex_unlock(&p->mu);
+                run_slot(p, t, p->nthreads);
+                pthread_mutex_lock(&p->mu);
+                t->state = SLOT_DONE;
+                pthread_cond_broadcast(&p->done);
+                continue;
+            }
             pthread_cond_wait(&p->done, &p->mu);
+        }
         pthread_mutex_unlock(&p->mu);
     }
     p->delivered++;
@@ -459,8 +475,9 @@ kz_read_run(const char *const *paths, size_t npaths, const kz_read_opts *o,
     memset(stats, 0, sizeof(*stats));
     p.o = o;
     p.stats = stats;
-    p.nthreads = threads <= 1 ? 0 : threads;
-    p.nslots = p.nthreads ? 2 * (size_t)p.nthreads + 2 : 1;
+    /* -j N: N - 1 pool threads plus the calling thread (deliver_oldest). */
+    p.nthreads = threads <= 1 ? 0 : threads - 1;
+    p.nslots = p.nthreads ? 2 * (size_t)threads + 2 : 1;
     pthread_mutex_init(&p.mu, NULL);
     pthread_cond_init(&p.work, NULL);
     pthread_cond_init(&p.done, NULL);

@@ -11,8 +11,10 @@
  *
  * Ownership: a batch and everything its events point at belong to the
  * pipeline; they are valid during the callbacks only.
- * Threads: on_worker runs on pool threads (several at once, one batch
- * each); on_batch, on_input and on_progress run on the calling thread.
+ * Threads: on_worker runs on pool threads and, while it waits for a
+ * batch, on the calling thread too (several at once, one batch each;
+ * worker ids 0..threads-1); on_batch, on_input and on_progress run on the
+ * calling thread.
  */
 #ifndef KZ_READ_READ_H
 #define KZ_READ_READ_H
