@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static size_t
-put_cp(char *o, uint32_t cp)
+size_t
+kz_utf8_put(char *o, uint32_t cp)
 {
     if (cp < 0x80) {
         o[0] = (char)cp;
@@ -69,7 +69,7 @@ kz_utf16le_to_utf8(const uint8_t *p, size_t n, char *out)
             }
         }
         /* A 4-byte sequence comes from 2 units, so 3 bytes a unit holds. */
-        o += put_cp(o, c);
+        o += kz_utf8_put(o, c);
     }
     return (size_t)(o - out);
 }
@@ -151,7 +151,7 @@ kz_utf8_append_cp(kz_strbuf *b, uint32_t cp)
 {
     char tmp[4];
 
-    return kz_strbuf_add(b, tmp, put_cp(tmp, cp));
+    return kz_strbuf_add(b, tmp, kz_utf8_put(tmp, cp));
 }
 
 kz_status

@@ -40,6 +40,10 @@ kz_status kz_utf8_repair(kz_strbuf *b, const char *s, size_t n);
  * if the bytes there are not one; *cp receives the code point. */
 size_t kz_utf8_decode(const char *s, size_t n, uint32_t *cp);
 
+/* Writes code point cp as UTF-8 (surrogates as WTF-8) at o, which must
+ * hold 4 bytes; returns the bytes written. */
+size_t kz_utf8_put(char *o, uint32_t cp);
+
 /* Appends code point cp as UTF-8 (surrogates as WTF-8). */
 kz_status kz_utf8_append_cp(kz_strbuf *b, uint32_t cp);
 

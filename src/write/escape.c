@@ -7,6 +7,7 @@
  */
 #include "write/escape.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include <stdint.h>
@@ -39,6 +40,21 @@ static const unsigned char plain[256] = {
 #undef R16
 };
 
+/* True if none of the eight bytes of v needs escaping in JSON: no byte
+ * below 0x20, '"', '\\', DEL or non-ASCII (SWAR: a byte's high bit is set
+ * in the test word where it matches). */
+static inline bool
+plain8(uint64_t v)
+{
+    const uint64_t ones = 0x0101010101010101ULL;
+    const uint64_t high = 0x8080808080808080ULL;
+    uint64_t q = v ^ (ones * '"'), b = v ^ (ones * '\\'),
+             d = v ^ (ones * 0x7f);
+
+    return (((v - ones * 0x20) & ~v) | ((q - ones) & ~q) |
+            ((b - ones) & ~b) | ((d - ones) & ~d) | v) & high ? false : true;
+}
+
 kz_status
 kz_json_escape(kz_strbuf *out, const char *s, size_t n)
 {
@@ -53,19 +69,10 @@ kz_json_escape(kz_strbuf *out, const char *s, size_t n)
          * time while none of them needs a look (SWAR tests for bytes below
          * 0x20, '"', '\\', DEL and non-ASCII). */
         while (i + 8 <= n) {
-            uint64_t v, x;
+            uint64_t v;
 
             memcpy(&v, s + i, 8);
-#define ONES 0x0101010101010101ULL
-#define HIGH 0x8080808080808080ULL
-#define ZERO_BYTE(w) (((w) - ONES) & ~(w) & HIGH)
-            x = ((v - ONES * 0x20) & ~v & HIGH) | ZERO_BYTE(v ^ (ONES * '"')) |
-                ZERO_BYTE(v ^ (ONES * '\\')) | ZERO_BYTE(v ^ (ONES * 0x7f)) |
-                (v & HIGH);
-#undef ZERO_BYTE
-#undef HIGH
-#undef ONES
-            if (x != 0)
+            if (!plain8(v))
                 break;
             i += 8;
         }
@@ -143,23 +150,15 @@ kz_json_string_utf16(kz_strbuf *out, const uint8_t *p, size_t n)
         /* Four plain ASCII units at a time (SWAR on their low bytes). */
         while (i + 4 <= n) {
             uint64_t w;
-            uint32_t lo, x;
+            uint32_t lo;
 
             memcpy(&w, p + 2 * i, 8);
             if (w & 0xFF00FF00FF00FF00ULL)
                 break;
             lo = (uint32_t)((w & 0xFF) | ((w >> 8) & 0xFF00) |
                             ((w >> 16) & 0xFF0000) | ((w >> 24) & 0xFF000000));
-#define ONES4 0x01010101u
-#define HIGH4 0x80808080u
-#define ZERO4(v) (((v) - ONES4) & ~(v) & HIGH4)
-            x = ((lo - ONES4 * 0x20) & ~lo & HIGH4) | ZERO4(lo ^ (ONES4 * '"')) |
-                ZERO4(lo ^ (ONES4 * '\\')) | ZERO4(lo ^ (ONES4 * 0x7f)) |
-                (lo & HIGH4);
-#undef ZERO4
-#undef HIGH4
-#undef ONES4
-            if (x != 0)
+            /* Upper half 'aaaa': plain, so only lo decides. */
+            if (!plain8(lo | 0x6161616100000000ULL))
                 break;
             memcpy(o, &lo, 4);
             o += 4;

@@ -411,31 +411,6 @@ bad:
 
 /* ---- decoding ---------------------------------------------------------- */
 
-static size_t
-put_cp(char *o, uint32_t cp)
-{
-    if (cp < 0x80) {
-        o[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (char)(0xC0 | (cp >> 6));
-        o[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | (cp >> 12));
-        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        o[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | (cp >> 18));
-    o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    o[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
 static uint32_t
 hex4(const char *p)
 {
@@ -489,7 +464,7 @@ decode(const char *in, size_t n, char *out, bool repair)
                         i += 6;
                     }
                 }
-                o += put_cp(out + o, cp); /* lone surrogates: WTF-8 */
+                o += kz_utf8_put(out + o, cp); /* lone surrogates: WTF-8 */
                 break;
             default:
                 out[o++] = x;
