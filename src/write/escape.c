@@ -40,6 +40,23 @@ static const unsigned char plain[256] = {
 #undef R16
 };
 
+/* The two-character JSON escape of ASCII byte c ("\\n", ...), or NULL when
+ * c has none (other controls and DEL take \\uXXXX). */
+static const char *
+short_escape(uint32_t c)
+{
+    switch (c) {
+    case '"': return "\\\"";
+    case '\\': return "\\\\";
+    case '\b': return "\\b";
+    case '\f': return "\\f";
+    case '\n': return "\\n";
+    case '\r': return "\\r";
+    case '\t': return "\\t";
+    default: return NULL;
+    }
+}
+
 /* True if none of the eight bytes of v needs escaping in JSON: no byte
  * below 0x20, '"', '\\', DEL or non-ASCII (SWAR: a byte's high bit is set
  * in the test word where it matches). */
@@ -85,16 +102,8 @@ kz_json_escape(kz_strbuf *out, const char *s, size_t n)
         rep = NULL;
         cp = UINT32_MAX;            /* UINT32_MAX: write rep, not \u */
         if (c < 0x80) {
-            switch (c) {
-            case '"': rep = "\\\""; break;
-            case '\\': rep = "\\\\"; break;
-            case '\b': rep = "\\b"; break;
-            case '\f': rep = "\\f"; break;
-            case '\n': rep = "\\n"; break;
-            case '\r': rep = "\\r"; break;
-            case '\t': rep = "\\t"; break;
-            default: cp = c; break;         /* other C0 and DEL */
-            }
+            if ((rep = short_escape(c)) == NULL)
+                cp = c;                     /* other C0 and DEL */
         } else {
             k = kz_utf8_decode(s + i, n - i, &cp);
             if (k == 0) {
@@ -173,16 +182,7 @@ kz_json_string_utf16(kz_strbuf *out, const uint8_t *p, size_t n)
                 *o++ = (char)c;
                 continue;
             }
-            switch (c) {
-            case '"': rep = "\\\""; break;
-            case '\\': rep = "\\\\"; break;
-            case '\b': rep = "\\b"; break;
-            case '\f': rep = "\\f"; break;
-            case '\n': rep = "\\n"; break;
-            case '\r': rep = "\\r"; break;
-            case '\t': rep = "\\t"; break;
-            default: break;
-            }
+            rep = short_escape(c);
             if (rep != NULL) {
                 *o++ = rep[0];
                 *o++ = rep[1];

@@ -8,6 +8,7 @@
 #ifndef KZ_TESTS_T_H
 #define KZ_TESTS_T_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -35,6 +36,21 @@ static int t_failures;
             (long long)(a), (long long)(b))
 #define T_EQ_STR(a, b)                                                   \
     T_CHECK(strcmp((a), (b)) == 0, "\"%s\" != \"%s\"", (a), (b))
+
+/* Decodes the hex text hex ("0aff...") into out; returns the byte count. */
+static inline size_t
+t_unhex(const char *hex, uint8_t *out)
+{
+    size_t n = strlen(hex) / 2, i;
+
+    for (i = 0; i < n; i++) {
+        unsigned v = 0;
+
+        sscanf(hex + 2 * i, "%2x", &v);
+        out[i] = (uint8_t)v;
+    }
+    return n;
+}
 
 static inline int
 t_run(const t_case *cases, size_t n, int argc, char **argv)

@@ -115,20 +115,6 @@ static const struct utf16_case {
     { "", "", true },
 };
 
-static size_t
-unhex(const char *hex, uint8_t *out)
-{
-    size_t n = strlen(hex) / 2, i;
-
-    for (i = 0; i < n; i++) {
-        unsigned v;
-
-        sscanf(hex + 2 * i, "%2x", &v);
-        out[i] = (uint8_t)v;
-    }
-    return n;
-}
-
 static void
 test_utf16_to_utf8(void)
 {
@@ -138,7 +124,7 @@ test_utf16_to_utf8(void)
         const struct utf16_case *c = &utf16_cases[i];
         uint8_t in[64];
         char out[256];
-        size_t n = unhex(c->hex, in), m, want;
+        size_t n = t_unhex(c->hex, in), m, want;
 
         m = kz_utf16le_to_utf8(in, n / 2, out);
         want = c->hex[0] == '4' && strlen(c->hex) == 16 ? 4 : strlen(c->utf8);

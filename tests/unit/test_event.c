@@ -9,20 +9,6 @@
 #include "event/value.h"
 #include "t.h"
 
-static size_t
-unhex(const char *hex, uint8_t *out)
-{
-    size_t n = strlen(hex) / 2, i;
-
-    for (i = 0; i < n; i++) {
-        unsigned v;
-
-        sscanf(hex + 2 * i, "%2x", &v);
-        out[i] = (uint8_t)v;
-    }
-    return n;
-}
-
 static const struct render_case {
     uint8_t type;          /* KZ_VT_* */
     const char *hex;       /* value bytes */
@@ -83,7 +69,7 @@ test_value_render_table(void)
             v.data = (const uint8_t *)"\x01\x02\x03";
             v.len = 3;
         } else {
-            v.len = (uint32_t)unhex(c->hex, bytes);
+            v.len = (uint32_t)t_unhex(c->hex, bytes);
             v.data = bytes;
         }
         v.type = c->type;
@@ -108,14 +94,14 @@ test_value_arrays(void)
     kz_value v, it;
     int64_t x;
 
-    v.len = (uint32_t)unhex("610000006200630000000000", bytes);
+    v.len = (uint32_t)t_unhex("610000006200630000000000", bytes);
     v.data = bytes;
     v.type = KZ_VT_STRING | KZ_VT_ARRAY;
     T_EQ_INT(kz_value_count(&v), 3);
     it = kz_value_item(&v, 1);
     T_EQ_INT(it.type, KZ_VT_STRING);
     T_EQ_INT(it.len, 4);
-    v.len = (uint32_t)unhex("0100000002000000", bytes);
+    v.len = (uint32_t)t_unhex("0100000002000000", bytes);
     v.type = KZ_VT_UINT32 | KZ_VT_ARRAY;
     T_EQ_INT(kz_value_count(&v), 2);
     it = kz_value_item(&v, 1);
