@@ -7,7 +7,7 @@ set -euo pipefail
 
 build_pkgs=(gcc make cmake pkg-config zlib1g-dev libarchive-dev libyaml-dev
   libpcre2-dev libvectorscan-dev)
-test_pkgs=(clang libclang-rt-14-dev python3 libevtx-utils python3-evtx
+test_pkgs=(clang libclang-rt-14-dev python3 python3-yaml libevtx-utils python3-evtx
   hyperfine)
 
 want=("${build_pkgs[@]}")

@@ -1,0 +1,4 @@
+/*
+ * version.c - placeholder so the match library is never empty.
+ */
+#include "match/match.h"
