@@ -11,8 +11,9 @@ secs=${2:-60}
 top=$(cd "$(dirname "$0")/.." && pwd)
 shared="$top/../shared/data"
 work="$top/fuzz/corpus-run"
+targets=${FUZZ_TARGETS:-evtx json rules}
 mkdir -p "$work"
-for t in evtx json; do
+for t in $targets; do
   mkdir -p "$work/$t" "$top/fuzz/artifacts/$t"
   cp -n "$top/fuzz/corpus/$t/"* "$work/$t/" 2>/dev/null || true
 done
@@ -24,7 +25,14 @@ if [ -d "$shared" ]; then
   find "$shared/sigma/regression_data" -name '*.json' | while read -r f; do
     h=$(sha1sum "$f" | cut -c1-16); cp "$f" "$work/json/shared-$h"
   done
+  # The SigmaHQ Windows rules as seeds of the rule loader.
+  mkdir -p "$work/rules"
+  find "$shared/sigma/rules/windows" -name '*.yml' | while read -r f; do
+    h=$(sha1sum "$f" | cut -c1-16); cp "$f" "$work/rules/shared-$h"
+  done
 fi
+# Placeholder values for |expand in fuzz_rules.
+export KZ_FUZZ_EXPAND="$top/fuzz/corpus/rules/expand.yml.values"
 if [ -d "$top/tests/data/json" ]; then
   cp -n "$top/tests/data/json/"* "$work/json/" 2>/dev/null || true
 fi
@@ -36,9 +44,10 @@ if command -v python3 >/dev/null; then
   done
 fi
 cp -n "$top/tests/data/crashers/"* "$work/evtx/" 2>/dev/null || true
-# Both targets at once (one per core); each log ends with libFuzzer's stats.
+# All targets at once (FUZZ_TARGETS picks them); each log ends with
+# libFuzzer's stats.
 pids=()
-for t in evtx json; do
+for t in $targets; do
   echo "fuzz_$t: $secs s" >&2
   "$build/fuzz/fuzz_$t" -max_total_time="$secs" -max_len=200000 -rss_limit_mb=2048 \
     -timeout=10 -print_final_stats=1 -artifact_prefix="$top/fuzz/artifacts/$t/" \
@@ -49,7 +58,7 @@ status=0
 for i in "${!pids[@]}"; do
   wait "${pids[$i]}" || status=1
 done
-for t in evtx json; do
+for t in $targets; do
   echo "== fuzz_$t" >&2
   grep -E "^(Done|stat::number_of_executed_units|stat::peak_rss_mb)|ERROR|SUMMARY" "$work/$t.log" >&2 || true
   if [ -n "$(find "$top/fuzz/artifacts/$t" -type f \( -name 'crash-*' -o \

@@ -11,7 +11,9 @@
 
 /* X(name, one-line summary) */
 #define KZ_CLI_COMMANDS(X)                                                 \
-    X(dump, "write every event as one line of JSON (evtx_dump layout)")
+    X(dump, "write every event as one line of JSON (evtx_dump layout)")    \
+    X(hunt, "run Sigma rules over the events, write a timeline")         \
+    X(rules, "check Sigma rule files: what loads, what is skipped and why")
 
 #define KZ_CLI_DECLARE(name, summary)                                      \
     int kz_cli_##name##_run(int argc, char **argv);                        \

@@ -50,7 +50,7 @@ typedef struct kz_ls_target {
     size_t nsels;                     /* == rule->nsels */
 } kz_ls_target;
 
-/* Maps rule r. On success *targets/*n hold >= 1 target (arena-owned).
+/* Maps rule r. On success *targets and *n hold >= 1 target (arena-owned).
  * Returns KZ_EUNSUPPORTED, with *why set to a constant reason ("category
  * file_access is ETW-only, not in EVTX", "product linux has no EVTX
  * channel"), when the rule cannot run on EVTX; KZ_ENOMEM on OOM. */

@@ -1,0 +1,991 @@
+/*
+ * cmd_hunt.c - `kizuki hunt`: Sigma rules over the events, a timeline of
+ * detections out.
+ *
+ * Flow: load the rules (kizuki's pack, then every -r) into one set,
+ * compile it (which adds the field names rules read to the name table),
+ * freeze the names, then read. Matching runs on the pool threads
+ * (on_worker, one kz_matcher per worker id, made up front): every hit
+ * becomes a compact detection record (detection.h) copied into the
+ * batch's result, because event memory dies with the batch. On the
+ * calling thread, in input order (on_batch), records of events that dedup
+ * dropped are discarded and the rest go to the detection store, which
+ * spills sorted runs past its bound. After the read: merge, write the
+ * timeline, print the summary. Every time is formatted on the calling
+ * thread (tz.h). Reference: docs/cli.md (hunt), docs/output.md.
+ */
+#include "cli/commands.h"
+
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/hunt_int.h"
+#include "cli/progress.h"
+#include "match/match.h"
+#include "sigma/sigma.h"
+#include "write/det_store.h"
+#include "write/detection.h"
+#include "write/timeline.h"
+#include "write/tz.h"
+
+/* Exit status for --fail-on (DESIGN.md Conventions: CLI). */
+#define HUNT_EXIT_FAIL_ON 4
+/* Most -r options. */
+#define MAX_RULE_PATHS 64
+/* Match problems printed one by one (the rest are counted). */
+#define MAX_PROBLEM_LINES 20
+/* Per batch: match problems kept for printing. */
+#define BATCH_PROBLEMS 8
+
+enum {
+    OPT_NO_DEFAULT_RULES = KZ_OPT_COMMAND_BASE,
+    OPT_EXPAND,
+    OPT_MIN_LEVEL,
+    OPT_PROFILE,
+    OPT_TZ,
+    OPT_FAIL_ON,
+    OPT_CSV_BOM,
+    OPT_SPILL,
+};
+
+static const kz_cli_option hunt_opts[] = {
+    { "rules", 'r', 'r', "PATH",
+      "also load the Sigma rules in PATH (a .yml file or a directory; "
+      "repeatable)" },
+    { "no-default-rules", 0, OPT_NO_DEFAULT_RULES, NULL,
+      "leave kizuki's own rule pack out (default: loaded)" },
+    { "expand", 0, OPT_EXPAND, "FILE",
+      "values of |expand placeholders: a YAML map or a directory of "
+      "NAME.txt files (default: none; such rules are skipped)" },
+    { "format", 'f', 'f', "FMT",
+      "table, csv or jsonl (default: from the -o extension .csv/.jsonl, "
+      "else table on a terminal and csv otherwise)" },
+    { "profile", 0, OPT_PROFILE, "NAME",
+      "columns: standard, verbose or timesketch (default: standard)" },
+    { "min-level", 0, OPT_MIN_LEVEL, "LEVEL",
+      "write only detections at or above LEVEL: informational, low, "
+      "medium, high, critical (default: informational)" },
+    { "tz", 0, OPT_TZ, "ZONE",
+      "time zone of the output: UTC, +09:00, local or an IANA name like "
+      "Asia/Tokyo (default: UTC)" },
+    { "fail-on", 0, OPT_FAIL_ON, "LEVEL",
+      "exit 4 if any detection is at or above LEVEL (default: off)" },
+    { "csv-bom", 0, OPT_CSV_BOM, NULL,
+      "start CSV output with a UTF-8 BOM, for Excel (default: off)" },
+    { "spill-bound", 0, OPT_SPILL, "BYTES",
+      "memory for detections before sorted runs spill to $TMPDIR; K, M, "
+      "G suffixes (default: 64M)" },
+};
+
+#define N_HUNT_OPTS (sizeof(hunt_opts) / sizeof(hunt_opts[0]))
+
+typedef struct hunt_args {
+    const char *rules[MAX_RULE_PATHS]; /* -r paths */
+    size_t nrules;             /* count */
+    bool no_default;           /* --no-default-rules */
+    const char *expand;        /* --expand */
+    int format;                /* kz_tl_format, or -1 = default */
+    kz_tl_profile profile;     /* --profile */
+    uint8_t min_level;         /* --min-level */
+    uint8_t fail_on;           /* --fail-on, KZ_LEVEL_NONE = off */
+    kz_tz tz;                  /* --tz */
+    bool csv_bom;              /* --csv-bom */
+    size_t spill;              /* --spill-bound (0 = default) */
+} hunt_args;
+
+/* Records built by a worker for one batch (b->user). */
+typedef struct hits {
+    kz_strbuf recs;            /* records back to back */
+    uint32_t *evi;             /* event index of each record */
+    size_t n, cap;             /* records, allocated */
+    struct {
+        uint32_t rule;         /* rule index or UINT32_MAX */
+        uint32_t ev;           /* event index */
+        uint8_t kind;          /* kz_match_problem */
+    } prob[BATCH_PROBLEMS];    /* first problems of the batch */
+    size_t nprob;              /* problems seen (may exceed the array) */
+    uint64_t prob_count[3];    /* by kind */
+} hits;
+
+/* State of one on_hit callback run. */
+typedef struct hit_ctx {
+    struct hunt_ctx *h;        /* the hunt */
+    hits *out;                 /* the batch's records */
+    const kz_batch *b;         /* the batch */
+    size_t ev;                 /* current event index */
+    kz_strbuf *scratch;        /* rendering buffer of the worker */
+} hit_ctx;
+
+typedef struct hunt_ctx {
+    const kz_ruleset *rs;      /* compiled rules (NULL = none) */
+    kz_matcher **m;            /* one per worker id */
+    kz_strbuf *scratch;        /* one per worker id */
+    unsigned nworkers;         /* count */
+    kz_render_opts ro;         /* value rendering */
+    kz_det_store *store;       /* detections */
+    kz_hunt_tally tally;       /* counts for the summary */
+    kz_cli_progress pg;        /* progress line */
+    uint64_t problem_lines;    /* match problems printed */
+    int64_t *last_problem;     /* per input: last problem kind, or -1 */
+    size_t nlast;              /* entries */
+    kz_error err;              /* first store error */
+} hunt_ctx;
+
+static int
+parse_level(const char *s, uint8_t *out)
+{
+    kz_level l = kz_level_parse(s);
+
+    if (l == KZ_LEVEL_NONE)
+        return KZ_EXIT_USAGE;
+    *out = (uint8_t)l;
+    return KZ_EXIT_OK;
+}
+
+static int usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Prints a usage error (the whole message made terminal-safe: it quotes
+ * user input); returns KZ_EXIT_USAGE. */
+static int
+usage(const char *fmt, ...)
+{
+    char esc[600], line[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    kz_cli_msg("hunt: %s (see 'kizuki hunt --help')",
+               kz_cli_escape(line, esc, sizeof(esc)));
+    return KZ_EXIT_USAGE;
+}
+
+static int
+on_option(void *vctx, int id, const char *arg)
+{
+    hunt_args *a = vctx;
+    char *end;
+    unsigned long long v;
+    kz_error err;
+
+    switch (id) {
+    case 'r':
+        if (a->nrules == MAX_RULE_PATHS)
+            return usage("too many -r options (at most 64; name a "
+                         "directory instead of '%s')", arg);
+        a->rules[a->nrules++] = arg;
+        return KZ_EXIT_OK;
+    case OPT_NO_DEFAULT_RULES:
+        a->no_default = true;
+        return KZ_EXIT_OK;
+    case OPT_EXPAND:
+        a->expand = arg;
+        return KZ_EXIT_OK;
+    case 'f':
+        if (strcmp(arg, "table") == 0)
+            a->format = KZ_TL_TABLE;
+        else if (strcmp(arg, "csv") == 0)
+            a->format = KZ_TL_CSV;
+        else if (strcmp(arg, "jsonl") == 0)
+            a->format = KZ_TL_JSONL;
+        else
+            return usage("-f wants table, csv or jsonl, not '%s'", arg);
+        return KZ_EXIT_OK;
+    case OPT_PROFILE:
+        if (strcmp(arg, "standard") == 0)
+            a->profile = KZ_TL_STANDARD;
+        else if (strcmp(arg, "verbose") == 0)
+            a->profile = KZ_TL_VERBOSE;
+        else if (strcmp(arg, "timesketch") == 0)
+            a->profile = KZ_TL_TIMESKETCH;
+        else
+            return usage("--profile wants standard, verbose or timesketch, "
+                         "not '%s'", arg);
+        return KZ_EXIT_OK;
+    case OPT_MIN_LEVEL:
+        if (parse_level(arg, &a->min_level) != KZ_EXIT_OK)
+            return usage("--min-level wants informational, low, medium, "
+                         "high or critical, not '%s'", arg);
+        return KZ_EXIT_OK;
+    case OPT_FAIL_ON:
+        if (parse_level(arg, &a->fail_on) != KZ_EXIT_OK)
+            return usage("--fail-on wants informational, low, medium, high "
+                         "or critical, not '%s'", arg);
+        return KZ_EXIT_OK;
+    case OPT_TZ:
+        if (kz_tz_parse(arg, &a->tz, &err) != KZ_OK)
+            return usage("--tz: '%s' is not UTC, an offset like +09:00, "
+                         "local, or a zone of the system's database",
+                         arg);
+        return KZ_EXIT_OK;
+    case OPT_CSV_BOM:
+        a->csv_bom = true;
+        return KZ_EXIT_OK;
+    case OPT_SPILL:
+        v = strtoull(arg, &end, 10);
+        if (end == arg || *arg < '0' || *arg > '9')
+            return usage("--spill-bound wants a byte count, not '%s'", arg);
+        if (*end == 'K' || *end == 'k')
+            v <<= 10, end++;
+        else if (*end == 'M' || *end == 'm')
+            v <<= 20, end++;
+        else if (*end == 'G' || *end == 'g')
+            v <<= 30, end++;
+        if (*end != '\0' || v < 1024 || v > ((unsigned long long)1 << 40))
+            return usage("--spill-bound wants 1K..1024G bytes, not '%s'",
+                         arg);
+        a->spill = (size_t)v;
+        return KZ_EXIT_OK;
+    default:
+        return KZ_EXIT_USAGE;
+    }
+}
+
+/* ---- rules --------------------------------------------------------- */
+
+static bool
+is_dir(const char *path)
+{
+    struct stat sb;
+
+    return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+/* Finds kizuki's rule pack: <exe dir>/../rules, <exe dir>/../share/
+ * kizuki/rules, the source tree's rules/ (KZ_SOURCE_DIR, when the build
+ * defines it), then $KIZUKI_RULES. Returns buf or NULL. */
+static const char *
+find_pack(char *buf, size_t cap)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    const char *env;
+    char *slash;
+
+    if (n > 0) {
+        exe[n] = '\0';
+        if ((slash = strrchr(exe, '/')) != NULL) {
+            *slash = '\0';
+            snprintf(buf, cap, "%s/../rules", exe);
+            if (is_dir(buf))
+                return buf;
+            snprintf(buf, cap, "%s/../share/kizuki/rules", exe);
+            if (is_dir(buf))
+                return buf;
+        }
+    }
+#ifdef KZ_SOURCE_DIR
+    snprintf(buf, cap, "%s/rules", KZ_SOURCE_DIR);
+    if (is_dir(buf))
+        return buf;
+#endif
+    env = getenv("KIZUKI_RULES");
+    if (env != NULL && *env != '\0' && is_dir(env)) {
+        snprintf(buf, cap, "%s", env);
+        return buf;
+    }
+    return NULL;
+}
+
+/* Writes the reports of rules not loaded to a TSV file; returns its path
+ * (in buf) or NULL if there are none or it cannot be written. */
+static const char *
+write_skip_report(const kz_sigma_set *set, const char *output, char *buf,
+                  size_t cap)
+{
+    const char *dir = getenv("TMPDIR");
+    kz_strbuf line;
+    size_t i;
+    FILE *f;
+    const kz_sg_report *r;
+
+    if (set == NULL || set->nreports == set->counts[KZ_SGV_LOADED])
+        return NULL;
+    if (output != NULL && strcmp(output, "-") != 0)
+        snprintf(buf, cap, "%s.skipped-rules.tsv", output);
+    else
+        snprintf(buf, cap, "%s/kizuki-hunt-%ld.skipped-rules.tsv",
+                 dir != NULL && *dir != '\0' ? dir : "/tmp", (long)getpid());
+    if ((f = fopen(buf, "w")) == NULL)
+        return NULL;
+    kz_strbuf_init(&line, 0);
+    fputs("path\tdocument\tline\tverdict\treason\ttitle\n", f);
+    for (i = 0; i < set->nreports; i++) {
+        r = &set->reports[i];
+        if (r->verdict == KZ_SGV_LOADED)
+            continue;
+        kz_strbuf_reset(&line);
+        /* Tabs and newlines in rule text would break the TSV. */
+        kz_tl_flatten(&line, r->path ? r->path : "", strlen(r->path ? r->path
+                                                                    : ""));
+        kz_strbuf_addf(&line, "\t%u\t%u\t%s\t", r->doc, r->line,
+                       kz_sg_verdict_name((kz_sg_verdict)r->verdict));
+        kz_tl_flatten(&line, r->reason ? r->reason : "",
+                      strlen(r->reason ? r->reason : ""));
+        kz_strbuf_addc(&line, '\t');
+        kz_tl_flatten(&line, r->title ? r->title : "",
+                      strlen(r->title ? r->title : ""));
+        kz_strbuf_addc(&line, '\n');
+        fwrite(line.data, 1, line.len, f);
+    }
+    kz_strbuf_fini(&line);
+    if (fclose(f) != 0)
+        return NULL;
+    return buf;
+}
+
+/* ---- reading ------------------------------------------------------- */
+
+static void
+free_hits(void *ctx, void *user)
+{
+    hits *h = user;
+
+    (void)ctx;
+    if (h == NULL)
+        return;
+    kz_strbuf_fini(&h->recs);
+    free(h->evi);
+    free(h);
+}
+
+static kz_status
+on_hit(void *vctx, const kz_event *ev, uint32_t rule)
+{
+    hit_ctx *c = vctx;
+    hits *o = c->out;
+    const kz_sigma_rule *r = kz_ruleset_rule(c->h->rs, rule);
+    kz_det_origin from;
+    uint32_t *evi;
+    size_t cap;
+    kz_status st;
+
+    if (o->n == o->cap) {
+        cap = o->cap == 0 ? 16 : 2 * o->cap;
+        if ((evi = realloc(o->evi, cap * sizeof(*evi))) == NULL)
+            return KZ_ENOMEM;
+        o->evi = evi;
+        o->cap = cap;
+    }
+    from.path = c->b->input != NULL ? c->b->input->path : NULL;
+    from.arg_index = c->b->input != NULL ? c->b->input->arg_index : 0;
+    from.file_index = c->b->input != NULL ? c->b->input->file_index : 0;
+    if ((st = kz_det_build(&o->recs, ev, &from, rule,
+                           r != NULL ? r->level : 0, &c->h->ro,
+                           c->scratch)) != KZ_OK)
+        return st;
+    o->evi[o->n++] = (uint32_t)c->ev;
+    return KZ_OK;
+}
+
+static void
+on_match_problem(void *vctx, const kz_event *ev, uint32_t rule,
+                 kz_match_problem p)
+{
+    hit_ctx *c = vctx;
+    hits *o = c->out;
+
+    (void)ev;
+    if ((unsigned)p < 3)
+        o->prob_count[p]++;
+    if (p != KZ_MP_REGEX_LIMIT)
+        return;
+    if (o->nprob < BATCH_PROBLEMS) {
+        o->prob[o->nprob].rule = rule;
+        o->prob[o->nprob].ev = (uint32_t)c->ev;
+        o->prob[o->nprob].kind = (uint8_t)p;
+    }
+    o->nprob++;
+}
+
+static kz_status
+on_worker(void *vctx, kz_batch *b, unsigned worker)
+{
+    hunt_ctx *h = vctx;
+    kz_match_cb cb;
+    hit_ctx hc;
+    hits *o;
+    kz_status st = KZ_OK;
+    size_t i;
+
+    if (h->rs == NULL || b->nevents == 0)
+        return KZ_OK;
+    if (worker >= h->nworkers)
+        return KZ_EINTERNAL;
+    if ((o = calloc(1, sizeof(*o))) == NULL)
+        return KZ_ENOMEM;
+    kz_strbuf_init(&o->recs, 0);
+    hc.h = h;
+    hc.out = o;
+    hc.b = b;
+    hc.scratch = &h->scratch[worker];
+    cb.on_hit = on_hit;
+    cb.on_problem = on_match_problem;
+    cb.ctx = &hc;
+    for (i = 0; i < b->nevents && st == KZ_OK; i++) {
+        hc.ev = i;
+        st = kz_match_event(h->m[worker], &b->events[i], &cb);
+    }
+    if (st != KZ_OK || (o->n == 0 && o->nprob == 0 && o->prob_count[1] == 0 &&
+                        o->prob_count[2] == 0)) {
+        free_hits(NULL, o);
+        return st;
+    }
+    b->user = o;
+    return KZ_OK;
+}
+
+static void
+print_match_problem(hunt_ctx *h, const kz_batch *b, const hits *o, size_t k)
+{
+    const kz_sigma_rule *r = o->prob[k].rule != UINT32_MAX
+                                 ? kz_ruleset_rule(h->rs, o->prob[k].rule)
+                                 : NULL;
+    const kz_event *ev = &b->events[o->prob[k].ev];
+    char e1[300], e2[200];
+
+    kz_cli_progress_clear(&h->pg);
+    kz_cli_msg("%s: record %llu: rule '%s': a regular expression hit the "
+               "PCRE2 match limit and counted as not matching",
+               kz_cli_escape(b->input ? b->input->path : "-", e1, sizeof(e1)),
+               (unsigned long long)ev->record_id,
+               kz_cli_escape(r && r->title ? r->title : "?", e2, sizeof(e2)));
+}
+
+static kz_status
+on_batch(void *vctx, kz_batch *b)
+{
+    hunt_ctx *h = vctx;
+    hits *o = b->user;
+    const uint8_t *p;
+    size_t i, len;
+    kz_det d;
+    kz_status st;
+
+    for (i = 0; i < b->problems.n; i++) {
+        kz_cli_progress_clear(&h->pg);
+        kz_cli_problem(b->input != NULL ? b->input->path : NULL,
+                       &b->problems.items[i]);
+        if (b->input != NULL && b->input->file_index < h->nlast)
+            h->last_problem[b->input->file_index] =
+                b->problems.items[i].kind;
+    }
+    if (o == NULL)
+        return KZ_OK;
+    for (i = 0; i < 3; i++)
+        h->tally.match_problems[i] += o->prob_count[i];
+    for (i = 0; i < o->nprob && i < BATCH_PROBLEMS; i++)
+        if (h->problem_lines++ < MAX_PROBLEM_LINES)
+            print_match_problem(h, b, o, i);
+    p = (const uint8_t *)o->recs.data;
+    for (i = 0; i < o->n; i++, p += len) {
+        len = kz_det_len(p);
+        if (o->evi[i] < b->nevents &&
+            (b->events[o->evi[i]].flags & KZ_EV_DUPLICATE))
+            continue;
+        if (!kz_det_decode(p, len, &d))
+            return KZ_EINTERNAL;
+        kz_hunt_tally_add(&h->tally, &d);
+        if ((st = kz_det_store_add(h->store, p, len, &h->err)) != KZ_OK)
+            return st;
+    }
+    return KZ_OK;
+}
+
+static void
+on_problem(void *vctx, const char *path, const kz_problem *p)
+{
+    hunt_ctx *h = vctx;
+
+    kz_cli_progress_clear(&h->pg);
+    kz_cli_problem(path, p);
+    if (p->kind == KZ_PROB_UNSUPPORTED || p->kind == KZ_PROB_IO)
+        kz_hunt_tally_empty(&h->tally, path, kz_problem_kind_str(p->kind));
+}
+
+static void
+on_input_done(void *vctx, const kz_input *in, uint64_t events)
+{
+    hunt_ctx *h = vctx;
+    int64_t *grown;
+    size_t n, i;
+    int64_t kind = -1;
+
+    if (in->file_index < h->nlast)
+        kind = h->last_problem[in->file_index];
+    if (events == 0)
+        kz_hunt_tally_empty(&h->tally, in->path,
+                            kind >= 0 && kind != KZ_PROB_EMPTY
+                                ? kz_problem_kind_str((kz_problem_kind)kind)
+                                : "no records");
+    /* Keep room for the next inputs' last problem (indexes grow). */
+    if (in->file_index + 2 > h->nlast) {
+        n = (in->file_index + 2) * 2;
+        if ((grown = realloc(h->last_problem, n * sizeof(*grown))) != NULL) {
+            for (i = h->nlast; i < n; i++)
+                grown[i] = -1;
+            h->last_problem = grown;
+            h->nlast = n;
+        }
+    }
+    if (in->file_index < h->nlast)
+        h->last_problem[in->file_index] = -1;
+}
+
+static void
+on_progress(void *vctx, const kz_progress *p)
+{
+    hunt_ctx *h = vctx;
+
+    kz_cli_progress_update(&h->pg, p);
+}
+
+/* ---- output -------------------------------------------------------- */
+
+static bool
+ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+
+    return n >= m && strcasecmp(s + n - m, suffix) == 0;
+}
+
+static kz_tl_format
+pick_format(const hunt_args *a, const char *output)
+{
+    if (a->format >= 0)
+        return (kz_tl_format)a->format;
+    if (output != NULL && strcmp(output, "-") != 0) {
+        if (ends_with(output, ".csv"))
+            return KZ_TL_CSV;
+        if (ends_with(output, ".jsonl") || ends_with(output, ".json"))
+            return KZ_TL_JSONL;
+        return KZ_TL_CSV;
+    }
+    return isatty(STDOUT_FILENO) ? KZ_TL_TABLE : KZ_TL_CSV;
+}
+
+static unsigned
+term_width(void)
+{
+    struct winsize ws;
+    const char *c = getenv("COLUMNS");
+    long n = c != NULL ? strtol(c, NULL, 10) : 0;
+
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40)
+        return ws.ws_col;
+    if (n >= 40 && n <= 1000)
+        return (unsigned)n;
+    return 160;
+}
+
+/* Rank of each rule index by rule id (byte order; rules without an id
+ * after all others, by index), so ties in time sort the same whatever
+ * the load order. */
+static const kz_sigma_rule *const *rank_rules;
+
+static int
+cmp_rule_id(const void *x, const void *y)
+{
+    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+    const char *ia = rank_rules[a]->id, *ib = rank_rules[b]->id;
+    int c;
+
+    if (ia != NULL && ib != NULL && (c = strcmp(ia, ib)) != 0)
+        return c;
+    if ((ia == NULL) != (ib == NULL))
+        return ia == NULL ? 1 : -1;
+    return a < b ? -1 : a > b;
+}
+
+static uint32_t *
+make_ranks(const kz_sigma_rule *const *rules, size_t n)
+{
+    uint32_t *order = malloc((n + 1) * sizeof(*order));
+    uint32_t *rank = malloc((n + 1) * sizeof(*rank));
+    size_t i;
+
+    if (order == NULL || rank == NULL) {
+        free(order);
+        free(rank);
+        return NULL;
+    }
+    for (i = 0; i < n; i++)
+        order[i] = (uint32_t)i;
+    rank_rules = rules;
+    qsort(order, n, sizeof(*order), cmp_rule_id);
+    for (i = 0; i < n; i++)
+        rank[order[i]] = (uint32_t)i;
+    free(order);
+    return rank;
+}
+
+/* Writes the timeline from the store; *written counts rows. */
+static kz_status
+write_timeline(kz_det_store *store, FILE *out, const kz_tl_opts *o,
+               uint64_t *written, kz_error *err)
+{
+    kz_timeline *tl = kz_timeline_new(o);
+    kz_strbuf buf;
+    const uint8_t *rec;
+    size_t len;
+    kz_det d;
+    bool w;
+    kz_status st;
+
+    *written = 0;
+    if (tl == NULL)
+        return KZ_ENOMEM;
+    kz_strbuf_init(&buf, 0);
+    if ((st = kz_timeline_header(tl, &buf)) != KZ_OK)
+        goto out;
+    for (;;) {
+        if ((st = kz_det_store_next(store, &rec, &len, err)) != KZ_OK)
+            goto out;
+        if (rec == NULL)
+            break;
+        if (!kz_det_decode(rec, len, &d)) {
+            st = kz_error_set(err, KZ_EINTERNAL, "damaged detection record");
+            goto out;
+        }
+        if ((st = kz_timeline_row(tl, &d, &buf, &w)) != KZ_OK)
+            goto out;
+        *written += w;
+        if (buf.len >= ((size_t)1 << 20)) {
+            if (fwrite(buf.data, 1, buf.len, out) != buf.len) {
+                st = KZ_EIO;
+                goto out;
+            }
+            kz_strbuf_reset(&buf);
+        }
+    }
+    if (buf.len > 0 && fwrite(buf.data, 1, buf.len, out) != buf.len)
+        st = KZ_EIO;
+out:
+    kz_strbuf_fini(&buf);
+    kz_timeline_free(tl);
+    return st;
+}
+
+/* ---- the command --------------------------------------------------- */
+
+void
+kz_cli_hunt_help(FILE *f)
+{
+    fputs("Usage: kizuki hunt [options] PATH...\n"
+          "\n"
+          "Runs Sigma rules over every event of the inputs and writes the\n"
+          "detections as a timeline, sorted by time (then input, record and\n"
+          "rule id), identical for every thread count. Rules: kizuki's own\n"
+          "pack (found next to the executable, in ../rules, then in the\n"
+          "source tree, then in $KIZUKI_RULES) plus every -r. With no rules\n"
+          "at all, hunt still reads every event (a baseline for\n"
+          "benchmarks) and says so.\n"
+          "\n"
+          "Columns (standard profile): Timestamp, RuleTitle, Level, Computer,\n"
+          "Channel, EventID, RecordID, Details, ExtraFieldInfo, RuleID,\n"
+          "RuleAuthor, File. Details holds the fields an analyst reads first\n"
+          "for the event type; ExtraFieldInfo every other field. Formats,\n"
+          "profiles and escaping: docs/output.md.\n"
+          "\n"
+          "PATH is a file, a directory (walked recursively), or \"-\" for\n"
+          "standard input; EVTX, JSON/JSONL and gzip or zip archives of them\n"
+          "are recognised by their contents.\n"
+          "\n"
+          "Options:\n",
+          f);
+    kz_cli_help_options(f, hunt_opts, N_HUNT_OPTS);
+    kz_cli_help_common(f);
+    fputs("\n"
+          "Examples:\n"
+          "  kizuki hunt C/Windows/System32/winevt/Logs/\n"
+          "  kizuki hunt -r sigma/rules/windows -o timeline.csv logs/\n"
+          "  kizuki hunt --min-level high --tz Asia/Tokyo -f table logs/\n"
+          "  kizuki hunt -q -f jsonl --profile timesketch logs/ > ts.jsonl\n"
+          "  kizuki hunt --fail-on high logs/ || echo \"alert\"\n"
+          "\n",
+          f);
+    kz_cli_help_exit_codes(f);
+    fputs("  4  --fail-on LEVEL was given and a detection is at or above\n"
+          "     LEVEL (takes precedence over 1, not over 3)\n",
+          f);
+}
+
+/* Loads and compiles the rules; fills *set_out, *rs_out, *sources.
+ * Returns an exit code. */
+static int
+load_rules(const hunt_args *a, kz_names *names, unsigned ansi_cp,
+           bool quiet, kz_sigma_set **set_out, kz_ruleset **rs_out,
+           kz_sg_expand **expand_out, size_t *sources)
+{
+    kz_sigma_load_opts lo;
+    kz_match_opts mo;
+    kz_error err;
+    char pack[PATH_MAX + 32], esc[600];
+    const char *pack_path = NULL;
+    kz_sigma_set *set = NULL;
+    size_t i;
+
+    *sources = 0;
+    memset(&lo, 0, sizeof(lo));
+    kz_error_clear(&err);
+    if (a->expand != NULL &&
+        (*expand_out = kz_sg_expand_load(a->expand, &err)) == NULL) {
+        kz_cli_msg("hunt: --expand %s: %s",
+                   kz_cli_escape(a->expand, esc, sizeof(esc)), err.msg);
+        return KZ_EXIT_USAGE;
+    }
+    lo.expand = *expand_out;
+    if (!a->no_default && (pack_path = find_pack(pack, sizeof(pack))) ==
+                              NULL && !quiet)
+        kz_cli_msg("hunt: kizuki's rule pack was not found (looked in "
+                   "<executable dir>/../rules, the source tree and "
+                   "$KIZUKI_RULES); going on without it");
+    if (pack_path == NULL && a->nrules == 0)
+        return KZ_EXIT_OK;
+    if ((set = kz_sigma_set_new(&lo)) == NULL)
+        return KZ_EXIT_FATAL;
+    *set_out = set;
+    if (pack_path != NULL) {
+        if (kz_sigma_load_path(set, pack_path, &err) != KZ_OK) {
+            kz_cli_msg("hunt: rule pack %s: %s",
+                       kz_cli_escape(pack_path, esc, sizeof(esc)), err.msg);
+            return KZ_EXIT_FATAL;
+        }
+        (*sources)++;
+    }
+    for (i = 0; i < a->nrules; i++) {
+        kz_error_clear(&err);
+        if (kz_sigma_load_path(set, a->rules[i], &err) != KZ_OK) {
+            kz_cli_msg("hunt: -r %s: %s",
+                       kz_cli_escape(a->rules[i], esc, sizeof(esc)),
+                       err.msg);
+            return err.code == KZ_ENOMEM ? KZ_EXIT_FATAL : KZ_EXIT_USAGE;
+        }
+        (*sources)++;
+    }
+    kz_error_clear(&err);
+    if (kz_sigma_set_finish(set, &err) != KZ_OK) {
+        kz_cli_msg("hunt: rules: %s", err.msg);
+        return KZ_EXIT_FATAL;
+    }
+    memset(&mo, 0, sizeof(mo));
+    mo.render.ansi_codepage = ansi_cp;
+    if (kz_ruleset_compile(set, names, &mo, rs_out, &err) != KZ_OK) {
+        kz_cli_msg("hunt: compiling the rules: %s", err.msg);
+        return KZ_EXIT_FATAL;
+    }
+    return KZ_EXIT_OK;
+}
+
+static unsigned
+cores(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+    return n < 1 ? 1 : n > 256 ? 256 : (unsigned)n;
+}
+
+int
+kz_cli_hunt_run(int argc, char **argv)
+{
+    kz_cli_common c;
+    hunt_args a;
+    hunt_ctx h;
+    kz_read_stats stats;
+    kz_error err;
+    kz_status st;
+    kz_names *names = NULL;
+    kz_sigma_set *set = NULL;
+    kz_sg_expand *expand = NULL;
+    kz_ruleset *rs = NULL;
+    uint32_t *rank = NULL;
+    const kz_sigma_rule **rules = NULL;
+    kz_det_store_opts so;
+    kz_tl_opts to;
+    kz_hunt_report rep;
+    FILE *out = NULL;
+    char skip_buf[PATH_MAX + 64];
+    const char *skip = NULL;
+    size_t nrules = 0, sources = 0, i;
+    uint64_t written = 0;
+    int first, rc, rc2;
+    unsigned w;
+
+    memset(&a, 0, sizeof(a));
+    memset(&h, 0, sizeof(h));
+    a.format = -1;
+    a.min_level = KZ_LEVEL_NONE;
+    kz_tz_parse("UTC", &a.tz, NULL);
+    if ((rc = kz_cli_parse(argc, argv, &c, hunt_opts, N_HUNT_OPTS,
+                           on_option, &a, &first)) != KZ_EXIT_OK)
+        return rc;
+    if (c.help) {
+        kz_cli_hunt_help(stdout);
+        return KZ_EXIT_OK;
+    }
+    if (first >= argc) {
+        kz_cli_msg("hunt: no input paths (use - for standard input; see "
+                   "'kizuki hunt --help')");
+        return KZ_EXIT_USAGE;
+    }
+    kz_tz_activate(&a.tz);
+    if ((names = kz_names_new()) == NULL)
+        return KZ_EXIT_FATAL;
+    rc = load_rules(&a, names, c.read.ansi_codepage, c.quiet, &set, &rs,
+                    &expand, &sources);
+    if (rc != KZ_EXIT_OK)
+        goto out;
+    kz_names_freeze(names);
+    if (rs != NULL) {
+        nrules = kz_ruleset_rule_count(rs);
+        if ((rules = calloc(nrules + 1, sizeof(*rules))) == NULL) {
+            rc = KZ_EXIT_FATAL;
+            goto out;
+        }
+        for (i = 0; i < nrules; i++)
+            rules[i] = kz_ruleset_rule(rs, i);
+        if ((rank = make_ranks(rules, nrules)) == NULL) {
+            rc = KZ_EXIT_FATAL;
+            goto out;
+        }
+    }
+    if (nrules == 0) {
+        kz_ruleset_free(rs);
+        rs = NULL;
+        kz_cli_msg("hunt: no rules loaded: reading every event without "
+                   "matching (a baseline for benchmarks)");
+    }
+    skip = write_skip_report(set, c.output, skip_buf, sizeof(skip_buf));
+    /* Matchers and buffers for every worker id, made up front. */
+    if (c.read.threads == 0)
+        c.read.threads = cores();
+    h.nworkers = c.read.threads;
+    h.rs = rs;
+    h.ro.ansi_codepage = c.read.ansi_codepage;
+    if ((h.m = calloc(h.nworkers, sizeof(*h.m))) == NULL ||
+        (h.scratch = calloc(h.nworkers, sizeof(*h.scratch))) == NULL) {
+        rc = KZ_EXIT_FATAL;
+        goto out;
+    }
+    for (w = 0; w < h.nworkers; w++) {
+        kz_strbuf_init(&h.scratch[w], 0);
+        if (rs != NULL && (h.m[w] = kz_matcher_new(rs)) == NULL) {
+            rc = KZ_EXIT_FATAL;
+            goto out;
+        }
+    }
+    memset(&so, 0, sizeof(so));
+    so.mem_bound = a.spill;
+    so.rank = rank;
+    so.nrank = nrules;
+    kz_error_clear(&err);
+    if (kz_hunt_tally_init(&h.tally, nrules) != KZ_OK ||
+        kz_det_store_new(&so, &h.store, &err) != KZ_OK) {
+        rc = KZ_EXIT_FATAL;
+        goto out;
+    }
+    if ((out = kz_cli_output_open(c.output)) == NULL) {
+        rc = KZ_EXIT_FATAL;
+        goto out;
+    }
+    kz_cli_progress_init(&h.pg, !c.quiet && !c.no_progress);
+    c.read.names = names;
+    c.read.on_worker = on_worker;
+    c.read.on_batch = on_batch;
+    c.read.on_problem = on_problem;
+    c.read.on_input_done = on_input_done;
+    c.read.on_progress = on_progress;
+    c.read.free_user = free_hits;
+    c.read.ctx = &h;
+    kz_error_clear(&h.err);
+    kz_error_clear(&err);
+    st = kz_read_run((const char *const *)(argv + first),
+                     (size_t)(argc - first), &c.read, &stats, &err);
+    kz_cli_progress_clear(&h.pg);
+    if (st != KZ_OK) {
+        kz_cli_msg("hunt: stopped: %s",
+                   h.err.msg[0] != '\0' ? h.err.msg
+                   : err.msg[0] != '\0' ? err.msg
+                                        : kz_status_str(st));
+        kz_cli_output_close(out, c.output);
+        out = NULL;
+        rc = KZ_EXIT_FATAL;
+        goto out;
+    }
+    /* Sort, merge and write. */
+    memset(&to, 0, sizeof(to));
+    to.format = pick_format(&a, c.output);
+    to.profile = a.profile;
+    to.tz = &a.tz;
+    to.rules = rules;
+    to.nrules = nrules;
+    to.min_level = a.min_level;
+    to.csv_bom = a.csv_bom;
+    if (to.format == KZ_TL_TABLE) {
+        bool tty = (c.output == NULL || strcmp(c.output, "-") == 0) &&
+                   isatty(STDOUT_FILENO);
+
+        to.color = tty && getenv("NO_COLOR") == NULL;
+        to.width = tty ? term_width() : 160;
+    }
+    kz_error_clear(&err);
+    if ((st = kz_det_store_finish(h.store, &err)) == KZ_OK)
+        st = write_timeline(h.store, out, &to, &written, &err);
+    rc2 = kz_cli_output_close(out, c.output);
+    out = NULL;
+    if (st != KZ_OK) {
+        kz_cli_msg("hunt: writing the timeline failed: %s",
+                   err.msg[0] != '\0' ? err.msg : kz_status_str(st));
+        rc = KZ_EXIT_FATAL;
+        goto out;
+    }
+    if (rc2 != KZ_EXIT_OK) {
+        rc = rc2;
+        goto out;
+    }
+    if (!c.quiet) {
+        memset(&rep, 0, sizeof(rep));
+        rep.read = &stats;
+        rep.elapsed = kz_cli_progress_elapsed(&h.pg);
+        rep.input_tz_min = c.read.json.input_tz_min;
+        rep.set = set;
+        rep.sources = sources;
+        rep.skip_report = skip;
+        rep.rules = rules;
+        rep.written = written;
+        rep.min_level = a.min_level;
+        rep.tz = &a.tz;
+        kz_hunt_summary(stderr, &h.tally, &rep);
+    }
+    rc = kz_cli_exit_code(&stats);
+    if (a.fail_on != KZ_LEVEL_NONE)
+        for (i = a.fail_on; i < 6; i++)
+            if (h.tally.by_level[i] > 0)
+                rc = HUNT_EXIT_FAIL_ON;
+out:
+    if (out != NULL)
+        kz_cli_output_close(out, c.output);
+    for (w = 0; h.m != NULL && w < h.nworkers; w++)
+        kz_matcher_free(h.m[w]);
+    for (w = 0; h.scratch != NULL && w < h.nworkers; w++)
+        kz_strbuf_fini(&h.scratch[w]);
+    free(h.m);
+    free(h.scratch);
+    free(h.last_problem);
+    kz_det_store_free(h.store);
+    kz_hunt_tally_fini(&h.tally);
+    free(rank);
+    free(rules);
+    kz_ruleset_free(rs);
+    kz_sigma_set_free(set);
+    kz_sg_expand_free(expand);
+    kz_names_free(names);
+    return rc;
+}

@@ -1,0 +1,1158 @@
+/*
+ * compile.c - kz_ruleset_compile: rules -> targets -> predicates and
+ * condition nodes, field slots, the (channel, event id) dispatch table
+ * and one Vectorscan database per field. See docs/internals/match.md.
+ */
+#include "match/match.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "base/hash.h"
+#include "match/match_int.h"
+#include "sigma/logsource.h"
+
+/* Compile state. */
+typedef struct cc {
+    kz_ruleset *rs;
+    kz_names *names;
+    kz_error *err;
+    const kz_sigma_rule *rule;     /* rule being compiled */
+    size_t cap_targets, cap_preds, cap_nodes, cap_kids, cap_slots;
+    size_t cap_rules;
+    kz_strbuf re;                  /* regex text */
+    /* dispatch entries: (chan, eid, target); eid UINT32_MAX = any */
+    struct disp { uint32_t chan, eid, target; } *disp;
+    size_t ndisp, cap_disp;
+} cc;
+
+/* Grows *p (elements of size sz, capacity *cap) to hold need. */
+static kz_status
+grow(void **p, size_t *cap, size_t need, size_t sz)
+{
+    size_t nc;
+    void *q;
+
+    if (need <= *cap)
+        return KZ_OK;
+    nc = *cap ? *cap * 2 : 64;
+    while (nc < need)
+        nc *= 2;
+    if ((q = realloc(*p, nc * sz)) == NULL)
+        return KZ_ENOMEM;
+    *p = q;
+    *cap = nc;
+    return KZ_OK;
+}
+
+#define GROW(c, arr, capf, need)                                              \
+    grow((void **)&(c)->rs->arr, &(c)->capf, (need), sizeof(*(c)->rs->arr))
+
+/* ---- field slots ---------------------------------------------------- */
+
+static const struct {
+    const char *name;
+    mt_sys sys;
+} sys_names[] = {
+    { "EventID", SYS_EVENTID },           { "Channel", SYS_CHANNEL },
+    { "Computer", SYS_COMPUTER },         { "Provider_Name", SYS_PROVIDER },
+    { "Provider", SYS_PROVIDER },         { "Provider_Guid", SYS_PROVIDER_GUID },
+    { "EventRecordID", SYS_RECORDID },    { "Level", SYS_LEVEL },
+    { "Task", SYS_TASK },                 { "Opcode", SYS_OPCODE },
+    { "Keywords", SYS_KEYWORDS },         { "Version", SYS_VERSION },
+    { "ProcessID", SYS_PROCESSID },       { "ThreadID", SYS_THREADID },
+    { "UserID", SYS_USERID },             { "TimeCreated", SYS_TIMECREATED },
+    { "EventSourceName", SYS_EVENTSOURCE },
+};
+
+static int8_t
+sys_of(const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(sys_names) / sizeof(sys_names[0]); i++)
+        if (strcasecmp(name, sys_names[i].name) == 0)
+            return (int8_t)sys_names[i].sys;
+    return SYS_NONE;
+}
+
+/* The slot of field name (added to the names table if new). */
+static kz_status
+slot_of(cc *c, const char *name, uint32_t *out)
+{
+    kz_ruleset *rs = c->rs;
+    size_t len = strlen(name);
+    int32_t id = kz_names_lookup(c->names, name, len);
+    kz_status st;
+    mt_slot *s;
+
+    if (id == KZ_NAME_NONE &&
+        (st = kz_names_add(c->names, name, len, &id)) != KZ_OK)
+        return kz_error_set(c->err, st, "%s: cannot add field name %s",
+                            c->rule->path, name);
+    if ((size_t)id >= rs->nids) {
+        size_t n = (size_t)id + 64, i;
+        int32_t *p = realloc(rs->slot_of_id, n * sizeof(*p));
+
+        if (p == NULL)
+            return KZ_ENOMEM;
+        for (i = rs->nids; i < n; i++)
+            p[i] = -1;
+        rs->slot_of_id = p;
+        rs->nids = n;
+    }
+    if (rs->slot_of_id[id] >= 0) {
+        *out = (uint32_t)rs->slot_of_id[id];
+        return KZ_OK;
+    }
+    if ((st = GROW(c, slots, cap_slots, rs->nslots + 1)) != KZ_OK)
+        return st;
+    s = &rs->slots[rs->nslots];
+    memset(s, 0, sizeof(*s));
+    s->name = name;
+    s->id = id;
+    s->sys = sys_of(name);
+    rs->slot_of_id[id] = (int32_t)rs->nslots;
+    *out = (uint32_t)rs->nslots++;
+    return KZ_OK;
+}
+
+/* ---- predicates and nodes ------------------------------------------- */
+
+static kz_status
+new_node(cc *c, uint8_t op, uint32_t n, uint32_t a, uint32_t *out)
+{
+    kz_ruleset *rs = c->rs;
+    kz_status st;
+
+    if ((st = GROW(c, nodes, cap_nodes, rs->nnodes + 1)) != KZ_OK)
+        return st;
+    rs->nodes[rs->nnodes].op = op;
+    rs->nodes[rs->nnodes].n = n;
+    rs->nodes[rs->nnodes].a = a;
+    *out = (uint32_t)rs->nnodes++;
+    return KZ_OK;
+}
+
+/* A node combining kids[0..n) with op (N_AND/N_OR); one kid is itself. */
+static kz_status
+join(cc *c, uint8_t op, const uint32_t *kids, size_t n, uint32_t *out)
+{
+    kz_ruleset *rs = c->rs;
+    kz_status st;
+    size_t first = rs->nkids;
+
+    if (n == 1) {
+        *out = kids[0];
+        return KZ_OK;
+    }
+    if (n == 0)
+        return new_node(c, op == N_AND ? N_TRUE : N_FALSE, 0, 0, out);
+    if ((st = GROW(c, kids, cap_kids, rs->nkids + n)) != KZ_OK)
+        return st;
+    memcpy(rs->kids + first, kids, n * sizeof(*kids));
+    rs->nkids += n;
+    return new_node(c, op, (uint32_t)n, (uint32_t)first, out);
+}
+
+static kz_status
+compile_pcre(cc *c, const char *pat, uint32_t opts, pcre2_code **out)
+{
+    int ec;
+    PCRE2_SIZE eo;
+    pcre2_code *re;
+
+    re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
+                       opts | PCRE2_UTF, &ec, &eo, NULL);
+    if (re == NULL) {
+        PCRE2_UCHAR msg[160];
+
+        pcre2_get_error_message(ec, msg, sizeof(msg));
+        return kz_error_set(c->err, KZ_EFORMAT,
+                            "%s: regex /%s/ does not compile at %zu: %s",
+                            c->rule->path, pat, (size_t)eo, (char *)msg);
+    }
+    (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* else interpreted */
+    *out = re;
+    return KZ_OK;
+}
+
+/* PCRE2 form of a glob (non-ASCII caseless, or refused by Vectorscan). */
+static kz_status
+glob_pcre(cc *c, const kz_sg_value *v, pcre2_code **out)
+{
+    kz_status st;
+
+    kz_strbuf_reset(&c->re);
+    if ((st = mt_glob_regex(&v->pat, &c->re)) != KZ_OK)
+        return st;
+    return compile_pcre(c, c->re.data,
+                        PCRE2_DOTALL |
+                            ((v->flags & KZ_SVF_CASED) ? 0 : PCRE2_CASELESS),
+                        out);
+}
+
+static kz_status
+new_pred(cc *c, const kz_sg_item *it, const kz_sg_value *v, uint32_t target,
+         uint32_t *node)
+{
+    kz_ruleset *rs = c->rs;
+    mt_pred p;
+    kz_status st;
+
+    memset(&p, 0, sizeof(p));
+    p.v = v;
+    p.target = target;
+    p.slot = MT_SLOT_KEYWORD;
+    if (it->field != NULL && (st = slot_of(c, it->field, &p.slot)) != KZ_OK)
+        return st;
+    switch (v->kind) {
+    case KZ_SV_PATTERN:
+        p.kind = (uint8_t)mt_glob_kind(v);
+        if (p.kind == MP_PCRE && (st = glob_pcre(c, v, &p.re)) != KZ_OK)
+            return st;
+        break;
+    case KZ_SV_REGEX: {
+        uint32_t o = 0;
+
+        if (v->regex == NULL)
+            return kz_error_set(c->err, KZ_EFORMAT, "%s: empty regex",
+                                c->rule->path);
+        if (v->flags & KZ_SVF_RE_I)
+            o |= PCRE2_CASELESS;
+        if (v->flags & KZ_SVF_RE_M)
+            o |= PCRE2_MULTILINE;
+        if (v->flags & KZ_SVF_RE_S)
+            o |= PCRE2_DOTALL;
+        p.kind = MP_PCRE;
+        if ((st = compile_pcre(c, v->regex, o, &p.re)) != KZ_OK)
+            return st;
+        break;
+    }
+    case KZ_SV_NUMCMP: p.kind = MP_NUM; break;
+    case KZ_SV_CIDR: p.kind = MP_CIDR; break;
+    case KZ_SV_EXISTS: p.kind = MP_EXISTS; break;
+    case KZ_SV_NULL: p.kind = MP_NULL; break;
+    case KZ_SV_TIMEPART: p.kind = MP_TIME; break;
+    case KZ_SV_FIELDREF:
+        p.kind = MP_REF;
+        if (v->ref_field == NULL)
+            return kz_error_set(c->err, KZ_EFORMAT, "%s: fieldref without "
+                                "field", c->rule->path);
+        if ((st = slot_of(c, v->ref_field, &p.ref)) != KZ_OK)
+            return st;
+        break;
+    default:
+        return kz_error_set(c->err, KZ_EFORMAT, "%s: unknown value kind %u",
+                            c->rule->path, (unsigned)v->kind);
+    }
+    if (p.slot == MT_SLOT_KEYWORD &&
+        (p.kind == MP_EXISTS || p.kind == MP_NULL || p.kind == MP_REF))
+        return kz_error_set(c->err, KZ_EFORMAT, "%s: keyword with a "
+                            "field-only modifier", c->rule->path);
+    if (rs->npreds >= MT_MAX_PREDS)
+        return kz_error_set(c->err, KZ_ELIMIT, "more than %u predicates",
+                            MT_MAX_PREDS);
+    if ((st = GROW(c, preds, cap_preds, rs->npreds + 1)) != KZ_OK) {
+        pcre2_code_free(p.re);
+        return st;
+    }
+    rs->preds[rs->npreds] = p;
+    return new_node(c, N_PRED, 0, (uint32_t)rs->npreds++, node);
+}
+
+static kz_status
+item_node(cc *c, const kz_sg_item *it, uint32_t target, uint32_t *out)
+{
+    uint32_t *g = NULL, *a = NULL, res;
+    size_t gi, ai;
+    kz_status st = KZ_OK;
+
+    if (it->ngroups == 0)
+        return new_node(c, N_FALSE, 0, 0, out);
+    g = malloc(it->ngroups * sizeof(*g));
+    if (g == NULL)
+        return KZ_ENOMEM;
+    for (gi = 0; gi < it->ngroups && st == KZ_OK; gi++) {
+        const kz_sg_group *grp = &it->groups[gi];
+
+        a = realloc(a, (grp->nalts ? grp->nalts : 1) * sizeof(*a));
+        if (a == NULL) {
+            st = KZ_ENOMEM;
+            break;
+        }
+        for (ai = 0; ai < grp->nalts && st == KZ_OK; ai++)
+            st = new_pred(c, it, &grp->alts[ai], target, &a[ai]);
+        if (st == KZ_OK)
+            st = join(c, N_OR, a, grp->nalts, &g[gi]);
+    }
+    if (st == KZ_OK)
+        st = join(c, it->all ? N_AND : N_OR, g, it->ngroups, &res);
+    if (st == KZ_OK && it->negate &&
+        (st = GROW(c, kids, cap_kids, c->rs->nkids + 1)) == KZ_OK) {
+        c->rs->kids[c->rs->nkids] = res;
+        st = new_node(c, N_NOT, 1, (uint32_t)c->rs->nkids++, &res);
+    }
+    free(g);
+    free(a);
+    if (st == KZ_OK)
+        *out = res;
+    return st;
+}
+
+static kz_status
+sel_node(cc *c, const kz_sg_selection *s, uint32_t target, uint32_t *out)
+{
+    uint32_t *m = malloc((s->nmaps ? s->nmaps : 1) * sizeof(*m));
+    uint32_t *it = NULL;
+    size_t mi, ii;
+    kz_status st = KZ_OK;
+
+    if (m == NULL)
+        return KZ_ENOMEM;
+    for (mi = 0; mi < s->nmaps && st == KZ_OK; mi++) {
+        const kz_sg_map *map = &s->maps[mi];
+
+        it = realloc(it, (map->nitems ? map->nitems : 1) * sizeof(*it));
+        if (it == NULL) {
+            st = KZ_ENOMEM;
+            break;
+        }
+        for (ii = 0; ii < map->nitems && st == KZ_OK; ii++)
+            st = item_node(c, &map->items[ii], target, &it[ii]);
+        if (st == KZ_OK)
+            st = join(c, N_AND, it, map->nitems, &m[mi]);
+    }
+    if (st == KZ_OK)
+        st = join(c, N_OR, m, s->nmaps, out);
+    free(m);
+    free(it);
+    return st;
+}
+
+static kz_status
+cond_node(cc *c, const kz_sg_cond *cn, const kz_ls_target *t,
+          uint32_t target, unsigned depth, uint32_t *out)
+{
+    uint32_t *k;
+    size_t i;
+    kz_status st = KZ_OK;
+
+    if (depth > MT_MAX_DEPTH)
+        return kz_error_set(c->err, KZ_ELIMIT, "%s: condition nested "
+                            "deeper than %d", c->rule->path, MT_MAX_DEPTH);
+    switch (cn->op) {
+    case KZ_CN_SEL:
+        if (cn->sel >= t->nsels)
+            return kz_error_set(c->err, KZ_EFORMAT, "%s: condition names "
+                                "selection %u of %zu", c->rule->path,
+                                (unsigned)cn->sel, t->nsels);
+        return sel_node(c, &t->sels[cn->sel], target, out);
+    case KZ_CN_TRUE:
+        return new_node(c, N_TRUE, 0, 0, out);
+    case KZ_CN_FALSE:
+        return new_node(c, N_FALSE, 0, 0, out);
+    case KZ_CN_AND:
+    case KZ_CN_OR:
+    case KZ_CN_NOT:
+        break;
+    default:
+        return kz_error_set(c->err, KZ_EFORMAT, "%s: bad condition node",
+                            c->rule->path);
+    }
+    if (cn->nkids == 0 || (cn->op == KZ_CN_NOT && cn->nkids != 1))
+        return kz_error_set(c->err, KZ_EFORMAT, "%s: bad condition arity",
+                            c->rule->path);
+    if ((k = malloc(cn->nkids * sizeof(*k))) == NULL)
+        return KZ_ENOMEM;
+    for (i = 0; i < cn->nkids && st == KZ_OK; i++)
+        st = cond_node(c, cn->kids[i], t, target, depth + 1, &k[i]);
+    if (st == KZ_OK) {
+        if (cn->op == KZ_CN_NOT) {
+            if ((st = GROW(c, kids, cap_kids, c->rs->nkids + 1)) == KZ_OK) {
+                c->rs->kids[c->rs->nkids] = k[0];
+                st = new_node(c, N_NOT, 1, (uint32_t)c->rs->nkids++, out);
+            }
+        } else {
+            st = join(c, cn->op == KZ_CN_AND ? N_AND : N_OR, k, cn->nkids,
+                      out);
+        }
+    }
+    free(k);
+    return st;
+}
+
+/* Three-valued evaluation with every MP_HS predicate false and the others
+ * unknown: 0 false, 1 true, 2 unknown. Depth is bounded by construction
+ * (nodes mirror the condition, items and groups). */
+static int
+eval3(const kz_ruleset *rs, uint32_t n)
+{
+    const mt_node *nd = &rs->nodes[n];
+    size_t i;
+    int r, acc;
+
+    switch (nd->op) {
+    case N_PRED:
+        return rs->preds[nd->a].kind == MP_HS ||
+                       rs->preds[nd->a].kind == MP_FALSE
+                   ? 0
+                   : 2;
+    case N_TRUE: return 1;
+    case N_FALSE: return 0;
+    case N_NOT:
+        r = eval3(rs, rs->kids[nd->a]);
+        return r == 2 ? 2 : !r;
+    case N_AND:
+        acc = 1;
+        for (i = 0; i < nd->n; i++) {
+            r = eval3(rs, rs->kids[nd->a + i]);
+            if (r == 0)
+                return 0;
+            if (r == 2)
+                acc = 2;
+        }
+        return acc;
+    default:
+        acc = 0;
+        for (i = 0; i < nd->n; i++) {
+            r = eval3(rs, rs->kids[nd->a + i]);
+            if (r == 1)
+                return 1;
+            if (r == 2)
+                acc = 2;
+        }
+        return acc;
+    }
+}
+
+/* ---- event id requirement ------------------------------------------- */
+
+#define EID_SET_MAX 64
+
+typedef struct eidset {
+    bool any;                 /* no requirement */
+    size_t n;
+    uint32_t v[EID_SET_MAX];  /* sorted, unique */
+} eidset;
+
+static void
+set_add(eidset *s, uint32_t x)
+{
+    size_t i, j;
+
+    if (s->any)
+        return;
+    for (i = 0; i < s->n && s->v[i] < x; i++)
+        ;
+    if (i < s->n && s->v[i] == x)
+        return;
+    if (s->n == EID_SET_MAX) {
+        s->any = true;
+        return;
+    }
+    for (j = s->n; j > i; j--)
+        s->v[j] = s->v[j - 1];
+    s->v[i] = x;
+    s->n++;
+}
+
+/* The event ids item it allows, when it is a plain `EventID: numbers`. */
+static bool
+item_eids(const kz_sg_item *it, eidset *out)
+{
+    size_t g, a, k;
+
+    if (it->field == NULL || strcasecmp(it->field, "EventID") != 0 ||
+        it->negate || (it->all && it->ngroups > 1))
+        return false;
+    out->any = false;
+    out->n = 0;
+    for (g = 0; g < it->ngroups; g++) {
+        for (a = 0; a < it->groups[g].nalts; a++) {
+            const kz_sg_value *v = &it->groups[g].alts[a];
+            const kz_sg_tok *t = v->pat.toks;
+            uint64_t x = 0;
+
+            if (v->kind != KZ_SV_PATTERN || v->pat.ntoks != 1 ||
+                t->kind != KZ_TOK_LIT || t->len == 0 || t->len > 9 ||
+                (size_t)t->off + t->len > v->pat.text_len)
+                return false;
+            for (k = 0; k < t->len; k++) {
+                char ch = v->pat.text[t->off + k];
+
+                if (ch < '0' || ch > '9' || (k == 0 && ch == '0' &&
+                                             t->len > 1))
+                    return false;
+                x = x * 10 + (uint64_t)(ch - '0');
+            }
+            set_add(out, (uint32_t)x);
+        }
+    }
+    return !out->any;
+}
+
+static void
+eid_req(const kz_sg_cond *cn, const kz_ls_target *t, unsigned depth,
+        eidset *out)
+{
+    size_t i, j, m;
+    eidset *k;
+
+    out->any = true;
+    out->n = 0;
+    if (depth > MT_MAX_DEPTH)
+        return;
+    if (cn->op == KZ_CN_FALSE) {
+        out->any = false;
+        return;
+    }
+    if (cn->op == KZ_CN_SEL) {
+        const kz_sg_selection *s;
+
+        if (cn->sel >= t->nsels)
+            return;
+        s = &t->sels[cn->sel];
+        out->any = false;
+        for (m = 0; m < s->nmaps && !out->any; m++) {
+            eidset one;
+            bool found = false;
+
+            for (i = 0; i < s->maps[m].nitems && !found; i++)
+                found = item_eids(&s->maps[m].items[i], &one);
+            if (!found) {
+                out->any = true;
+                break;
+            }
+            for (j = 0; j < one.n; j++)
+                set_add(out, one.v[j]);
+        }
+        if (out->any)
+            out->n = 0;
+        return;
+    }
+    if ((cn->op != KZ_CN_AND && cn->op != KZ_CN_OR) || cn->nkids == 0)
+        return;
+    if ((k = malloc(sizeof(*k))) == NULL)
+        return;
+    if (cn->op == KZ_CN_OR) {
+        out->any = false;
+        for (i = 0; i < cn->nkids && !out->any; i++) {
+            eid_req(cn->kids[i], t, depth + 1, k);
+            if (k->any)
+                out->any = true;
+            for (j = 0; j < k->n && !out->any; j++)
+                set_add(out, k->v[j]);
+        }
+        if (out->any)
+            out->n = 0;
+    } else {
+        for (i = 0; i < cn->nkids; i++) {
+            eid_req(cn->kids[i], t, depth + 1, k);
+            if (k->any)
+                continue;
+            if (out->any) {
+                *out = *k;
+                continue;
+            }
+            for (j = m = 0; j < out->n; j++) {
+                size_t q;
+
+                for (q = 0; q < k->n && k->v[q] != out->v[j]; q++)
+                    ;
+                if (q < k->n)
+                    out->v[m++] = out->v[j];
+            }
+            out->n = m;
+        }
+    }
+    free(k);
+}
+
+/* ---- dispatch ------------------------------------------------------- */
+
+static uint32_t
+chan_find(const kz_ruleset *rs, const char *name, size_t len)
+{
+    size_t mask = rs->chan_slots - 1, i;
+    uint32_t e;
+
+    if (rs->chan_slots == 0)
+        return UINT32_MAX;
+    i = (size_t)kz_hash_fold(name, len) & mask;
+    while ((e = rs->chan_hash[i]) != 0) {
+        const mt_chan *ch = &rs->chans[e - 1];
+        size_t k;
+
+        if (ch->len == len) {
+            for (k = 0; k < len; k++)
+                if (ch->name[k] != (char)kz_ascii_lower((unsigned char)name[k]))
+                    break;
+            if (k == len)
+                return e - 1;
+        }
+        i = (i + 1) & mask;
+    }
+    return UINT32_MAX;
+}
+
+/* Channel index of name, added if new (the hash is rebuilt at the end,
+ * so this linear search runs at compile time only). */
+static kz_status
+chan_add(cc *c, const char *name, uint32_t *out)
+{
+    kz_ruleset *rs = c->rs;
+    size_t len = strlen(name), i, k;
+    mt_chan *p;
+
+    for (i = 0; i < rs->nchans; i++) {
+        if (rs->chans[i].len != len)
+            continue;
+        for (k = 0; k < len; k++)
+            if (rs->chans[i].name[k] !=
+                (char)kz_ascii_lower((unsigned char)name[k]))
+                break;
+        if (k == len) {
+            *out = (uint32_t)i;
+            return KZ_OK;
+        }
+    }
+    if ((p = realloc(rs->chans, (rs->nchans + 1) * sizeof(*p))) == NULL)
+        return KZ_ENOMEM;
+    rs->chans = p;
+    p = &rs->chans[rs->nchans];
+    memset(p, 0, sizeof(*p));
+    if ((p->name = malloc(len + 1)) == NULL)
+        return KZ_ENOMEM;
+    for (k = 0; k < len; k++)
+        p->name[k] = (char)kz_ascii_lower((unsigned char)name[k]);
+    p->name[len] = '\0';
+    p->len = len;
+    p->any = UINT32_MAX;
+    *out = (uint32_t)rs->nchans++;
+    return KZ_OK;
+}
+
+static kz_status
+disp_add(cc *c, uint32_t chan, uint32_t eid, uint32_t target)
+{
+    kz_status st;
+
+    if ((st = grow((void **)&c->disp, &c->cap_disp, c->ndisp + 1,
+                   sizeof(*c->disp))) != KZ_OK)
+        return st;
+    c->disp[c->ndisp].chan = chan;
+    c->disp[c->ndisp].eid = eid;
+    c->disp[c->ndisp].target = target;
+    c->ndisp++;
+    return KZ_OK;
+}
+
+static int
+disp_cmp(const void *a, const void *b)
+{
+    const struct disp *x = a, *y = b;
+
+    if (x->chan != y->chan)
+        return x->chan < y->chan ? -1 : 1;
+    if (x->eid != y->eid)
+        return x->eid < y->eid ? -1 : 1;
+    if (x->target != y->target)
+        return x->target < y->target ? -1 : 1;
+    return 0;
+}
+
+/* Fills bucket b from sorted target lists x and y (merged, unique). */
+static kz_status
+bucket_fill(kz_ruleset *rs, mt_bucket *b, const struct disp *x, size_t nx,
+            const struct disp *y, size_t ny, uint8_t *slot_seen)
+{
+    size_t words = (rs->ntargets + 63) / 64, i = 0, j = 0, p;
+    uint32_t t, last = UINT32_MAX;
+
+    memset(b, 0, sizeof(*b));
+    b->member = calloc(words ? words : 1, sizeof(uint64_t));
+    b->always = malloc((nx + ny + 1) * sizeof(uint32_t));
+    b->slots = malloc((rs->nslots + 1) * sizeof(uint32_t));
+    if (b->member == NULL || b->always == NULL || b->slots == NULL)
+        return KZ_ENOMEM;
+    memset(slot_seen, 0, rs->nslots);
+    while (i < nx || j < ny) {
+        if (j >= ny || (i < nx && x[i].target <= y[j].target))
+            t = x[i++].target;
+        else
+            t = y[j++].target;
+        if (t == last)
+            continue;
+        last = t;
+        b->member[t / 64] |= (uint64_t)1 << (t % 64);
+        b->ntargets++;
+        if (rs->targets[t].always)
+            b->always[b->nalways++] = t;
+        for (p = rs->targets[t].pred0;
+             p < rs->targets[t].pred0 + rs->targets[t].npred; p++) {
+            const mt_pred *pr = &rs->preds[p];
+
+            if (pr->kind != MP_HS)
+                continue;
+            if (pr->slot == MT_SLOT_KEYWORD) {
+                b->keywords = true;
+            } else if (!slot_seen[pr->slot]) {
+                slot_seen[pr->slot] = 1;
+                b->slots[b->nslots++] = pr->slot;
+            }
+        }
+    }
+    return KZ_OK;
+}
+
+static kz_status
+build_dispatch(cc *c)
+{
+    kz_ruleset *rs = c->rs;
+    size_t i = 0, j, k, nb = 0;
+    uint8_t *seen = NULL;
+    kz_status st = KZ_OK;
+
+    qsort(c->disp, c->ndisp, sizeof(*c->disp), disp_cmp);
+    /* Count buckets: one per channel ("any") plus one per (chan, eid). */
+    for (i = 0; i < c->ndisp; i++)
+        if (c->disp[i].eid != UINT32_MAX &&
+            (i == 0 || c->disp[i - 1].chan != c->disp[i].chan ||
+             c->disp[i - 1].eid != c->disp[i].eid))
+            nb++;
+    nb += rs->nchans;
+    rs->buckets = calloc(nb ? nb : 1, sizeof(*rs->buckets));
+    seen = malloc(rs->nslots + 1);
+    if (rs->buckets == NULL || seen == NULL) {
+        free(seen);
+        return KZ_ENOMEM;
+    }
+    for (i = 0; i < c->ndisp && st == KZ_OK;) {
+        uint32_t ch = c->disp[i].chan;
+        size_t end = i, wild, nwild, ne = 0;
+        mt_chan *chan = &rs->chans[ch];
+
+        while (end < c->ndisp && c->disp[end].chan == ch)
+            end++;
+        /* UINT32_MAX sorts last: the wildcard run is at the end. */
+        for (wild = end; wild > i && c->disp[wild - 1].eid == UINT32_MAX;
+             wild--)
+            ;
+        nwild = end - wild;
+        for (j = i; j < wild; j++)
+            if (j == i || c->disp[j].eid != c->disp[j - 1].eid)
+                ne++;
+        chan->eids = malloc((ne ? ne : 1) * sizeof(*chan->eids));
+        if (chan->eids == NULL) {
+            st = KZ_ENOMEM;
+            break;
+        }
+        chan->any = (uint32_t)rs->nbuckets;
+        st = bucket_fill(rs, &rs->buckets[rs->nbuckets++], c->disp + wild,
+                         nwild, NULL, 0, seen);
+        for (j = i; j < wild && st == KZ_OK; j = k) {
+            for (k = j; k < wild && c->disp[k].eid == c->disp[j].eid; k++)
+                ;
+            chan->eids[chan->neids].eid = c->disp[j].eid;
+            chan->eids[chan->neids++].bucket = (uint32_t)rs->nbuckets;
+            st = bucket_fill(rs, &rs->buckets[rs->nbuckets++], c->disp + j,
+                             k - j, c->disp + wild, nwild, seen);
+        }
+        i = end;
+    }
+    free(seen);
+    if (st != KZ_OK)
+        return st;
+    /* Channels without any entry (impossible) keep any = UINT32_MAX. */
+    rs->chan_slots = 16;
+    while (rs->chan_slots < 2 * rs->nchans + 2)
+        rs->chan_slots *= 2;
+    if ((rs->chan_hash = calloc(rs->chan_slots, sizeof(uint32_t))) == NULL)
+        return KZ_ENOMEM;
+    for (i = 0; i < rs->nchans; i++) {
+        size_t mask = rs->chan_slots - 1;
+        size_t h = (size_t)kz_hash_fold(rs->chans[i].name, rs->chans[i].len);
+
+        h &= mask;
+        while (rs->chan_hash[h] != 0)
+            h = (h + 1) & mask;
+        rs->chan_hash[h] = (uint32_t)i + 1;
+    }
+    return KZ_OK;
+}
+
+uint32_t
+mt_chan_find(const kz_ruleset *rs, const char *name, size_t len)
+{
+    return chan_find(rs, name, len);
+}
+
+/* ---- databases ------------------------------------------------------ */
+
+/* Compiles the MP_HS predicates of slot s; an expression Vectorscan
+ * refuses is moved to PCRE2 and the rest compiled again. */
+static kz_status
+compile_db(cc *c, uint32_t s, const uint32_t *pl, size_t n)
+{
+    kz_ruleset *rs = c->rs;
+    const char **ex = NULL;
+    unsigned *fl = NULL, *ids = NULL;
+    char *texts = NULL;
+    size_t *offs = NULL, i, m = 0;
+    kz_strbuf all;
+    kz_status st = KZ_OK;
+    uint32_t *live = NULL;
+
+    kz_strbuf_init(&all, 0);
+    ex = malloc(n * sizeof(*ex));
+    fl = malloc(n * sizeof(*fl));
+    ids = malloc(n * sizeof(*ids));
+    offs = malloc(n * sizeof(*offs));
+    live = malloc(n * sizeof(*live));
+    if (ex == NULL || fl == NULL || ids == NULL || offs == NULL ||
+        live == NULL) {
+        st = KZ_ENOMEM;
+        goto out;
+    }
+    for (i = 0; i < n && st == KZ_OK; i++) {
+        const mt_pred *p = &rs->preds[pl[i]];
+
+        offs[i] = all.len;
+        st = mt_glob_regex(&p->v->pat, &all);
+        if (st == KZ_OK)
+            st = kz_strbuf_addc(&all, '\0');
+        live[i] = pl[i];
+    }
+    if (st != KZ_OK)
+        goto out;
+    texts = all.data;
+    m = n;
+    struct timespec q0, q1;
+    clock_gettime(CLOCK_MONOTONIC, &q0);
+    for (;;) {
+        hs_database_t *db = NULL;
+        hs_compile_error_t *ce = NULL;
+        size_t k;
+
+        for (i = 0; i < m; i++) {
+            const mt_pred *p = &rs->preds[live[i]];
+
+            ex[i] = texts + offs[i];
+            ids[i] = live[i];
+            fl[i] = HS_FLAG_DOTALL | HS_FLAG_SINGLEMATCH | HS_FLAG_UTF8 |
+                    ((p->v->flags & KZ_SVF_CASED) ? 0 : HS_FLAG_CASELESS);
+        }
+        if (m == 0)
+            break;
+        if (hs_compile_multi(ex, fl, ids, (unsigned)m, HS_MODE_BLOCK, NULL,
+                             &db, &ce) == HS_SUCCESS) {
+            clock_gettime(CLOCK_MONOTONIC, &q1);
+            if (getenv("KZ_MATCH_DEBUG"))
+                fprintf(stderr, "db %s: %zu patterns %.3fs\n", rs->slots[s].name, m, (double)(q1.tv_sec - q0.tv_sec) +
+                    (double)(q1.tv_nsec - q0.tv_nsec) / 1e9);
+            rs->slots[s].db = db;
+            rs->slots[s].npat = m;
+            if (hs_alloc_scratch(db, &rs->proto) != HS_SUCCESS)
+                st = KZ_ENOMEM;
+            break;
+        }
+        if (ce == NULL || ce->expression < 0 || (size_t)ce->expression >= m) {
+            st = kz_error_set(c->err, KZ_EINTERNAL, "vectorscan: %s",
+                              ce ? ce->message : "compile failed");
+            hs_free_compile_error(ce);
+            break;
+        }
+        k = (size_t)ce->expression;
+        if (getenv("KZ_MATCH_DEBUG"))
+            fprintf(stderr, "hs refused %s: %s\n", ex[k], ce->message);
+        hs_free_compile_error(ce);
+        c->rule = rs->rules[rs->targets[rs->preds[live[k]].target].rule];
+        rs->preds[live[k]].kind = MP_PCRE;
+        if ((st = glob_pcre(c, rs->preds[live[k]].v,
+                            &rs->preds[live[k]].re)) != KZ_OK)
+            break;
+        live[k] = live[m - 1];
+        offs[k] = offs[m - 1];
+        m--;
+    }
+out:
+    kz_strbuf_fini(&all);
+    free(ex);
+    free(fl);
+    free(ids);
+    free(offs);
+    free(live);
+    return st;
+}
+
+static kz_status
+compile_dbs(cc *c)
+{
+    kz_ruleset *rs = c->rs;
+    size_t *cnt = calloc(rs->nslots + 1, sizeof(size_t));
+    size_t *at = calloc(rs->nslots + 1, sizeof(size_t));
+    uint32_t *list = malloc((rs->npreds + 1) * sizeof(uint32_t));
+    size_t i, s;
+    kz_status st = KZ_OK;
+
+    if (cnt == NULL || at == NULL || list == NULL) {
+        st = KZ_ENOMEM;
+        goto out;
+    }
+    for (i = 0; i < rs->npreds; i++)
+        if (rs->preds[i].kind == MP_HS)
+            cnt[rs->preds[i].slot]++;
+    for (s = 1; s <= rs->nslots; s++)
+        at[s] = at[s - 1] + cnt[s - 1];
+    for (i = 0; i < rs->npreds; i++)
+        if (rs->preds[i].kind == MP_HS)
+            list[at[rs->preds[i].slot]++] = (uint32_t)i;
+    for (s = 0; s < rs->nslots && st == KZ_OK; s++)
+        if (cnt[s] != 0)
+            st = compile_db(c, (uint32_t)s, list + at[s] - cnt[s], cnt[s]);
+out:
+    free(cnt);
+    free(at);
+    free(list);
+    return st;
+}
+
+/* ---- rules and targets ---------------------------------------------- */
+
+static kz_status
+compile_target(cc *c, uint32_t rule, const kz_ls_target *lt)
+{
+    kz_ruleset *rs = c->rs;
+    const kz_sigma_rule *r = rs->rules[rule];
+    uint32_t tid = (uint32_t)rs->ntargets, root, ch;
+    mt_target *t;
+    eidset *req;
+    size_t i, j;
+    kz_status st;
+
+    if ((st = GROW(c, targets, cap_targets, rs->ntargets + 1)) != KZ_OK)
+        return st;
+    t = &rs->targets[tid];
+    memset(t, 0, sizeof(*t));
+    t->rule = rule;
+    t->pred0 = (uint32_t)rs->npreds;
+    rs->ntargets++;
+    if (r->cond == NULL)
+        return kz_error_set(c->err, KZ_EFORMAT, "%s: rule without condition",
+                            r->path);
+    if ((st = cond_node(c, r->cond, lt, tid, 0, &root)) != KZ_OK)
+        return st;
+    t = &rs->targets[tid];
+    t->root = root;
+    t->npred = (uint32_t)(rs->npreds - t->pred0);
+    t->always = eval3(rs, root) != 0;
+    if ((req = malloc(sizeof(*req))) == NULL)
+        return KZ_ENOMEM;
+    eid_req(r->cond, lt, 0, req);
+    for (i = 0; i < lt->nchannels && st == KZ_OK; i++) {
+        if ((st = chan_add(c, lt->channels[i], &ch)) != KZ_OK)
+            break;
+        if (lt->eids == NULL && req->any) {
+            st = disp_add(c, ch, UINT32_MAX, tid);
+        } else if (lt->eids == NULL) {
+            for (j = 0; j < req->n && st == KZ_OK; j++)
+                st = disp_add(c, ch, req->v[j], tid);
+        } else {
+            for (j = 0; j < lt->neids && st == KZ_OK; j++) {
+                size_t q;
+
+                if (!req->any) {
+                    for (q = 0; q < req->n && req->v[q] != lt->eids[j]; q++)
+                        ;
+                    if (q == req->n)
+                        continue; /* the condition excludes this id */
+                }
+                st = disp_add(c, ch, lt->eids[j], tid);
+            }
+        }
+    }
+    free(req);
+    return st;
+}
+
+kz_status
+kz_ruleset_compile(const kz_sigma_set *set, kz_names *names,
+                   const kz_match_opts *o, kz_ruleset **out, kz_error *err)
+{
+    kz_ruleset *rs;
+    cc c;
+    size_t i, k;
+    kz_status st = KZ_OK;
+    struct timespec t0, t1;
+
+    *out = NULL;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if ((rs = calloc(1, sizeof(*rs))) == NULL)
+        return KZ_ENOMEM;
+    if (o != NULL)
+        rs->o = *o;
+    if (rs->o.pcre_match_limit == 0)
+        rs->o.pcre_match_limit = 1000000;
+    if (rs->o.pcre_depth_limit == 0)
+        rs->o.pcre_depth_limit = 10000;
+    if (rs->o.max_value == 0)
+        rs->o.max_value = (size_t)1 << 20;
+    kz_arena_init(&rs->arena, 64 * 1024, 0);
+    memset(&c, 0, sizeof(c));
+    c.rs = rs;
+    c.names = names;
+    c.err = err;
+    kz_strbuf_init(&c.re, 0);
+    /* slot 0: keywords */
+    if ((st = GROW(&c, slots, cap_slots, 1)) != KZ_OK)
+        goto out;
+    memset(&rs->slots[0], 0, sizeof(rs->slots[0]));
+    rs->slots[0].name = "(keywords)";
+    rs->slots[0].id = KZ_NAME_NONE;
+    rs->slots[0].sys = SYS_NONE;
+    rs->nslots = 1;
+    for (i = 0; i < set->nrules && st == KZ_OK; i++) {
+        const kz_sigma_rule *r = set->rules[i];
+        const kz_ls_target *tg;
+        size_t nt;
+        const char *why;
+        uint32_t ri;
+
+        if (r->kind != KZ_SG_RULE)
+            continue;
+        st = kz_logsource_map(r, &rs->arena, &tg, &nt, &why);
+        if (st == KZ_EUNSUPPORTED) {
+            st = KZ_OK;
+            continue;
+        }
+        if (st != KZ_OK)
+            break;
+        if ((st = GROW(&c, rules, cap_rules, rs->nrules + 1)) != KZ_OK)
+            break;
+        ri = (uint32_t)rs->nrules;
+        rs->rules[rs->nrules++] = r;
+        c.rule = r;
+        for (k = 0; k < nt && st == KZ_OK; k++)
+            st = compile_target(&c, ri, &tg[k]);
+    }
+    if (getenv("KZ_MATCH_DEBUG")) {
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        fprintf(stderr, "targets built %.3fs, %zu preds\n",
+                (double)(t1.tv_sec - t0.tv_sec) +
+                    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, rs->npreds);
+    }
+    if (st == KZ_OK)
+        st = compile_dbs(&c);
+    if (st == KZ_OK)
+        st = build_dispatch(&c);
+    if (st == KZ_OK && (rs->mctx = pcre2_match_context_create(NULL)) == NULL)
+        st = KZ_ENOMEM;
+    if (st == KZ_OK) {
+        pcre2_set_match_limit(rs->mctx, rs->o.pcre_match_limit);
+        pcre2_set_depth_limit(rs->mctx, rs->o.pcre_depth_limit);
+    }
+out:
+    kz_strbuf_fini(&c.re);
+    free(c.disp);
+    if (st != KZ_OK) {
+        if (st == KZ_ENOMEM)
+            kz_error_set(err, st, "out of memory compiling rules");
+        kz_ruleset_free(rs);
+        return st;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    rs->st.rules = rs->nrules;
+    rs->st.targets = rs->ntargets;
+    rs->st.buckets = rs->nbuckets;
+    rs->st.fields = rs->nslots - 1;
+    for (i = 0; i < rs->npreds; i++) {
+        if (rs->preds[i].kind == MP_HS)
+            rs->st.patterns++;
+        else if (rs->preds[i].kind == MP_PCRE)
+            rs->st.regexes++;
+    }
+    rs->st.compile_s = (double)(t1.tv_sec - t0.tv_sec) +
+                       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    *out = rs;
+    return KZ_OK;
+}
+
+void
+kz_ruleset_free(kz_ruleset *rs)
+{
+    size_t i;
+
+    if (rs == NULL)
+        return;
+    for (i = 0; i < rs->npreds; i++)
+        pcre2_code_free(rs->preds[i].re);
+    for (i = 0; i < rs->nslots; i++)
+        hs_free_database(rs->slots[i].db);
+    for (i = 0; i < rs->nchans; i++) {
+        free(rs->chans[i].name);
+        free(rs->chans[i].eids);
+    }
+    for (i = 0; i < rs->nbuckets; i++) {
+        free(rs->buckets[i].member);
+        free(rs->buckets[i].always);
+        free(rs->buckets[i].slots);
+    }
+    if (rs->proto != NULL)
+        hs_free_scratch(rs->proto);
+    pcre2_match_context_free(rs->mctx);
+    free(rs->rules);
+    free(rs->targets);
+    free(rs->preds);
+    free(rs->nodes);
+    free(rs->kids);
+    free(rs->slots);
+    free(rs->slot_of_id);
+    free(rs->chans);
+    free(rs->chan_hash);
+    free(rs->buckets);
+    kz_arena_fini(&rs->arena);
+    free(rs);
+}
+
+void
+kz_ruleset_stats_get(const kz_ruleset *rs, kz_ruleset_stats *st)
+{
+    *st = rs->st;
+}
+
+size_t
+kz_ruleset_rule_count(const kz_ruleset *rs)
+{
+    return rs->nrules;
+}
+
+const kz_sigma_rule *
+kz_ruleset_rule(const kz_ruleset *rs, size_t i)
+{
+    return i < rs->nrules ? rs->rules[i] : NULL;
+}
+void mt_debug_kinds(const kz_ruleset *rs);
+void mt_debug_kinds(const kz_ruleset *rs)
+{
+    size_t i, k[16] = {0}, vk[16] = {0};
+    for (i = 0; i < rs->npreds; i++) { k[rs->preds[i].kind]++; if (rs->preds[i].kind == MP_PCRE) vk[rs->preds[i].v->kind]++; }
+    for (i = 0; i < 11; i++) fprintf(stderr, "kind %zu: %zu (pcre vkind %zu)\n", i, k[i], vk[i]);
+}
+void mt_debug_pcre(const kz_ruleset *rs);
+void mt_debug_pcre(const kz_ruleset *rs)
+{
+    size_t i, n = 0;
+    for (i = 0; i < rs->npreds && n < 10; i++) if (rs->preds[i].kind == MP_PCRE && rs->preds[i].v->kind == 0) { n++;
+        fprintf(stderr, "pcre glob: slot %s orig [%s] text [%.*s] flags %u\n", rs->slots[rs->preds[i].slot].name, rs->preds[i].v->orig, (int)rs->preds[i].v->pat.text_len, rs->preds[i].v->pat.text, rs->preds[i].v->flags); }
+}
+void mt_debug_pcre2(const kz_ruleset *rs);
+void mt_debug_pcre2(const kz_ruleset *rs)
+{
+    size_t i, n[256] = {0};
+    for (i = 0; i < rs->npreds; i++) if (rs->preds[i].kind == MP_PCRE && rs->preds[i].v->kind == 0) n[rs->preds[i].slot]++;
+    for (i = 0; i < rs->nslots; i++) if (n[i]) fprintf(stderr, "pcre globs on %s: %zu (rule %s)\n", rs->slots[i].name, n[i], "");
+}

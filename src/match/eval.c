@@ -1,0 +1,641 @@
+/*
+ * eval.c - the per-thread matcher: dispatch of one event to its bucket,
+ * lazy rendering of the fields candidate rules read, Vectorscan scans
+ * that set predicate bits and queue targets, and evaluation of the
+ * queued and always-evaluated targets in rule order.
+ * See docs/internals/match.md.
+ */
+#include "match/match.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/utf.h"
+#include "match/match_int.h"
+
+#define EPOCH_MAX 0x7fffffffu
+
+kz_matcher *
+kz_matcher_new(const kz_ruleset *rs)
+{
+    kz_matcher *m = calloc(1, sizeof(*m));
+    size_t np = rs->npreds ? rs->npreds : 1;
+    size_t nt = rs->ntargets ? rs->ntargets : 1;
+
+    if (m == NULL)
+        return NULL;
+    m->rs = rs;
+    kz_strbuf_init(&m->buf, 0);
+    kz_strbuf_init(&m->tmp, 0);
+    kz_strbuf_init(&m->refb, 0);
+    m->pst = calloc(np, sizeof(*m->pst));
+    m->tst = calloc(nt, sizeof(*m->tst));
+    m->trig = malloc(nt * sizeof(*m->trig));
+    m->head_st = calloc(rs->nslots + 1, sizeof(*m->head_st));
+    m->head = calloc(rs->nslots + 1, sizeof(*m->head));
+    m->md = pcre2_match_data_create(1, NULL);
+    m->mctx = pcre2_match_context_copy(rs->mctx);
+    m->jit = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
+    if (m->pst == NULL || m->tst == NULL || m->trig == NULL ||
+        m->head_st == NULL || m->head == NULL || m->md == NULL ||
+        m->mctx == NULL || m->jit == NULL) {
+        kz_matcher_free(m);
+        return NULL;
+    }
+    pcre2_jit_stack_assign(m->mctx, NULL, m->jit);
+    if (rs->proto != NULL &&
+        hs_clone_scratch(rs->proto, &m->scratch) != HS_SUCCESS) {
+        kz_matcher_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+void
+kz_matcher_free(kz_matcher *m)
+{
+    if (m == NULL)
+        return;
+    if (m->scratch != NULL)
+        hs_free_scratch(m->scratch);
+    pcre2_match_data_free(m->md);
+    pcre2_match_context_free(m->mctx);
+    pcre2_jit_stack_free(m->jit);
+    free(m->pst);
+    free(m->tst);
+    free(m->trig);
+    free(m->head_st);
+    free(m->head);
+    free(m->next);
+    free(m->fslot);
+    free(m->rc);
+    kz_strbuf_fini(&m->buf);
+    kz_strbuf_fini(&m->tmp);
+    kz_strbuf_fini(&m->refb);
+    free(m);
+}
+
+void
+kz_matcher_stats_add(const kz_matcher *m, kz_matcher_stats *st)
+{
+    st->events += m->stats.events;
+    st->dispatched += m->stats.dispatched;
+    st->candidates += m->stats.candidates;
+    st->renders += m->stats.renders;
+    st->hits += m->stats.hits;
+    st->regex_limits += m->stats.regex_limits;
+}
+
+static void
+problem(kz_matcher *m, uint32_t rule, kz_match_problem p)
+{
+    if (p == KZ_MP_REGEX_LIMIT)
+        m->stats.regex_limits++;
+    if (m->cb->on_problem != NULL)
+        m->cb->on_problem(m->cb->ctx, m->ev, rule, p);
+}
+
+/* Starts a new event: a fresh epoch invalidates every stamp at once. */
+static void
+next_epoch(kz_matcher *m)
+{
+    const kz_ruleset *rs = m->rs;
+
+    if (++m->epoch >= EPOCH_MAX) {
+        memset(m->pst, 0, (rs->npreds ? rs->npreds : 1) * sizeof(*m->pst));
+        memset(m->tst, 0, (rs->ntargets ? rs->ntargets : 1) *
+                              sizeof(*m->tst));
+        memset(m->head_st, 0, (rs->nslots + 1) * sizeof(*m->head_st));
+        if (m->rc != NULL)
+            memset(m->rc, 0, m->fcap * sizeof(*m->rc));
+        memset(m->sys, 0, sizeof(m->sys));
+        m->epoch = 1;
+    }
+}
+
+/* Links the event's data fields by slot (document order); false on OOM. */
+static bool
+index_fields(kz_matcher *m)
+{
+    const kz_ruleset *rs = m->rs;
+    const kz_event *ev = m->ev;
+    size_t i, n = ev->nfields;
+
+    if (m->indexed)
+        return true;
+    if (n > m->fcap) {
+        size_t cap = m->fcap ? m->fcap : 64;
+        int32_t *nx, *fs;
+        mt_rc *rc;
+
+        while (cap < n)
+            cap *= 2;
+        nx = realloc(m->next, cap * sizeof(*nx));
+        if (nx != NULL)
+            m->next = nx;
+        fs = realloc(m->fslot, cap * sizeof(*fs));
+        if (fs != NULL)
+            m->fslot = fs;
+        rc = realloc(m->rc, cap * sizeof(*rc));
+        if (rc != NULL)
+            m->rc = rc;
+        if (nx == NULL || fs == NULL || rc == NULL)
+            return false;
+        memset(m->rc + m->fcap, 0, (cap - m->fcap) * sizeof(*rc));
+        m->fcap = cap;
+    }
+    for (i = n; i-- > 0;) {
+        int32_t id = ev->fields[i].id, s = -1;
+
+        if (id >= 0 && (size_t)id < rs->nids)
+            s = rs->slot_of_id[id];
+        m->fslot[i] = s;
+        if (s < 0)
+            continue;
+        m->next[i] = m->head_st[s] == m->epoch ? m->head[s] : -1;
+        m->head[s] = (int32_t)i;
+        m->head_st[s] = m->epoch;
+    }
+    m->indexed = true;
+    return true;
+}
+
+/* Makes buf[off..] valid UTF-8 and at most max_value bytes. */
+static void
+finish_text(kz_matcher *m, size_t off)
+{
+    size_t len = m->buf.len - off, max = m->rs->o.max_value;
+
+    if (len > max) {
+        size_t cut = max;
+
+        while (cut > 0 && ((unsigned char)m->buf.data[off + cut] & 0xC0) ==
+                              0x80)
+            cut--;
+        m->buf.len = off + cut;
+        m->buf.data[m->buf.len] = '\0';
+        len = cut;
+        problem(m, UINT32_MAX, KZ_MP_VALUE_CUT);
+    }
+    if (!kz_utf8_valid(m->buf.data + off, len)) {
+        kz_strbuf_reset(&m->tmp);
+        if (kz_utf8_repair(&m->tmp, m->buf.data + off, len) == KZ_OK) {
+            m->buf.len = off;
+            if (kz_strbuf_add(&m->buf, m->tmp.data, m->tmp.len) != KZ_OK)
+                m->buf.len = off;
+            if (m->buf.data != NULL)
+                m->buf.data[m->buf.len] = '\0';
+        }
+    }
+}
+
+/* Text of data field i; false if null or unrenderable. */
+static bool
+field_text(kz_matcher *m, size_t i, const char **p, size_t *n)
+{
+    mt_rc *rc = &m->rc[i];
+    const kz_value *v = &m->ev->fields[i].value;
+
+    if (rc->stamp != m->epoch) {
+        size_t off = m->buf.len;
+        kz_status st;
+
+        rc->stamp = m->epoch;
+        rc->ok = 0;
+        if (v->type == KZ_VT_NULL)
+            return false;
+        m->stats.renders++;
+        st = kz_value_render(v, &m->rs->o.render, &m->buf);
+        if (st != KZ_OK) {
+            m->buf.len = off;
+            if (m->buf.data != NULL)
+                m->buf.data[off] = '\0';
+            problem(m, UINT32_MAX, KZ_MP_BAD_VALUE);
+            return false;
+        }
+        finish_text(m, off);
+        if (m->buf.len - off > UINT32_MAX || off > UINT32_MAX)
+            return false;
+        rc->off = (uint32_t)off;
+        rc->len = (uint32_t)(m->buf.len - off);
+        rc->ok = 1;
+    }
+    if (!rc->ok)
+        return false;
+    *p = m->buf.data ? m->buf.data + rc->off : "";
+    *n = rc->len;
+    return true;
+}
+
+/* Appends the text of system field s; false when absent. */
+static bool
+sys_render(const kz_event *ev, int s, kz_strbuf *b)
+{
+    const kz_str *str = NULL;
+    uint32_t f = ev->flags;
+
+    switch (s) {
+    case SYS_EVENTID:
+        return (f & KZ_EV_HAS_EVENT_ID) &&
+               kz_strbuf_add_u64(b, ev->event_id) == KZ_OK;
+    case SYS_CHANNEL: str = &ev->channel; break;
+    case SYS_COMPUTER: str = &ev->computer; break;
+    case SYS_PROVIDER: str = &ev->provider; break;
+    case SYS_PROVIDER_GUID: str = &ev->provider_guid; break;
+    case SYS_USERID: str = &ev->user_sid; break;
+    case SYS_EVENTSOURCE: str = &ev->event_source; break;
+    case SYS_RECORDID:
+        return (f & KZ_EV_HAS_RECORD_ID) &&
+               kz_strbuf_add_u64(b, ev->record_id) == KZ_OK;
+    case SYS_LEVEL:
+        return (f & KZ_EV_HAS_LEVEL) &&
+               kz_strbuf_add_u64(b, ev->level) == KZ_OK;
+    case SYS_TASK:
+        return (f & KZ_EV_HAS_TASK) &&
+               kz_strbuf_add_u64(b, ev->task) == KZ_OK;
+    case SYS_OPCODE:
+        return (f & KZ_EV_HAS_OPCODE) &&
+               kz_strbuf_add_u64(b, ev->opcode) == KZ_OK;
+    case SYS_VERSION:
+        return (f & KZ_EV_HAS_VERSION) &&
+               kz_strbuf_add_u64(b, ev->version) == KZ_OK;
+    case SYS_KEYWORDS:
+        return (f & KZ_EV_HAS_KEYWORDS) &&
+               kz_strbuf_addf(b, "0x%llx",
+                              (unsigned long long)ev->keywords) == KZ_OK;
+    case SYS_PROCESSID:
+        return (f & KZ_EV_HAS_EXECUTION) &&
+               kz_strbuf_add_u64(b, ev->process_id) == KZ_OK;
+    case SYS_THREADID:
+        return (f & KZ_EV_HAS_EXECUTION) &&
+               kz_strbuf_add_u64(b, ev->thread_id) == KZ_OK;
+    case SYS_TIMECREATED:
+        return ev->time != KZ_TIME_NONE &&
+               kz_time_format_xml(b, ev->time) == KZ_OK;
+    default:
+        return false;
+    }
+    return str->len != 0 && kz_strbuf_add(b, str->p, str->len) == KZ_OK;
+}
+
+/* Text of system field s; false when absent. */
+static bool
+sys_text(kz_matcher *m, int s, const char **p, size_t *n)
+{
+    mt_rc *rc = &m->sys[s];
+
+    if (rc->stamp != m->epoch) {
+        size_t off = m->buf.len;
+
+        rc->stamp = m->epoch;
+        rc->ok = 0;
+        if (!sys_render(m->ev, s, &m->buf)) {
+            m->buf.len = off;
+            if (m->buf.data != NULL)
+                m->buf.data[off] = '\0';
+            return false;
+        }
+        finish_text(m, off);
+        rc->off = (uint32_t)off;
+        rc->len = (uint32_t)(m->buf.len - off);
+        rc->ok = 1;
+    }
+    if (!rc->ok)
+        return false;
+    *p = m->buf.data + rc->off;
+    *n = rc->len;
+    return true;
+}
+
+/* First data field of slot, or -1. */
+static int32_t
+first_field(const kz_matcher *m, uint32_t slot)
+{
+    return m->head_st[slot] == m->epoch ? m->head[slot] : -1;
+}
+
+/* A test of one value. */
+typedef bool (*value_fn)(kz_matcher *m, const mt_pred *p, const char *s,
+                         size_t n);
+
+/* Calls fn on every non-null value of slot (all data fields for the
+ * keyword slot) until it returns true, which is returned. *present and
+ * *has_null (may be NULL) tell whether the field exists / holds a null. */
+static bool
+each_value(kz_matcher *m, uint32_t slot, const mt_pred *p, value_fn fn,
+           bool *present, bool *has_null)
+{
+    const kz_event *ev = m->ev;
+    const char *s;
+    size_t n;
+    int32_t i;
+    bool pres = false, nul = false, r = false;
+
+    if (slot == MT_SLOT_KEYWORD) {
+        size_t k;
+
+        for (k = 0; k < ev->nfields && !r; k++) {
+            pres = true;
+            if (field_text(m, k, &s, &n))
+                r = fn(m, p, s, n);
+        }
+    } else {
+        for (i = first_field(m, slot); i >= 0 && !r; i = m->next[i]) {
+            pres = true;
+            if (ev->fields[i].value.type == KZ_VT_NULL)
+                nul = true;
+            else if (field_text(m, (size_t)i, &s, &n))
+                r = fn(m, p, s, n);
+        }
+        if (!pres && m->rs->slots[slot].sys >= 0 &&
+            sys_text(m, m->rs->slots[slot].sys, &s, &n)) {
+            pres = true;
+            r = fn(m, p, s, n);
+        }
+    }
+    if (present != NULL)
+        *present = pres;
+    if (has_null != NULL)
+        *has_null = nul;
+    return r;
+}
+
+/* Vectorscan report: sets the predicate bit and queues its target. */
+static int
+on_scan(unsigned id, unsigned long long from, unsigned long long to,
+        unsigned flags, void *ctx)
+{
+    kz_matcher *m = ctx;
+    const mt_bucket *b = m->bucket;
+    uint32_t t;
+
+    (void)from;
+    (void)to;
+    (void)flags;
+    if ((m->pst[id] >> 1) == m->epoch)
+        return 0;
+    m->pst[id] = (m->epoch << 1) | 1u;
+    t = m->rs->preds[id].target;
+    if ((b->member[t / 64] >> (t % 64) & 1) && m->tst[t] != m->epoch) {
+        m->tst[t] = m->epoch;
+        m->trig[m->ntrig++] = t;
+    }
+    return 0;
+}
+
+static bool
+scan_value(kz_matcher *m, const mt_pred *p, const char *s, size_t n)
+{
+    (void)p;
+    if (hs_scan(m->cur_db, n ? s : "", (unsigned)n, 0, m->scratch, on_scan,
+                m) != HS_SUCCESS)
+        problem(m, UINT32_MAX, KZ_MP_BAD_VALUE);
+    return false;
+}
+
+static bool
+v_any(kz_matcher *m, const mt_pred *p, const char *s, size_t n)
+{
+    (void)m;
+    (void)p;
+    (void)s;
+    (void)n;
+    return true;
+}
+
+static bool
+v_empty(kz_matcher *m, const mt_pred *p, const char *s, size_t n)
+{
+    (void)m;
+    (void)p;
+    (void)s;
+    return n == 0;
+}
+
+static bool
+v_pcre(kz_matcher *m, const mt_pred *p, const char *s, size_t n)
+{
+    int rc = pcre2_match(p->re, (PCRE2_SPTR)(n ? s : ""), n, 0,
+                         PCRE2_NO_UTF_CHECK, m->md, m->mctx);
+
+    if (rc >= 0)
+        return true;
+    if (rc != PCRE2_ERROR_NOMATCH)
+        problem(m, m->rs->targets[p->target].rule, KZ_MP_REGEX_LIMIT);
+    return false;
+}
+
+static bool
+v_num(kz_matcher *m, const mt_pred *p, const char *s, size_t n)
+{
+    double x;
+
+    (void)m;
+    return mt_parse_number(s, n, &x) && mt_cmp(x, p->v->op, p->v->num);
+}
+
+static bool
+v_cidr(kz_matcher *m, const mt_pred *p, const char *s, size_t n)
+{
+    (void)m;
+    return mt_cidr_match(p->v, s, n);
+}
+
+static bool
+v_time(kz_matcher *m, const mt_pred *p, const char *s, size_t n)
+{
+    (void)m;
+    return mt_timepart_match(p->v, s, n);
+}
+
+static bool
+v_copy(kz_matcher *m, const mt_pred *p, const char *s, size_t n)
+{
+    (void)p;
+    kz_strbuf_reset(&m->refb);
+    return kz_strbuf_add(&m->refb, s, n) == KZ_OK;
+}
+
+static bool
+v_ref(kz_matcher *m, const mt_pred *p, const char *s, size_t n)
+{
+    return mt_ref_match(s, n, m->refb.data ? m->refb.data : "",
+                        m->refb.len, p->v->ref_mode,
+                        (p->v->flags & KZ_SVF_CASED) != 0);
+}
+
+static bool
+pred_compute(kz_matcher *m, const mt_pred *p)
+{
+    bool present, nul;
+
+    switch (p->kind) {
+    case MP_EXISTS:
+        each_value(m, p->slot, p, v_any, &present, NULL);
+        return present == p->v->exists;
+    case MP_NULL:
+        each_value(m, p->slot, p, v_any, &present, &nul);
+        return !present || nul;
+    case MP_ANY: return each_value(m, p->slot, p, v_any, NULL, NULL);
+    case MP_EMPTY: return each_value(m, p->slot, p, v_empty, NULL, NULL);
+    case MP_PCRE: return each_value(m, p->slot, p, v_pcre, NULL, NULL);
+    case MP_NUM: return each_value(m, p->slot, p, v_num, NULL, NULL);
+    case MP_CIDR: return each_value(m, p->slot, p, v_cidr, NULL, NULL);
+    case MP_TIME: return each_value(m, p->slot, p, v_time, NULL, NULL);
+    case MP_REF:
+        /* both fields must exist; the first value of the other field */
+        if (!each_value(m, p->ref, p, v_copy, NULL, NULL))
+            return false;
+        return each_value(m, p->slot, p, v_ref, NULL, NULL);
+    default:
+        return false;
+    }
+}
+
+static bool
+pred_value(kz_matcher *m, uint32_t i)
+{
+    uint32_t s = m->pst[i];
+    bool v;
+
+    if ((s >> 1) == m->epoch)
+        return s & 1;
+    if (m->rs->preds[i].kind == MP_HS || m->rs->preds[i].kind == MP_FALSE)
+        return false;
+    v = pred_compute(m, &m->rs->preds[i]);
+    m->pst[i] = (m->epoch << 1) | (v ? 1u : 0u);
+    return v;
+}
+
+/* Evaluates node n; depth is bounded at compile (MT_MAX_DEPTH levels of
+ * condition plus item, group and value levels). */
+static bool
+eval(kz_matcher *m, uint32_t n)
+{
+    const kz_ruleset *rs = m->rs;
+    const mt_node *nd = &rs->nodes[n];
+    size_t i;
+
+    switch (nd->op) {
+    case N_PRED: return pred_value(m, nd->a);
+    case N_TRUE: return true;
+    case N_FALSE: return false;
+    case N_NOT: return !eval(m, rs->kids[nd->a]);
+    case N_AND:
+        for (i = 0; i < nd->n; i++)
+            if (!eval(m, rs->kids[nd->a + i]))
+                return false;
+        return true;
+    default:
+        for (i = 0; i < nd->n; i++)
+            if (eval(m, rs->kids[nd->a + i]))
+                return true;
+        return false;
+    }
+}
+
+static int
+u32_cmp(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+static void
+sort_trig(kz_matcher *m)
+{
+    size_t i, j;
+
+    if (m->ntrig > 24) {
+        qsort(m->trig, m->ntrig, sizeof(*m->trig), u32_cmp);
+        return;
+    }
+    for (i = 1; i < m->ntrig; i++) {
+        uint32_t x = m->trig[i];
+
+        for (j = i; j > 0 && m->trig[j - 1] > x; j--)
+            m->trig[j] = m->trig[j - 1];
+        m->trig[j] = x;
+    }
+}
+
+/* The bucket of ev, or NULL. */
+static const mt_bucket *
+find_bucket(const kz_ruleset *rs, const kz_event *ev)
+{
+    uint32_t ch = mt_chan_find(rs, ev->channel.p, ev->channel.len), b;
+    const mt_chan *c;
+
+    if (ch == UINT32_MAX)
+        return NULL;
+    c = &rs->chans[ch];
+    b = c->any;
+    if (ev->flags & KZ_EV_HAS_EVENT_ID) {
+        size_t lo = 0, hi = c->neids;
+
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+
+            if (c->eids[mid].eid < ev->event_id)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo < c->neids && c->eids[lo].eid == ev->event_id)
+            b = c->eids[lo].bucket;
+    }
+    return b == UINT32_MAX ? NULL : &rs->buckets[b];
+}
+
+kz_status
+kz_match_event(kz_matcher *m, const kz_event *ev, const kz_match_cb *cb)
+{
+    const kz_ruleset *rs = m->rs;
+    const mt_bucket *b;
+    size_t i, j;
+    uint32_t last = UINT32_MAX, t;
+    kz_status st;
+
+    m->stats.events++;
+    if ((b = find_bucket(rs, ev)) == NULL || b->ntargets == 0)
+        return KZ_OK;
+    m->stats.dispatched++;
+    next_epoch(m);
+    m->ev = ev;
+    m->cb = cb;
+    m->bucket = b;
+    m->indexed = false;
+    m->ntrig = 0;
+    kz_strbuf_reset(&m->buf);
+    if (!index_fields(m))
+        return KZ_ENOMEM;
+    for (i = 0; i < b->nslots; i++) {
+        m->cur_db = rs->slots[b->slots[i]].db;
+        each_value(m, b->slots[i], NULL, scan_value, NULL, NULL);
+    }
+    if (b->keywords && rs->slots[MT_SLOT_KEYWORD].db != NULL) {
+        m->cur_db = rs->slots[MT_SLOT_KEYWORD].db;
+        each_value(m, MT_SLOT_KEYWORD, NULL, scan_value, NULL, NULL);
+    }
+    sort_trig(m);
+    for (i = j = 0; i < m->ntrig || j < b->nalways;) {
+        if (j >= b->nalways || (i < m->ntrig && m->trig[i] <= b->always[j])) {
+            t = m->trig[i++];
+            if (j < b->nalways && b->always[j] == t)
+                j++;
+        } else {
+            t = b->always[j++];
+        }
+        if (rs->targets[t].rule == last)
+            continue;
+        m->stats.candidates++;
+        if (!eval(m, rs->targets[t].root))
+            continue;
+        last = rs->targets[t].rule;
+        m->stats.hits++;
+        if ((st = cb->on_hit(cb->ctx, ev, last)) != KZ_OK)
+            return st;
+    }
+    return KZ_OK;
+}

@@ -1,0 +1,223 @@
+/*
+ * match_int.h - private structures of the matcher: the compiled ruleset
+ * (predicates, condition nodes, field slots, dispatch buckets) and the
+ * per-thread matcher state. See docs/internals/match.md.
+ *
+ * Numbering: targets are numbered in rule order (all targets of rule i
+ * come before those of rule i+1), so sorting candidate targets by number
+ * sorts hits by rule index and a rule's targets are adjacent.
+ * Threads: a kz_ruleset is immutable after compile; a kz_matcher belongs
+ * to one thread.
+ */
+#ifndef KZ_MATCH_MATCH_INT_H
+#define KZ_MATCH_MATCH_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <hs/hs.h>
+#include <pcre2.h>
+
+#include "base/arena.h"
+#include "base/strbuf.h"
+#include "match/match.h"
+#include "sigma/ast.h"
+
+/* Bounds (documented in docs/internals/match.md). */
+#define MT_MAX_DEPTH 256         /* condition nesting depth */
+#define MT_MAX_PREDS (1u << 24)  /* predicates in a ruleset */
+
+/* Predicate kinds. Only MP_HS predicates are set by scans (and trigger a
+ * target's evaluation); the others are computed on demand. */
+typedef enum mt_pkind {
+    MP_HS = 0,   /* glob compiled into its field's Vectorscan database */
+    MP_PCRE,     /* rule regex, or glob Vectorscan cannot take */
+    MP_ANY,      /* glob of only `*`: any value */
+    MP_EMPTY,    /* empty glob: the empty value */
+    MP_FALSE,    /* can never match (glob with invalid UTF-8) */
+    MP_NUM,      /* numeric comparison */
+    MP_CIDR,     /* address in network */
+    MP_EXISTS,   /* presence */
+    MP_NULL,     /* absent or null */
+    MP_REF,      /* compare with another field */
+    MP_TIME,     /* timestamp component */
+} mt_pkind;
+
+/* Special slot of keyword predicates (field NULL): every data field. */
+#define MT_SLOT_KEYWORD 0
+
+/* One predicate: one resolved value tested against one field. */
+typedef struct mt_pred {
+    uint8_t kind;              /* mt_pkind */
+    uint32_t slot;             /* field slot (MT_SLOT_KEYWORD: keywords) */
+    uint32_t ref;              /* MP_REF: slot of the other field */
+    uint32_t target;           /* target owning it */
+    const kz_sg_value *v;      /* the value (rule arena) */
+    pcre2_code *re;            /* MP_PCRE */
+} mt_pred;
+
+/* System header fields readable by name (docs/sigma.md). */
+typedef enum mt_sys {
+    SYS_NONE = -1,
+    SYS_EVENTID = 0, SYS_CHANNEL, SYS_COMPUTER, SYS_PROVIDER,
+    SYS_PROVIDER_GUID, SYS_RECORDID, SYS_LEVEL, SYS_TASK, SYS_OPCODE,
+    SYS_KEYWORDS, SYS_VERSION, SYS_PROCESSID, SYS_THREADID, SYS_USERID,
+    SYS_TIMECREATED, SYS_EVENTSOURCE, SYS_COUNT
+} mt_sys;
+
+/* A field read by some rule: its name id, system fallback and database. */
+typedef struct mt_slot {
+    const char *name;          /* first spelling (rule arena) */
+    int32_t id;                /* interned name id */
+    int8_t sys;                /* mt_sys, SYS_NONE if not a system field */
+    hs_database_t *db;         /* MP_HS predicates on it, or NULL */
+    size_t npat;               /* patterns in db */
+} mt_slot;
+
+/* Condition node operators. */
+enum { N_PRED = 0, N_AND, N_OR, N_NOT, N_TRUE, N_FALSE };
+
+typedef struct mt_node {
+    uint8_t op;                /* N_* */
+    uint32_t n;                /* N_AND/N_OR: kids; N_NOT: 1 */
+    uint32_t a;                /* N_PRED: pred; else first kid in kids[] */
+} mt_node;
+
+/* One compiled target (rule x logsource alternate). */
+typedef struct mt_target {
+    uint32_t rule;             /* rule index */
+    uint32_t root;             /* root node */
+    uint32_t pred0;            /* first predicate (preds are contiguous) */
+    uint32_t npred;            /* predicates */
+    bool always;               /* may be true with no MP_HS pred true */
+} mt_target;
+
+/* The candidates of one (channel, event id). */
+typedef struct mt_bucket {
+    uint64_t *member;          /* bitset over targets */
+    uint32_t *always;          /* targets evaluated on every event, sorted */
+    size_t nalways;
+    uint32_t *slots;           /* slots with a database to scan */
+    size_t nslots;
+    bool keywords;             /* scan the keyword database */
+    size_t ntargets;           /* targets in the bucket */
+} mt_bucket;
+
+typedef struct mt_eidb {
+    uint32_t eid;
+    uint32_t bucket;
+} mt_eidb;
+
+/* One channel (ASCII case-folded). */
+typedef struct mt_chan {
+    char *name;                /* folded name */
+    size_t len;
+    uint32_t any;              /* bucket for ids without a bucket */
+    mt_eidb *eids;             /* sorted by eid */
+    size_t neids;
+} mt_chan;
+
+struct kz_ruleset {
+    const kz_sigma_rule **rules;   /* compiled rules, in set order */
+    size_t nrules;
+    mt_target *targets;
+    size_t ntargets;
+    mt_pred *preds;
+    size_t npreds;
+    mt_node *nodes;
+    size_t nnodes;
+    uint32_t *kids;
+    size_t nkids;
+    mt_slot *slots;                /* [0] = keywords */
+    size_t nslots;
+    int32_t *slot_of_id;           /* name id -> slot or -1 */
+    size_t nids;                   /* entries of slot_of_id */
+    mt_chan *chans;
+    size_t nchans;
+    uint32_t *chan_hash;           /* open addressing: chan index + 1 */
+    size_t chan_slots;             /* power of two */
+    mt_bucket *buckets;
+    size_t nbuckets;
+    hs_scratch_t *proto;           /* scratch prototype for all dbs */
+    pcre2_match_context *mctx;     /* limits (copied per matcher) */
+    kz_match_opts o;
+    kz_ruleset_stats st;
+    kz_arena arena;                /* targets from kz_logsource_map */
+};
+
+/* Render cache entry of one data field (or system field). */
+typedef struct mt_rc {
+    uint32_t stamp;            /* epoch of the entry */
+    uint32_t off;              /* offset in m->buf */
+    uint32_t len;              /* bytes */
+    uint8_t ok;                /* 0: null or unrenderable */
+} mt_rc;
+
+struct kz_matcher {
+    const kz_ruleset *rs;
+    hs_scratch_t *scratch;
+    pcre2_match_data *md;
+    pcre2_match_context *mctx;
+    pcre2_jit_stack *jit;
+    uint32_t epoch;            /* event counter (>= 1) */
+    uint32_t *pst;             /* per pred: epoch << 1 | value */
+    uint32_t *tst;             /* per target: epoch when queued */
+    uint32_t *trig;            /* queued targets */
+    size_t ntrig;
+    uint32_t *head_st;         /* per slot: epoch of head[] */
+    int32_t *head;             /* per slot: first data field index */
+    int32_t *next;             /* per data field: next same slot */
+    int32_t *fslot;            /* per data field: slot or -1 */
+    mt_rc *rc;                 /* per data field render cache */
+    size_t fcap;               /* entries of next/fslot/rc */
+    mt_rc sys[SYS_COUNT];      /* system field cache */
+    bool indexed;              /* field index built for this event */
+    kz_strbuf buf;             /* rendered values */
+    kz_strbuf tmp;             /* repair / scratch */
+    kz_strbuf refb;            /* fieldref: the other field's value */
+    const hs_database_t *cur_db; /* database being scanned */
+    const kz_event *ev;        /* event being matched */
+    const kz_match_cb *cb;
+    const mt_bucket *bucket;
+    kz_matcher_stats stats;
+};
+
+/* Writes the anchored regex of glob p into out: `\A...\z`, literals
+ * escaped, `*` as `.*`, `?` as `.`, windash as a class (the caller sets
+ * DOTALL and UTF flags). */
+kz_status mt_glob_regex(const kz_sg_pattern *p, kz_strbuf *out);
+
+/* True if the glob's literal text has a byte >= 0x80. */
+bool mt_glob_non_ascii(const kz_sg_pattern *p);
+
+/* Classifies a glob value: MP_HS, MP_PCRE (non-ASCII caseless), MP_ANY,
+ * MP_EMPTY or MP_FALSE. */
+mt_pkind mt_glob_kind(const kz_sg_value *v);
+
+/* Parses a whole decimal number (sign, digits, fraction, exponent; no
+ * hex, inf or nan; surrounding spaces refused) into *out. */
+bool mt_parse_number(const char *s, size_t n, double *out);
+
+/* True if s is an IP address inside v's network (::ffff:a.b.c.d counts
+ * as a.b.c.d). */
+bool mt_cidr_match(const kz_sg_value *v, const char *s, size_t n);
+
+/* True if s parses as a timestamp whose component v->part compares with
+ * v->num under v->op (components as written, no zone conversion). */
+bool mt_timepart_match(const kz_sg_value *v, const char *s, size_t n);
+
+/* Index of the channel named name (ASCII case-insensitive), or
+ * UINT32_MAX. */
+uint32_t mt_chan_find(const kz_ruleset *rs, const char *name, size_t len);
+
+/* Compares two numbers under op. */
+bool mt_cmp(double a, uint8_t op, double b);
+
+/* Fieldref test: a against b under mode (ASCII case-insensitive unless
+ * cased). */
+bool mt_ref_match(const char *a, size_t an, const char *b, size_t bn,
+                  uint8_t mode, bool cased);
+
+#endif /* KZ_MATCH_MATCH_INT_H */

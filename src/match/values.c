@@ -1,0 +1,321 @@
+/*
+ * values.c - the value tests of the matcher that are not scans: glob to
+ * regex translation, numbers, CIDR, timestamp parts, field references.
+ */
+#include "match/match_int.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/hash.h"
+#include "base/utf.h"
+
+static bool
+is_word(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+           (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+kz_status
+mt_glob_regex(const kz_sg_pattern *p, kz_strbuf *out)
+{
+    kz_status st = kz_strbuf_adds(out, "\\A");
+    size_t i, j;
+
+    for (i = 0; i < p->ntoks && st == KZ_OK; i++) {
+        const kz_sg_tok *t = &p->toks[i];
+
+        switch (t->kind) {
+        case KZ_TOK_STAR:
+            st = kz_strbuf_adds(out, ".*");
+            break;
+        case KZ_TOK_QMARK:
+            st = kz_strbuf_addc(out, '.');
+            break;
+        case KZ_TOK_DASH:
+            st = kz_strbuf_adds(out,
+                                "(?:-|/|\\x{2013}|\\x{2014}|\\x{2015})");
+            break;
+        default:
+            if ((size_t)t->off + t->len > p->text_len)
+                return KZ_EINTERNAL;
+            for (j = 0; j < t->len && st == KZ_OK; j++) {
+                unsigned char c = (unsigned char)p->text[t->off + j];
+
+                if (c >= 0x80 || is_word(c))
+                    st = kz_strbuf_addc(out, (char)c);
+                else
+                    st = kz_strbuf_addf(out, "\\x%02x", c);
+            }
+            break;
+        }
+    }
+    if (st == KZ_OK)
+        st = kz_strbuf_adds(out, "\\z");
+    return st;
+}
+
+bool
+mt_glob_non_ascii(const kz_sg_pattern *p)
+{
+    size_t i;
+
+    for (i = 0; i < p->text_len; i++)
+        if ((unsigned char)p->text[i] >= 0x80)
+            return true;
+    return false;
+}
+
+mt_pkind
+mt_glob_kind(const kz_sg_value *v)
+{
+    const kz_sg_pattern *p = &v->pat;
+    size_t i;
+    bool only_star = true;
+
+    if (p->ntoks == 0)
+        return MP_EMPTY;
+    for (i = 0; i < p->ntoks; i++)
+        if (p->toks[i].kind != KZ_TOK_STAR &&
+            !(p->toks[i].kind == KZ_TOK_LIT && p->toks[i].len == 0))
+            only_star = false;
+    if (only_star) {
+        for (i = 0; i < p->ntoks; i++)
+            if (p->toks[i].kind == KZ_TOK_STAR)
+                return MP_ANY;
+        return MP_EMPTY;
+    }
+    if (!kz_utf8_valid(p->text, p->text_len))
+        return MP_FALSE; /* matching text is valid UTF-8: never equal */
+    if (!(v->flags & KZ_SVF_CASED) && mt_glob_non_ascii(p))
+        return MP_PCRE;
+    return MP_HS;
+}
+
+bool
+mt_parse_number(const char *s, size_t n, double *out)
+{
+    char tmp[64];
+    size_t i = 0;
+    bool digits = false;
+    char *end;
+
+    if (n == 0 || n >= sizeof(tmp))
+        return false;
+    if (s[i] == '+' || s[i] == '-')
+        i++;
+    while (i < n && s[i] >= '0' && s[i] <= '9') {
+        i++;
+        digits = true;
+    }
+    if (i < n && s[i] == '.') {
+        i++;
+        while (i < n && s[i] >= '0' && s[i] <= '9') {
+            i++;
+            digits = true;
+        }
+    }
+    if (!digits)
+        return false;
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < n && (s[i] == '+' || s[i] == '-'))
+            i++;
+        if (i >= n || s[i] < '0' || s[i] > '9')
+            return false;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+    }
+    if (i != n)
+        return false;
+    memcpy(tmp, s, n);
+    tmp[n] = '\0';
+    *out = strtod(tmp, &end);
+    return end == tmp + n;
+}
+
+bool
+mt_cmp(double a, uint8_t op, double b)
+{
+    switch (op) {
+    case KZ_OP_GT: return a > b;
+    case KZ_OP_GTE: return a >= b;
+    case KZ_OP_LT: return a < b;
+    case KZ_OP_LTE: return a <= b;
+    default: return a == b;
+    }
+}
+
+bool
+mt_cidr_match(const kz_sg_value *v, const char *s, size_t n)
+{
+    char tmp[64];
+    uint8_t a[16];
+    const uint8_t *addr = a;
+    int fam;
+    size_t full, i;
+    unsigned rem;
+
+    if (n == 0 || n >= sizeof(tmp))
+        return false;
+    memcpy(tmp, s, n);
+    tmp[n] = '\0';
+    if (inet_pton(AF_INET, tmp, a) == 1) {
+        fam = 4;
+    } else if (inet_pton(AF_INET6, tmp, a) == 1) {
+        static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0,
+                                            0, 0, 0, 0, 0xff, 0xff };
+        fam = 6;
+        if (memcmp(a, mapped, 12) == 0) {
+            fam = 4;
+            addr = a + 12;
+        }
+    } else {
+        return false;
+    }
+    if (fam != v->family)
+        return false;
+    if (v->prefix > (fam == 4 ? 32 : 128))
+        return false;
+    full = v->prefix / 8;
+    rem = v->prefix % 8;
+    for (i = 0; i < full; i++)
+        if (addr[i] != v->addr[i])
+            return false;
+    if (rem != 0) {
+        uint8_t mask = (uint8_t)(0xffu << (8 - rem));
+
+        if ((addr[full] & mask) != (v->addr[full] & mask))
+            return false;
+    }
+    return true;
+}
+
+/* Reads exactly w digits at s into *out. */
+static bool
+digits(const char *s, size_t w, int *out)
+{
+    size_t i;
+    int x = 0;
+
+    for (i = 0; i < w; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        x = x * 10 + (s[i] - '0');
+    }
+    *out = x;
+    return true;
+}
+
+/* Day of week of a civil date, Monday = 1 .. Sunday = 7. */
+static int
+weekday(int y, int m, int d)
+{
+    static const int t[] = { 0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4 };
+    int w;
+
+    if (m < 3)
+        y -= 1;
+    w = (y + y / 4 - y / 100 + y / 400 + t[m - 1] + d) % 7; /* 0 = Sunday */
+    return w == 0 ? 7 : w;
+}
+
+static bool
+leap(int y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int
+yday(int y, int m, int d)
+{
+    static const int cum[] = { 0, 31, 59, 90, 120, 151, 181, 212, 243, 273,
+                               304, 334 };
+    return cum[m - 1] + d + (m > 2 && leap(y) ? 1 : 0);
+}
+
+/* Weeks (52 or 53) of ISO year y. */
+static int
+iso_weeks(int y)
+{
+    int jan1 = weekday(y, 1, 1);
+
+    return (jan1 == 4 || (jan1 == 3 && leap(y))) ? 53 : 52;
+}
+
+static int
+iso_week(int y, int m, int d)
+{
+    int w = (yday(y, m, d) - weekday(y, m, d) + 10) / 7;
+
+    if (w < 1)
+        return iso_weeks(y - 1);
+    if (w > iso_weeks(y))
+        return 1;
+    return w;
+}
+
+bool
+mt_timepart_match(const kz_sg_value *v, const char *s, size_t n)
+{
+    kz_time t;
+    bool has_off;
+    int y, mo, d, h = 0, mi = 0, x;
+
+    /* The text must be a valid timestamp; its parts are read as written. */
+    if (n < 10 || !kz_time_parse_iso(s, n, 0, &t, &has_off))
+        return false;
+    if (!digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) ||
+        s[7] != '-' || !digits(s + 8, 2, &d))
+        return false;
+    if (n >= 16 && !(digits(s + 11, 2, &h) && digits(s + 14, 2, &mi)))
+        return false;
+    switch (v->part) {
+    case KZ_TP_MINUTE: x = mi; break;
+    case KZ_TP_HOUR: x = h; break;
+    case KZ_TP_DAY: x = d; break;
+    case KZ_TP_WEEK: x = iso_week(y, mo, d); break;
+    case KZ_TP_MONTH: x = mo; break;
+    default: x = y; break;
+    }
+    return mt_cmp((double)x, v->op, v->num);
+}
+
+static bool
+eq_case(const char *a, const char *b, size_t n, bool cased)
+{
+    size_t i;
+
+    if (cased)
+        return memcmp(a, b, n) == 0;
+    for (i = 0; i < n; i++)
+        if (kz_ascii_lower((unsigned char)a[i]) !=
+            kz_ascii_lower((unsigned char)b[i]))
+            return false;
+    return true;
+}
+
+bool
+mt_ref_match(const char *a, size_t an, const char *b, size_t bn,
+             uint8_t mode, bool cased)
+{
+    size_t i;
+
+    switch (mode) {
+    case KZ_REF_STARTSWITH:
+        return bn <= an && eq_case(a, b, bn, cased);
+    case KZ_REF_ENDSWITH:
+        return bn <= an && eq_case(a + an - bn, b, bn, cased);
+    case KZ_REF_CONTAINS:
+        if (bn > an)
+            return false;
+        for (i = 0; i + bn <= an; i++)
+            if (eq_case(a + i, b, bn, cased))
+                return true;
+        return false;
+    default:
+        return an == bn && eq_case(a, b, an, cased);
+    }
+}

@@ -1,4 +1,0 @@
-/*
- * version.c - placeholder so the match library is never empty.
- */
-#include "match/match.h"

@@ -1,0 +1,462 @@
+/*
+ * det_store.c - sorted runs on disk and a k-way merge (see det_store.h).
+ *
+ * Records live in an arena (one allocation each, no per-record free);
+ * an array of pointers is what gets sorted. A spill writes the sorted
+ * records back to back into an unlinked temporary file (nothing is left
+ * behind, even after a crash) and resets the arena. Reading a run back
+ * checks every length against KZ_DET_MAX_RECORD before trusting it.
+ */
+#include "write/det_store.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/arena.h"
+#include "write/detection.h"
+
+/* One input of a merge: a run file or the sorted records in memory. */
+typedef struct merge_src {
+    FILE *f;                 /* run, or NULL for memory */
+    uint8_t *buf;            /* current record of a run */
+    const uint8_t *cur;      /* current record, NULL when exhausted */
+    size_t idx;              /* memory: next record index */
+} merge_src;
+
+typedef struct merger {
+    merge_src *srcs;         /* inputs */
+    size_t nsrcs;            /* count */
+    size_t *heap;            /* indexes of inputs with a record */
+    size_t nheap;            /* used */
+    size_t pending;          /* input whose record was returned last */
+} merger;
+
+struct kz_det_store {
+    kz_det_store_opts o;     /* options (defaults applied) */
+    char tmp_dir[512];       /* directory of the runs */
+    kz_arena mem;            /* records in memory */
+    uint8_t **recs;          /* their addresses */
+    size_t n, cap;           /* used, allocated */
+    FILE **runs;             /* sorted runs (unlinked files) */
+    size_t nruns;            /* count */
+    bool finished;           /* kz_det_store_finish was called */
+    merger m;                /* the final merge */
+    kz_det_store_stats st;   /* figures */
+};
+
+int
+kz_det_compare(const uint8_t *a, const uint8_t *b, const uint32_t *rank,
+               size_t nrank)
+{
+    int64_t ta, tb;
+    uint64_t pa, pb;
+    uint32_t ua, ub, la, lb, ra, rb;
+    int c;
+
+    memcpy(&ta, a + 8, 8);
+    memcpy(&tb, b + 8, 8);
+    if (ta != tb)
+        return ta < tb ? -1 : 1;
+    memcpy(&ua, a + 36, 4);
+    memcpy(&ub, b + 36, 4);
+    if (ua != ub)
+        return ua < ub ? -1 : 1;
+    memcpy(&la, a + KZ_DET_HEADER, 4);
+    memcpy(&lb, b + KZ_DET_HEADER, 4);
+    c = memcmp(a + KZ_DET_HEADER + 4, b + KZ_DET_HEADER + 4,
+               la < lb ? la : lb);
+    if (c != 0)
+        return c < 0 ? -1 : 1;
+    if (la != lb)
+        return la < lb ? -1 : 1;
+    memcpy(&pa, a + 16, 8);
+    memcpy(&pb, b + 16, 8);
+    if (pa != pb)
+        return pa < pb ? -1 : 1;
+    memcpy(&ua, a + 4, 4);
+    memcpy(&ub, b + 4, 4);
+    ra = rank != NULL && ua < nrank ? rank[ua] : ua;
+    rb = rank != NULL && ub < nrank ? rank[ub] : ub;
+    if (ra != rb)
+        return ra < rb ? -1 : 1;
+    if (ua != ub)
+        return ua < ub ? -1 : 1;
+    return 0;
+}
+
+static int
+cmp_ptr(const void *x, const void *y, void *ctx)
+{
+    const kz_det_store *s = ctx;
+
+    return kz_det_compare(*(uint8_t *const *)x, *(uint8_t *const *)y,
+                          s->o.rank, s->o.nrank);
+}
+
+kz_status
+kz_det_store_new(const kz_det_store_opts *o, kz_det_store **out,
+                 kz_error *err)
+{
+    kz_det_store *s;
+    const char *dir;
+    size_t block;
+
+    *out = NULL;
+    if ((s = calloc(1, sizeof(*s))) == NULL)
+        return kz_error_set(err, KZ_ENOMEM, "detection store");
+    if (o != NULL)
+        s->o = *o;
+    if (s->o.mem_bound == 0)
+        s->o.mem_bound = KZ_DET_STORE_DEFAULT_BOUND;
+    if (s->o.max_runs < 2)
+        s->o.max_runs = KZ_DET_STORE_DEFAULT_RUNS;
+    dir = s->o.tmp_dir;
+    if (dir == NULL || *dir == '\0')
+        dir = getenv("TMPDIR");
+    if (dir == NULL || *dir == '\0')
+        dir = "/tmp";
+    snprintf(s->tmp_dir, sizeof(s->tmp_dir), "%s", dir);
+    s->o.tmp_dir = s->tmp_dir;
+    block = s->o.mem_bound / 16;
+    if (block > ((size_t)1 << 20))
+        block = (size_t)1 << 20;
+    if (block < 4096)
+        block = 4096;
+    kz_arena_init(&s->mem, block, 0);
+    s->m.pending = SIZE_MAX;
+    *out = s;
+    return KZ_OK;
+}
+
+static void
+merger_fini(merger *m)
+{
+    size_t i;
+
+    for (i = 0; i < m->nsrcs; i++)
+        free(m->srcs[i].buf);
+    free(m->srcs);
+    free(m->heap);
+    memset(m, 0, sizeof(*m));
+    m->pending = SIZE_MAX;
+}
+
+void
+kz_det_store_free(kz_det_store *s)
+{
+    size_t i;
+
+    if (s == NULL)
+        return;
+    merger_fini(&s->m);
+    for (i = 0; i < s->nruns; i++)
+        if (s->runs[i] != NULL)
+            fclose(s->runs[i]);
+    free(s->runs);
+    free(s->recs);
+    kz_arena_fini(&s->mem);
+    free(s);
+}
+
+/* A new unlinked temporary file open for writing and reading. */
+static kz_status
+temp_file(kz_det_store *s, FILE **out, kz_error *err)
+{
+    char path[600];
+    int fd;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/kizuki-det-XXXXXX", s->tmp_dir);
+    if ((fd = mkstemp(path)) < 0)
+        return kz_error_set(err, KZ_EIO, "detection store: cannot create a "
+                            "temporary file in %s: %s", s->tmp_dir,
+                            strerror(errno));
+    unlink(path);
+    if ((f = fdopen(fd, "w+b")) == NULL) {
+        close(fd);
+        return kz_error_set(err, KZ_ENOMEM, "detection store: fdopen");
+    }
+    *out = f;
+    return KZ_OK;
+}
+
+/* Reads the next record of a run into src->buf; cur NULL at the end. */
+static kz_status
+src_read(merge_src *src, kz_error *err)
+{
+    uint32_t len;
+    size_t got;
+
+    src->cur = NULL;
+    got = fread(&len, 1, 4, src->f);
+    if (got == 0 && feof(src->f))
+        return KZ_OK;
+    if (got != 4 || len < KZ_DET_HEADER || len > KZ_DET_MAX_RECORD)
+        return kz_error_set(err, KZ_EFORMAT, "detection store: damaged "
+                            "temporary run");
+    if (src->buf == NULL && (src->buf = malloc(KZ_DET_MAX_RECORD)) == NULL)
+        return kz_error_set(err, KZ_ENOMEM, "detection store");
+    memcpy(src->buf, &len, 4);
+    if (fread(src->buf + 4, 1, len - 4, src->f) != len - 4)
+        return kz_error_set(err, KZ_EIO, "detection store: short read of "
+                            "a temporary run");
+    src->cur = src->buf;
+    return KZ_OK;
+}
+
+static kz_status
+src_advance(kz_det_store *s, merge_src *src, kz_error *err)
+{
+    if (src->f != NULL)
+        return src_read(src, err);
+    src->cur = src->idx < s->n ? s->recs[src->idx++] : NULL;
+    return KZ_OK;
+}
+
+static bool
+heap_less(const kz_det_store *s, const merger *m, size_t i, size_t j)
+{
+    int c = kz_det_compare(m->srcs[m->heap[i]].cur, m->srcs[m->heap[j]].cur,
+                           s->o.rank, s->o.nrank);
+
+    /* Equal records (only if a run holds duplicates): keep source order
+     * so the merge is deterministic. */
+    return c < 0 || (c == 0 && m->heap[i] < m->heap[j]);
+}
+
+static void
+sift_down(const kz_det_store *s, merger *m, size_t i)
+{
+    size_t l, r, min, t;
+
+    for (;;) {
+        l = 2 * i + 1;
+        r = l + 1;
+        min = i;
+        if (l < m->nheap && heap_less(s, m, l, min))
+            min = l;
+        if (r < m->nheap && heap_less(s, m, r, min))
+            min = r;
+        if (min == i)
+            return;
+        t = m->heap[i];
+        m->heap[i] = m->heap[min];
+        m->heap[min] = t;
+        i = min;
+    }
+}
+
+/* Sets up a merge of runs[0..nruns) and, if with_mem, the sorted
+ * records in memory. */
+static kz_status
+merger_init(kz_det_store *s, merger *m, FILE **runs, size_t nruns,
+            bool with_mem, kz_error *err)
+{
+    size_t i, n = nruns + (with_mem ? 1 : 0);
+    kz_status st;
+
+    merger_fini(m);
+    if ((m->srcs = calloc(n + 1, sizeof(*m->srcs))) == NULL ||
+        (m->heap = calloc(n + 1, sizeof(*m->heap))) == NULL)
+        return kz_error_set(err, KZ_ENOMEM, "detection store");
+    for (i = 0; i < nruns; i++) {
+        m->srcs[i].f = runs[i];
+        if (fflush(runs[i]) != 0 || fseek(runs[i], 0, SEEK_SET) != 0)
+            return kz_error_set(err, KZ_EIO, "detection store: cannot "
+                                "rewind a temporary run");
+    }
+    m->nsrcs = n;
+    for (i = 0; i < n; i++) {
+        if ((st = src_advance(s, &m->srcs[i], err)) != KZ_OK)
+            return st;
+        if (m->srcs[i].cur != NULL)
+            m->heap[m->nheap++] = i;
+    }
+    for (i = m->nheap / 2; i-- > 0;)
+        sift_down(s, m, i);
+    m->pending = SIZE_MAX;
+    return KZ_OK;
+}
+
+/* The next record of the merge, or NULL at the end. */
+static kz_status
+merger_next(kz_det_store *s, merger *m, const uint8_t **rec, kz_error *err)
+{
+    kz_status st;
+
+    if (m->pending != SIZE_MAX) {
+        if ((st = src_advance(s, &m->srcs[m->pending], err)) != KZ_OK)
+            return st;
+        if (m->srcs[m->pending].cur == NULL)
+            m->heap[0] = m->heap[--m->nheap];
+        if (m->nheap > 0)
+            sift_down(s, m, 0);
+        m->pending = SIZE_MAX;
+    }
+    if (m->nheap == 0) {
+        *rec = NULL;
+        return KZ_OK;
+    }
+    m->pending = m->heap[0];
+    *rec = m->srcs[m->pending].cur;
+    return KZ_OK;
+}
+
+static kz_status
+write_rec(kz_det_store *s, FILE *f, const uint8_t *rec, kz_error *err)
+{
+    uint32_t len = kz_det_len(rec);
+
+    if (fwrite(rec, 1, len, f) != len)
+        return kz_error_set(err, KZ_EIO, "detection store: cannot write a "
+                            "temporary run in %s (disk full?)", s->tmp_dir);
+    s->st.spilled_bytes += len;
+    return KZ_OK;
+}
+
+/* Merges every run into one. */
+static kz_status
+compact(kz_det_store *s, kz_error *err)
+{
+    merger m;
+    FILE *f = NULL;
+    const uint8_t *rec;
+    kz_status st;
+    size_t i;
+
+    memset(&m, 0, sizeof(m));
+    m.pending = SIZE_MAX;
+    if ((st = temp_file(s, &f, err)) != KZ_OK)
+        goto out;
+    if ((st = merger_init(s, &m, s->runs, s->nruns, false, err)) != KZ_OK)
+        goto out;
+    for (;;) {
+        if ((st = merger_next(s, &m, &rec, err)) != KZ_OK)
+            goto out;
+        if (rec == NULL)
+            break;
+        if ((st = write_rec(s, f, rec, err)) != KZ_OK)
+            goto out;
+    }
+    for (i = 0; i < s->nruns; i++)
+        fclose(s->runs[i]);
+    s->runs[0] = f;
+    s->nruns = 1;
+    f = NULL;
+    s->st.spills++;
+out:
+    merger_fini(&m);
+    if (f != NULL)
+        fclose(f);
+    return st;
+}
+
+/* Sorts the records in memory and writes them as a new run. */
+static kz_status
+spill(kz_det_store *s, kz_error *err)
+{
+    FILE *f = NULL, **runs;
+    kz_status st;
+    size_t i;
+
+    if (s->n == 0)
+        return KZ_OK;
+    if (s->nruns >= s->o.max_runs && (st = compact(s, err)) != KZ_OK)
+        return st;
+    qsort_r(s->recs, s->n, sizeof(*s->recs), cmp_ptr, s);
+    if ((st = temp_file(s, &f, err)) != KZ_OK)
+        return st;
+    for (i = 0; i < s->n; i++)
+        if ((st = write_rec(s, f, s->recs[i], err)) != KZ_OK)
+            goto out;
+    if (fflush(f) != 0) {
+        st = kz_error_set(err, KZ_EIO, "detection store: cannot write a "
+                          "temporary run in %s (disk full?)", s->tmp_dir);
+        goto out;
+    }
+    if ((runs = realloc(s->runs, (s->nruns + 1) * sizeof(*runs))) == NULL) {
+        st = kz_error_set(err, KZ_ENOMEM, "detection store");
+        goto out;
+    }
+    s->runs = runs;
+    s->runs[s->nruns++] = f;
+    f = NULL;
+    s->st.spills++;
+    s->n = 0;
+    kz_arena_reset(&s->mem);
+out:
+    if (f != NULL)
+        fclose(f);
+    return st;
+}
+
+kz_status
+kz_det_store_add(kz_det_store *s, const uint8_t *rec, size_t len,
+                 kz_error *err)
+{
+    uint8_t *copy, **recs;
+    size_t cap;
+
+    if (s->finished)
+        return kz_error_set(err, KZ_EUSAGE, "detection store: add after "
+                            "finish");
+    if (len < KZ_DET_HEADER || len > KZ_DET_MAX_RECORD ||
+        kz_det_len(rec) != len)
+        return kz_error_set(err, KZ_EFORMAT, "detection store: bad record "
+                            "length %zu", len);
+    if (s->n == s->cap) {
+        cap = s->cap == 0 ? 256 : 2 * s->cap;
+        if ((recs = realloc(s->recs, cap * sizeof(*recs))) == NULL)
+            return kz_error_set(err, KZ_ENOMEM, "detection store");
+        s->recs = recs;
+        s->cap = cap;
+    }
+    if ((copy = kz_arena_alloc(&s->mem, len)) == NULL)
+        return kz_error_set(err, KZ_ENOMEM, "detection store");
+    memcpy(copy, rec, len);
+    s->recs[s->n++] = copy;
+    s->st.records++;
+    s->st.bytes += len;
+    if (s->mem.held + s->n * sizeof(*s->recs) >= s->o.mem_bound)
+        return spill(s, err);
+    return KZ_OK;
+}
+
+kz_status
+kz_det_store_finish(kz_det_store *s, kz_error *err)
+{
+    if (s->finished)
+        return kz_error_set(err, KZ_EUSAGE, "detection store: finished "
+                            "twice");
+    s->finished = true;
+    if (s->n > 1)
+        qsort_r(s->recs, s->n, sizeof(*s->recs), cmp_ptr, s);
+    return merger_init(s, &s->m, s->runs, s->nruns, true, err);
+}
+
+kz_status
+kz_det_store_next(kz_det_store *s, const uint8_t **rec, size_t *len,
+                  kz_error *err)
+{
+    kz_status st;
+
+    *rec = NULL;
+    if (!s->finished)
+        return kz_error_set(err, KZ_EUSAGE, "detection store: next before "
+                            "finish");
+    if ((st = merger_next(s, &s->m, rec, err)) != KZ_OK)
+        return st;
+    if (*rec != NULL && len != NULL)
+        *len = kz_det_len(*rec);
+    return KZ_OK;
+}
+
+void
+kz_det_store_stats_get(const kz_det_store *s, kz_det_store_stats *st)
+{
+    *st = s->st;
+}

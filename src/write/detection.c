@@ -1,0 +1,380 @@
+/*
+ * detection.c - building and decoding detection records (layout in
+ * detection.h).
+ *
+ * Building runs on pool threads for every rule hit, so it renders only
+ * the fields it keeps and looks fields up by name once per hit; matching,
+ * not this, is the hot path (detections are rare next to events).
+ */
+#include "write/detection.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "write/details.h"
+
+#define PATH_MAX_BYTES (KZ_DET_NAME_MAX * 32)
+
+/* Names already written in one section, to make repeated names unique
+ * ("Data", "Data[1]", ...). */
+typedef struct seen_names {
+    kz_str base[KZ_DET_MAX_EXTRA + KZ_DET_MAX_DETAILS]; /* as in the log */
+    size_t n;                                          /* used */
+} seen_names;
+
+/* Length of s cut to at most max bytes without splitting a UTF-8
+ * sequence. */
+static size_t
+utf8_cut(const char *s, size_t n, size_t max)
+{
+    size_t k;
+
+    if (n <= max)
+        return n;
+    k = max;
+    while (k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80)
+        k--;
+    return k;
+}
+
+static kz_status
+put_str(kz_strbuf *out, const char *p, size_t n)
+{
+    uint32_t len = (uint32_t)n;
+    kz_status st;
+
+    if ((st = kz_strbuf_add(out, &len, 4)) != KZ_OK)
+        return st;
+    return kz_strbuf_add(out, p, n);
+}
+
+/* Appends a value cut to KZ_DET_VALUE_MAX with its marker. */
+static kz_status
+put_value(kz_strbuf *out, const char *p, size_t n)
+{
+    char mark[48];
+    size_t keep = utf8_cut(p, n, KZ_DET_VALUE_MAX);
+    int m = 0;
+    uint32_t len;
+    kz_status st;
+
+    if (keep < n)
+        m = snprintf(mark, sizeof(mark), "...(+%zu bytes)", n - keep);
+    len = (uint32_t)(keep + (size_t)m);
+    if ((st = kz_strbuf_add(out, &len, 4)) != KZ_OK ||
+        (st = kz_strbuf_add(out, p, keep)) != KZ_OK)
+        return st;
+    return kz_strbuf_add(out, mark, (size_t)m);
+}
+
+/* Appends a name, made unique within the section by a "[k]" suffix. */
+static kz_status
+put_name(kz_strbuf *out, seen_names *seen, const char *p, size_t n)
+{
+    char suffix[24];
+    size_t i, same = 0, keep = utf8_cut(p, n, KZ_DET_NAME_MAX);
+    int m = 0;
+    uint32_t len;
+    kz_status st;
+
+    for (i = 0; i < seen->n; i++)
+        if (seen->base[i].len == keep &&
+            memcmp(seen->base[i].p, p, keep) == 0)
+            same++;
+    if (seen->n < sizeof(seen->base) / sizeof(seen->base[0]))
+        seen->base[seen->n++] = (kz_str){ p, keep };
+    if (same > 0)
+        m = snprintf(suffix, sizeof(suffix), "[%zu]", same);
+    len = (uint32_t)(keep + (size_t)m);
+    if ((st = kz_strbuf_add(out, &len, 4)) != KZ_OK ||
+        (st = kz_strbuf_add(out, p, keep)) != KZ_OK)
+        return st;
+    return kz_strbuf_add(out, suffix, (size_t)m);
+}
+
+/* Renders f's value into scratch (reset first). A value whose bytes do
+ * not fit its type shows as "(bad value)". */
+static kz_status
+render(const kz_field *f, const kz_render_opts *ro, kz_strbuf *scratch)
+{
+    kz_status st;
+
+    kz_strbuf_reset(scratch);
+    st = kz_value_render(&f->value, ro, scratch);
+    if (st == KZ_EFORMAT) {
+        kz_strbuf_reset(scratch);
+        st = kz_strbuf_adds(scratch, "(bad value)");
+    }
+    return st;
+}
+
+static bool
+is_blank(const kz_strbuf *b)
+{
+    return b->len == 0 || (b->len == 1 && b->data[0] == '-');
+}
+
+/* Appends the Details pairs of a table row; used[] gets the fields
+ * shown. Returns the number of pairs through *np. */
+static kz_status
+put_row(kz_strbuf *out, const kz_event *ev, const kz_detail_row *row,
+        const kz_render_opts *ro, kz_strbuf *scratch, seen_names *seen,
+        const kz_field **used, size_t *nused, uint16_t *np)
+{
+    const kz_detail_item *it;
+    const kz_field *f1, *f2;
+    kz_status st;
+    size_t i, dom_len;
+
+    for (i = 0; i < KZ_DETAILS_MAX_ITEMS && row->items[i].label; i++) {
+        it = &row->items[i];
+        f1 = kz_event_field_by_name(ev, it->field, strlen(it->field));
+        f2 = it->field2 == NULL
+                 ? NULL
+                 : kz_event_field_by_name(ev, it->field2,
+                                          strlen(it->field2));
+        if (it->field2 != NULL && f2 == NULL)
+            continue;               /* no user name: nothing to show */
+        if (it->field2 == NULL && f1 == NULL)
+            continue;
+        if (f1 != NULL)
+            used[(*nused)++] = f1;
+        if (f2 != NULL)
+            used[(*nused)++] = f2;
+        if (f2 == NULL) {
+            if ((st = render(f1, ro, scratch)) != KZ_OK)
+                return st;
+        } else {
+            /* DOMAIN\user, or user alone when the domain is blank. */
+            dom_len = 0;
+            if (f1 != NULL) {
+                if ((st = render(f1, ro, scratch)) != KZ_OK)
+                    return st;
+                if (!is_blank(scratch)) {
+                    if ((st = kz_strbuf_addc(scratch, '\\')) != KZ_OK)
+                        return st;
+                    dom_len = scratch->len;
+                }
+            }
+            scratch->len = dom_len;
+            if ((st = kz_value_render(&f2->value, ro, scratch)) ==
+                KZ_EFORMAT) {
+                scratch->len = dom_len;
+                st = kz_strbuf_adds(scratch, "(bad value)");
+            }
+            if (st != KZ_OK)
+                return st;
+        }
+        if ((st = put_name(out, seen, it->label, strlen(it->label))) !=
+                KZ_OK ||
+            (st = put_value(out, scratch->data ? scratch->data : "",
+                            scratch->len)) != KZ_OK)
+            return st;
+        (*np)++;
+    }
+    return KZ_OK;
+}
+
+static bool
+was_used(const kz_field *f, const kz_field *const *used, size_t nused)
+{
+    size_t i;
+
+    for (i = 0; i < nused; i++)
+        if (used[i] == f)
+            return true;
+    return false;
+}
+
+/* Appends one field as a pair. */
+static kz_status
+put_field(kz_strbuf *out, const kz_field *f, const kz_render_opts *ro,
+          kz_strbuf *scratch, seen_names *seen)
+{
+    kz_status st;
+
+    if ((st = render(f, ro, scratch)) != KZ_OK)
+        return st;
+    if ((st = put_name(out, seen, f->name.p ? f->name.p : "",
+                       f->name.len)) != KZ_OK)
+        return st;
+    return put_value(out, scratch->data ? scratch->data : "", scratch->len);
+}
+
+kz_status
+kz_det_build(kz_strbuf *out, const kz_event *ev, const kz_det_origin *from,
+             uint32_t rule, uint8_t level, const kz_render_opts *ro,
+             kz_strbuf *scratch)
+{
+    static const uint8_t zero[KZ_DET_HEADER];
+    const kz_field *used[2 * KZ_DETAILS_MAX_ITEMS];
+    const kz_detail_row *row;
+    seen_names *seen = NULL;
+    seen_names seen_store;
+    size_t start = out->len, nused = 0, i, extra_start, left;
+    uint16_t nd = 0, nx = 0;
+    uint32_t len;
+    uint8_t flags = 0;
+    kz_status st;
+    const char *path = from != NULL && from->path != NULL ? from->path : "";
+    char more[48];
+    int m;
+
+    seen = &seen_store;
+    if ((st = kz_strbuf_add(out, zero, sizeof(zero))) != KZ_OK)
+        goto out;
+    if ((st = put_str(out, path, utf8_cut(path, strlen(path),
+                                          PATH_MAX_BYTES))) != KZ_OK ||
+        (st = put_str(out, ev->computer.p,
+                      utf8_cut(ev->computer.p, ev->computer.len,
+                               PATH_MAX_BYTES))) != KZ_OK ||
+        (st = put_str(out, ev->channel.p,
+                      utf8_cut(ev->channel.p, ev->channel.len,
+                               PATH_MAX_BYTES))) != KZ_OK)
+        goto out;
+    /* Details */
+    seen->n = 0;
+    row = kz_details_find(ev->channel, ev->event_id);
+    if (row != NULL) {
+        st = put_row(out, ev, row, ro, scratch, seen, used, &nused, &nd);
+        if (st != KZ_OK)
+            goto out;
+    } else {
+        for (i = 0; i < ev->nfields && nd < KZ_DETAILS_FALLBACK; i++) {
+            if ((st = put_field(out, &ev->fields[i], ro, scratch, seen)) !=
+                KZ_OK)
+                goto out;
+            used[nused++] = &ev->fields[i];
+            nd++;
+        }
+    }
+    /* ExtraFieldInfo: every other field, within the bounds. */
+    seen->n = 0;
+    extra_start = out->len;
+    for (i = 0; i < ev->nfields; i++) {
+        if (was_used(&ev->fields[i], used, nused))
+            continue;
+        if (nx >= KZ_DET_MAX_EXTRA - 1 ||
+            out->len - extra_start >= KZ_DET_EXTRA_BYTES) {
+            left = 0;
+            for (; i < ev->nfields; i++)
+                left += !was_used(&ev->fields[i], used, nused);
+            m = snprintf(more, sizeof(more), "%zu more field%s left out",
+                         left, left == 1 ? "" : "s");
+            if ((st = put_str(out, "...", 3)) != KZ_OK ||
+                (st = put_str(out, more, (size_t)m)) != KZ_OK)
+                goto out;
+            nx++;
+            break;
+        }
+        if ((st = put_field(out, &ev->fields[i], ro, scratch, seen)) !=
+            KZ_OK)
+            goto out;
+        nx++;
+    }
+    /* Header */
+    if (ev->flags & KZ_EV_HAS_RECORD_ID)
+        flags |= KZ_DET_HAS_RECORD_ID;
+    if (ev->flags & KZ_EV_HAS_EVENT_ID)
+        flags |= KZ_DET_HAS_EVENT_ID;
+    if (ev->flags & KZ_EV_RECOVERED)
+        flags |= KZ_DET_RECOVERED;
+    len = (uint32_t)(out->len - start);
+    {
+        uint8_t *h = (uint8_t *)out->data + start;
+        uint32_t arg = from != NULL ? from->arg_index : 0;
+        uint32_t file = from != NULL ? from->file_index : 0;
+
+        memcpy(h + 0, &len, 4);
+        memcpy(h + 4, &rule, 4);
+        memcpy(h + 8, &ev->time, 8);
+        memcpy(h + 16, &ev->position, 8);
+        memcpy(h + 24, &ev->record_id, 8);
+        memcpy(h + 32, &ev->event_id, 4);
+        memcpy(h + 36, &arg, 4);
+        memcpy(h + 40, &file, 4);
+        h[44] = level;
+        h[45] = flags;
+        memcpy(h + 46, &nd, 2);
+        memcpy(h + 48, &nx, 2);
+    }
+out:
+    if (st != KZ_OK) {
+        out->len = start;
+        if (out->data != NULL)
+            out->data[start] = '\0';
+    }
+    return st;
+}
+
+/* Reads a length-prefixed string at *p; false if it overruns end. */
+static bool
+get_str(const uint8_t **p, const uint8_t *end, kz_str *s)
+{
+    uint32_t n;
+
+    if ((size_t)(end - *p) < 4)
+        return false;
+    memcpy(&n, *p, 4);
+    *p += 4;
+    if ((size_t)(end - *p) < n)
+        return false;
+    s->p = (const char *)*p;
+    s->len = n;
+    *p += n;
+    return true;
+}
+
+bool
+kz_det_decode(const uint8_t *p, size_t len, kz_det *d)
+{
+    const uint8_t *cur, *end;
+    uint32_t rec_len;
+    kz_str a, b;
+    size_t i;
+
+    if (len < KZ_DET_HEADER)
+        return false;
+    memcpy(&rec_len, p, 4);
+    if (rec_len < KZ_DET_HEADER || rec_len > len)
+        return false;
+    end = p + rec_len;
+    memcpy(&d->rule, p + 4, 4);
+    memcpy(&d->time, p + 8, 8);
+    memcpy(&d->position, p + 16, 8);
+    memcpy(&d->record_id, p + 24, 8);
+    memcpy(&d->event_id, p + 32, 4);
+    memcpy(&d->arg_index, p + 36, 4);
+    memcpy(&d->file_index, p + 40, 4);
+    d->level = p[44];
+    d->flags = p[45];
+    memcpy(&d->ndetails, p + 46, 2);
+    memcpy(&d->nextra, p + 48, 2);
+    cur = p + KZ_DET_HEADER;
+    if (!get_str(&cur, end, &d->path) || !get_str(&cur, end, &d->computer) ||
+        !get_str(&cur, end, &d->channel))
+        return false;
+    d->details = cur;
+    for (i = 0; i < d->ndetails; i++)
+        if (!get_str(&cur, end, &a) || !get_str(&cur, end, &b))
+            return false;
+    d->extra = cur;
+    for (i = 0; i < d->nextra; i++)
+        if (!get_str(&cur, end, &a) || !get_str(&cur, end, &b))
+            return false;
+    d->end = end;
+    return true;
+}
+
+bool
+kz_det_pair_next(const kz_det *d, const uint8_t **cur, kz_str *name,
+                 kz_str *value)
+{
+    const uint8_t *p = *cur;
+
+    if (p >= d->end || !get_str(&p, d->end, name) ||
+        !get_str(&p, d->end, value))
+        return false;
+    *cur = p;
+    return true;
+}

@@ -1,0 +1,131 @@
+/*
+ * detection.h - one detection (an event that a rule matched) as a compact
+ * self-contained byte record, built on a pool thread while the event is
+ * still alive, kept by the detection store (det_store.h), sorted, and
+ * read back by the timeline writers (timeline.h).
+ *
+ * A record holds everything a timeline row needs from the event: the
+ * System header fields, the input's path, and the rendered Details and
+ * ExtraFieldInfo pairs (details.h decides which fields go where). Event
+ * memory dies with its batch, so every string is copied in. Rule metadata
+ * (title, author, tags) is not copied: the record names the rule by its
+ * index in the compiled rule set, which outlives the store.
+ *
+ * Record layout (host byte order: records never leave the process, the
+ * spill files of det_store.c are temporary and unlinked):
+ *
+ *   off  size  field
+ *   0    4     rec_len     bytes of the whole record, header included
+ *   4    4     rule        rule index in the rule set
+ *   8    8     time        kz_time (UTC ticks), KZ_TIME_NONE if absent
+ *   16   8     position    record position in its input (sort key)
+ *   24   8     record_id   EventRecordID (see flags)
+ *   32   4     event_id    EventID (see flags)
+ *   36   4     arg_index   command-line argument of the input
+ *   40   4     file_index  ordinal of the input over the run
+ *   44   1     level       kz_level of the rule
+ *   45   1     flags       KZ_DET_HAS_RECORD_ID | _HAS_EVENT_ID | ...
+ *   46   2     ndetails    pairs in the Details section
+ *   48   2     nextra      pairs in the ExtraFieldInfo section
+ *   50   2     reserved    0
+ *   52   ...   strings     path, computer, channel, then ndetails
+ *                          (name, value) pairs, then nextra pairs; each
+ *                          string is a 4-byte length then its bytes
+ *                          (UTF-8 as the reader gave it, not escaped)
+ *
+ * Bounds: a value is cut at KZ_DET_VALUE_MAX bytes (on a UTF-8 boundary,
+ * with a "...(+N bytes)" marker), a name at KZ_DET_NAME_MAX, the path,
+ * computer and channel at KZ_DET_NAME_MAX * 32; at most KZ_DET_MAX_DETAILS
+ * Details pairs; ExtraFieldInfo stops at KZ_DET_MAX_EXTRA pairs or
+ * KZ_DET_EXTRA_BYTES bytes, and a last pair named "..." says how many
+ * fields were left out. A record is therefore at most KZ_DET_MAX_RECORD
+ * bytes, whatever the event holds.
+ * Threads: reentrant (kz_det_build runs on pool threads).
+ */
+#ifndef KZ_WRITE_DETECTION_H
+#define KZ_WRITE_DETECTION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "base/error.h"
+#include "base/strbuf.h"
+#include "base/time.h"
+#include "event/event.h"
+#include "event/value.h"
+
+#define KZ_DET_HEADER 52
+#define KZ_DET_VALUE_MAX 1024
+#define KZ_DET_NAME_MAX 128
+#define KZ_DET_MAX_DETAILS 16
+#define KZ_DET_MAX_EXTRA 128
+#define KZ_DET_EXTRA_BYTES (32 * 1024)
+#define KZ_DET_MAX_RECORD (128 * 1024)
+
+/* Flags of a record. */
+enum {
+    KZ_DET_HAS_RECORD_ID = 1u << 0,  /* record_id is meaningful */
+    KZ_DET_HAS_EVENT_ID = 1u << 1,   /* event_id is meaningful */
+    KZ_DET_RECOVERED = 1u << 2,      /* the event was carved from slack */
+};
+
+/* Where the event came from (copied into the record). */
+typedef struct kz_det_origin {
+    const char *path;     /* display path of the input (raw bytes) */
+    uint32_t arg_index;   /* argument index */
+    uint32_t file_index;  /* input ordinal */
+} kz_det_origin;
+
+/* Appends the record of (ev, rule) to out. level is the rule's kz_level;
+ * ro renders values (NULL = defaults); scratch is a caller buffer reused
+ * between calls (contents undefined afterwards). On failure out is left
+ * as it was. Errors: KZ_ENOMEM / KZ_ELIMIT from out. */
+kz_status kz_det_build(kz_strbuf *out, const kz_event *ev,
+                       const kz_det_origin *from, uint32_t rule,
+                       uint8_t level, const kz_render_opts *ro,
+                       kz_strbuf *scratch);
+
+/* A decoded record: a view into the record's bytes (valid while they
+ * are). */
+typedef struct kz_det {
+    uint32_t rule;           /* rule index */
+    kz_time time;            /* event time (UTC) or KZ_TIME_NONE */
+    uint64_t position;       /* position in the input */
+    uint64_t record_id;      /* EventRecordID */
+    uint32_t event_id;       /* EventID */
+    uint32_t arg_index;      /* argument index */
+    uint32_t file_index;     /* input ordinal */
+    uint8_t level;           /* kz_level */
+    uint8_t flags;           /* KZ_DET_* */
+    uint16_t ndetails;       /* Details pairs */
+    uint16_t nextra;         /* ExtraFieldInfo pairs */
+    kz_str path;             /* input path */
+    kz_str computer;         /* Computer */
+    kz_str channel;          /* Channel */
+    const uint8_t *details;  /* first Details pair (kz_det_pair_next) */
+    const uint8_t *extra;    /* first Extra pair */
+    const uint8_t *end;      /* end of the record */
+} kz_det;
+
+/* Decodes the record at p (len bytes); false if it is malformed (a
+ * length that does not fit), so a damaged spill file cannot overrun. */
+bool kz_det_decode(const uint8_t *p, size_t len, kz_det *d);
+
+/* Reads the pair at *cur (advancing it); false at the end of the record.
+ * Call at most ndetails times from d->details, nextra from d->extra. */
+bool kz_det_pair_next(const kz_det *d, const uint8_t **cur, kz_str *name,
+                      kz_str *value);
+
+/* Length of the record at p (its first 4 bytes). */
+static inline uint32_t
+kz_det_len(const uint8_t *p)
+{
+    uint32_t n;
+
+    memcpy(&n, p, 4);
+    return n;
+}
+
+#endif /* KZ_WRITE_DETECTION_H */

@@ -1,0 +1,873 @@
+/* White-box tests of src/match: dispatch, field resolution, Vectorscan
+ * databases (anchoring, windash, case), PCRE2 paths and limits, value
+ * cuts and UTF-8 repair, the render cache, the other value kinds, and
+ * two matchers on two threads. Rules are built by hand as ASTs. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/arena.h"
+#include "event/event.h"
+#include "event/names.h"
+#include "match/match.h"
+#include "match/match_int.h"
+#include "sigma/ast.h"
+#include "sigma/sigma.h"
+#include "t.h"
+
+/* ---- AST builder ------------------------------------------------------ */
+
+static kz_arena A; /* one arena per test process (freed at exit) */
+
+static void *
+al(size_t n)
+{
+    void *p = kz_arena_alloc(&A, n);
+
+    memset(p, 0, n);
+    return p;
+}
+
+static const char *
+dup(const char *s)
+{
+    return kz_arena_strndup(&A, s, strlen(s));
+}
+
+/* A glob value: `*` star, `?` qmark, `\x01` windash, other bytes literal. */
+static kz_sg_value
+glob_flags(const char *s, uint8_t flags)
+{
+    kz_sg_value v;
+    size_t n = strlen(s), i, nt = 0;
+    kz_sg_tok *t = al((n + 1) * sizeof(*t));
+    char *text = al(n + 1);
+    size_t tl = 0;
+
+    memset(&v, 0, sizeof(v));
+    for (i = 0; i < n; i++) {
+        char c = s[i];
+
+        if (c == '*' || c == '?' || c == '\x01') {
+            t[nt++].kind = c == '*' ? KZ_TOK_STAR
+                           : c == '?' ? KZ_TOK_QMARK : KZ_TOK_DASH;
+            continue;
+        }
+        if (nt == 0 || t[nt - 1].kind != KZ_TOK_LIT) {
+            t[nt].kind = KZ_TOK_LIT;
+            t[nt].off = (uint32_t)tl;
+            t[nt++].len = 0;
+        }
+        text[tl++] = c;
+        t[nt - 1].len++;
+    }
+    v.kind = KZ_SV_PATTERN;
+    v.flags = flags;
+    v.pat.text = text;
+    v.pat.text_len = tl;
+    v.pat.toks = t;
+    v.pat.ntoks = nt;
+    v.orig = dup(s);
+    return v;
+}
+
+static kz_sg_value
+glob(const char *s)
+{
+    return glob_flags(s, 0);
+}
+
+static kz_sg_value
+regex(const char *re, uint8_t flags)
+{
+    kz_sg_value v;
+
+    memset(&v, 0, sizeof(v));
+    v.kind = KZ_SV_REGEX;
+    v.flags = flags;
+    v.regex = dup(re);
+    return v;
+}
+
+/* An item: field (NULL = keywords), n values, each its own group. */
+static kz_sg_item
+item(const char *field, bool all, bool negate, const kz_sg_value *vals,
+     size_t n)
+{
+    kz_sg_item it;
+    kz_sg_group *g = al(n * sizeof(*g));
+    kz_sg_value *v = al(n * sizeof(*v));
+    size_t i;
+
+    memset(&it, 0, sizeof(it));
+    for (i = 0; i < n; i++) {
+        v[i] = vals[i];
+        g[i].alts = &v[i];
+        g[i].nalts = 1;
+    }
+    it.field = field ? dup(field) : NULL;
+    it.all = all;
+    it.negate = negate;
+    it.groups = g;
+    it.ngroups = n;
+    return it;
+}
+
+static kz_sg_item
+item1(const char *field, kz_sg_value v)
+{
+    return item(field, false, false, &v, 1);
+}
+
+static kz_sg_cond *
+cnode(uint8_t op, uint32_t sel, size_t nkids)
+{
+    kz_sg_cond *c = al(sizeof(*c));
+
+    c->op = op;
+    c->sel = sel;
+    c->nkids = nkids;
+    if (nkids)
+        c->kids = al(nkids * sizeof(*c->kids));
+    return c;
+}
+
+/* A rule: selection 0 = items a (one map), selection 1 = items f (the
+ * filter, if nf > 0); condition `sel` or `sel and not filter`. */
+static kz_sigma_rule *
+rule(const char *category, const char *service, const kz_sg_item *a,
+     size_t na, const kz_sg_item *f, size_t nf)
+{
+    kz_sigma_rule *r = al(sizeof(*r));
+    kz_sg_selection *s = al(2 * sizeof(*s));
+    kz_sg_map *m = al(2 * sizeof(*m));
+    kz_sg_item *ia = al((na + nf + 1) * sizeof(*ia));
+    kz_sg_cond *c;
+
+    memcpy(ia, a, na * sizeof(*a));
+    if (nf)
+        memcpy(ia + na, f, nf * sizeof(*f));
+    m[0].items = ia;
+    m[0].nitems = na;
+    m[1].items = ia + na;
+    m[1].nitems = nf;
+    s[0].name = "selection";
+    s[0].maps = &m[0];
+    s[0].nmaps = 1;
+    s[1].name = "filter";
+    s[1].maps = &m[1];
+    s[1].nmaps = 1;
+    r->kind = KZ_SG_RULE;
+    r->path = "test.yml";
+    r->title = "test";
+    r->product = "windows";
+    r->category = category ? dup(category) : NULL;
+    r->service = service ? dup(service) : NULL;
+    r->sels = s;
+    r->nsels = nf ? 2 : 1;
+    if (nf) {
+        kz_sg_cond *not = cnode(KZ_CN_NOT, 0, 1);
+
+        c = cnode(KZ_CN_AND, 0, 2);
+        ((const kz_sg_cond **)c->kids)[0] = cnode(KZ_CN_SEL, 0, 0);
+        ((const kz_sg_cond **)not->kids)[0] = cnode(KZ_CN_SEL, 1, 0);
+        ((const kz_sg_cond **)c->kids)[1] = not;
+    } else {
+        c = cnode(KZ_CN_SEL, 0, 0);
+    }
+    r->cond = c;
+    return r;
+}
+
+/* ---- compiled set and events ------------------------------------------ */
+
+#define SYSMON "Microsoft-Windows-Sysmon/Operational"
+
+typedef struct env {
+    kz_sigma_set set;
+    kz_sigma_rule *rules[16];
+    kz_names *names;
+    kz_ruleset *rs;
+    kz_matcher *m;
+    uint32_t hits[64];
+    size_t nhits;
+    size_t problems[4];
+} env;
+
+static bool
+env_compile(env *e, const kz_match_opts *o)
+{
+    kz_error err;
+
+    memset(&err, 0, sizeof(err));
+    e->set.rules = e->rules;
+    e->names = kz_names_new();
+    if (kz_ruleset_compile(&e->set, e->names, o, &e->rs, &err) != KZ_OK) {
+        fprintf(stderr, "compile: %s\n", err.msg);
+        return false;
+    }
+    kz_names_freeze(e->names);
+    e->m = kz_matcher_new(e->rs);
+    return e->m != NULL;
+}
+
+static void
+env_add(env *e, kz_sigma_rule *r)
+{
+    e->rules[e->set.nrules++] = r;
+}
+
+static void
+env_fini(env *e)
+{
+    kz_matcher_free(e->m);
+    kz_ruleset_free(e->rs);
+    kz_names_free(e->names);
+}
+
+static kz_status
+on_hit(void *ctx, const kz_event *ev, uint32_t r)
+{
+    env *e = ctx;
+
+    (void)ev;
+    if (e->nhits < 64)
+        e->hits[e->nhits++] = r;
+    return KZ_OK;
+}
+
+static void
+on_problem(void *ctx, const kz_event *ev, uint32_t r, kz_match_problem p)
+{
+    env *e = ctx;
+
+    (void)ev;
+    (void)r;
+    e->problems[p]++;
+}
+
+/* An event on channel/eid with fields given as "Name=value" strings. */
+typedef struct tev {
+    kz_event ev;
+    kz_field f[16];
+} tev;
+
+static void
+tev_init(tev *t, const env *e, const char *channel, uint32_t eid,
+         const char *const *kv, size_t n)
+{
+    size_t i;
+
+    memset(t, 0, sizeof(*t));
+    t->ev.channel.p = channel;
+    t->ev.channel.len = strlen(channel);
+    t->ev.event_id = eid;
+    t->ev.flags = KZ_EV_HAS_EVENT_ID;
+    t->ev.time = KZ_TIME_NONE;
+    t->ev.computer.p = "WS01.corp.local";
+    t->ev.computer.len = 15;
+    t->ev.provider.p = "Microsoft-Windows-Sysmon";
+    t->ev.provider.len = 24;
+    for (i = 0; i < n && i < 16; i++) {
+        const char *eq = strchr(kv[i], '=');
+
+        t->f[i].name.p = kv[i];
+        t->f[i].name.len = (size_t)(eq - kv[i]);
+        t->f[i].id = kz_names_lookup(e->names, kv[i], t->f[i].name.len);
+        t->f[i].value = kz_value_utf8(eq + 1, strlen(eq + 1));
+    }
+    t->ev.fields = t->f;
+    t->ev.nfields = n < 16 ? n : 16;
+}
+
+/* Matches; returns the hit count (rule indexes in e->hits). */
+static size_t
+run(env *e, const tev *t)
+{
+    kz_match_cb cb = { on_hit, on_problem, e };
+
+    e->nhits = 0;
+    if (kz_match_event(e->m, &t->ev, &cb) != KZ_OK)
+        return 999;
+    return e->nhits;
+}
+
+/* One rule with one item on a sysmon event: does value v match? */
+static int
+one(const char *field, kz_sg_value v, const char *event_field_kv)
+{
+    env e;
+    tev t;
+    kz_sg_item it = item1(field, v);
+    const char *kv[1] = { event_field_kv };
+    int r;
+
+    memset(&e, 0, sizeof(e));
+    env_add(&e, rule(NULL, "sysmon", &it, 1, NULL, 0));
+    if (!env_compile(&e, NULL))
+        return -1;
+    tev_init(&t, &e, SYSMON, 1, kv, event_field_kv ? 1 : 0);
+    r = (int)run(&e, &t);
+    env_fini(&e);
+    return r;
+}
+
+/* ---- tests ----------------------------------------------------------- */
+
+static void
+test_glob_anchoring(void)
+{
+    kz_arena_init(&A, 1 << 16, 0);
+    T_EQ_INT(one("Image", glob("*foo"), "Image=xfoo"), 1);
+    T_EQ_INT(one("Image", glob("*foo"), "Image=xfoo\n"), 0);
+    T_EQ_INT(one("Image", glob("*foo"), "Image=fooxfoo"), 1);
+    T_EQ_INT(one("Image", glob("*foo"), "Image=foox"), 0);
+    T_EQ_INT(one("Image", glob("foo"), "Image=foo"), 1);
+    T_EQ_INT(one("Image", glob("foo"), "Image=foofoo"), 0);
+    T_EQ_INT(one("Image", glob("foo"), "Image=FOO"), 1);
+    T_EQ_INT(one("Image", glob("foo*"), "Image=foo\nbar"), 1);
+    T_EQ_INT(one("Image", glob("*a*b*"), "Image=x\nA\nB\n"), 1);
+    T_EQ_INT(one("Image", glob("*a*b*"), "Image=b a"), 0);
+    T_EQ_INT(one("Image", glob("a?c"), "Image=a\xc3\xa9" "c"), 1);
+    T_EQ_INT(one("Image", glob("a?c"), "Image=ac"), 0);
+    T_EQ_INT(one("Image", glob("a.c"), "Image=abc"), 0); /* escaped */
+    T_EQ_INT(one("Image", glob("*\\cmd.exe"), "Image=C:\\x\\CMD.EXE"), 1);
+    T_EQ_INT(one("Image", glob_flags("*\\cmd.exe", KZ_SVF_CASED),
+                 "Image=C:\\x\\CMD.EXE"), 0);
+    kz_arena_fini(&A);
+}
+
+static void
+test_glob_special_forms(void)
+{
+    kz_arena_init(&A, 1 << 16, 0);
+    T_EQ_INT(one("Image", glob("*"), "Image="), 1);      /* MP_ANY */
+    T_EQ_INT(one("Image", glob("*"), "Other=x"), 0);     /* absent */
+    T_EQ_INT(one("Image", glob(""), "Image="), 1);       /* MP_EMPTY */
+    T_EQ_INT(one("Image", glob(""), "Image=x"), 0);
+    T_EQ_INT(one("Image", glob("** *"), "Image=a b"), 1);
+    /* windash class */
+    T_EQ_INT(one("CommandLine", glob("* \x01" "enc *"), "CommandLine=a -enc x"), 1);
+    T_EQ_INT(one("CommandLine", glob("* \x01" "enc *"), "CommandLine=a /enc x"), 1);
+    T_EQ_INT(one("CommandLine", glob("* \x01" "enc *"),
+                 "CommandLine=a \xe2\x80\x94" "enc x"), 1);
+    T_EQ_INT(one("CommandLine", glob("* \x01" "enc *"), "CommandLine=a +enc x"), 0);
+    kz_arena_fini(&A);
+}
+
+static void
+test_non_ascii_caseless_via_pcre(void)
+{
+    env e;
+
+    kz_arena_init(&A, 1 << 16, 0);
+    T_EQ_INT(one("Image", glob("*\xc3\x89t\xc3\xa9*"), "Image=x \xc3\xa9T\xc3\x89 y"), 1);
+    T_EQ_INT(one("Image", glob_flags("*\xc3\x89t\xc3\xa9*", KZ_SVF_CASED),
+                 "Image=x \xc3\xa9T\xc3\x89 y"), 0);
+    T_EQ_INT(one("Image", glob_flags("*\xc3\x89t\xc3\xa9*", KZ_SVF_CASED),
+                 "Image=x \xc3\x89t\xc3\xa9 y"), 1);
+    /* the caseless one is a PCRE2 predicate, the cased one Vectorscan */
+    memset(&e, 0, sizeof(e));
+    {
+        kz_sg_item it[2] = { item1("A", glob("*\xc3\xa9*")),
+                             item1("B", glob_flags("*\xc3\xa9*",
+                                                   KZ_SVF_CASED)) };
+        kz_ruleset_stats st;
+
+        env_add(&e, rule(NULL, "sysmon", it, 2, NULL, 0));
+        T_CHECK(env_compile(&e, NULL), "%s", "");
+        kz_ruleset_stats_get(e.rs, &st);
+        T_EQ_INT(st.regexes, 1);
+        T_EQ_INT(st.patterns, 1);
+        env_fini(&e);
+    }
+    kz_arena_fini(&A);
+}
+
+static void
+test_dispatch_channel_and_eid(void)
+{
+    env e;
+    tev t;
+    const char *kv[] = { "Image=C:\\evil.exe" };
+    kz_sg_item it = item1("Image", glob("*\\evil.exe"));
+    kz_ruleset_stats st;
+    kz_matcher_stats ms;
+
+    kz_arena_init(&A, 1 << 16, 0);
+    memset(&e, 0, sizeof(e));
+    env_add(&e, rule("process_creation", NULL, &it, 1, NULL, 0));
+    T_CHECK(env_compile(&e, NULL), "%s", "");
+    kz_ruleset_stats_get(e.rs, &st);
+    T_EQ_INT(st.rules, 1);
+    tev_init(&t, &e, SYSMON, 1, kv, 1);
+    T_EQ_INT(run(&e, &t), 1);
+    T_EQ_INT(e.hits[0], 0);
+    tev_init(&t, &e, "microsoft-windows-SYSMON/operational", 1, kv, 1);
+    T_EQ_INT(run(&e, &t), 1); /* channel compares ASCII-caselessly */
+    tev_init(&t, &e, SYSMON, 2, kv, 1);
+    T_EQ_INT(run(&e, &t), 0); /* other event id */
+    tev_init(&t, &e, "Application", 1, kv, 1);
+    T_EQ_INT(run(&e, &t), 0); /* other channel */
+    memset(&ms, 0, sizeof(ms));
+    kz_matcher_stats_add(e.m, &ms);
+    T_EQ_INT(ms.events, 4);
+    T_EQ_INT(ms.dispatched, 2);
+    env_fini(&e);
+    kz_arena_fini(&A);
+}
+
+static void
+test_eventid_requirement_narrows_dispatch(void)
+{
+    env e;
+    tev t;
+    kz_sg_value ids[2];
+    kz_sg_item it[2];
+    const char *kv[] = { "LogonType=3" };
+    kz_matcher_stats ms;
+
+    kz_arena_init(&A, 1 << 16, 0);
+    memset(&e, 0, sizeof(e));
+    ids[0] = glob("4624");
+    ids[1] = glob("4625");
+    it[0] = item("EventID", false, false, ids, 2);
+    it[1] = item1("LogonType", glob("3"));
+    /* the two ids are alternatives of one group here */
+    {
+        kz_sg_group *g = al(sizeof(*g));
+
+        g->alts = it[0].groups[0].alts;
+        g->nalts = 2;
+        ((kz_sg_value *)g->alts)[1] = ids[1];
+        it[0].groups = g;
+        it[0].ngroups = 1;
+    }
+    env_add(&e, rule(NULL, "security", it, 2, NULL, 0));
+    T_CHECK(env_compile(&e, NULL), "%s", "");
+    /* Security: an "any" bucket plus 4624 and 4625 */
+    T_EQ_INT(e.rs->nbuckets, 3);
+    T_EQ_INT(e.rs->buckets[0].ntargets, 0);
+    tev_init(&t, &e, "Security", 4624, kv, 1);
+    T_EQ_INT(run(&e, &t), 1);
+    tev_init(&t, &e, "Security", 4625, kv, 1);
+    T_EQ_INT(run(&e, &t), 1);
+    tev_init(&t, &e, "Security", 4634, kv, 1);
+    T_EQ_INT(run(&e, &t), 0);
+    memset(&ms, 0, sizeof(ms));
+    kz_matcher_stats_add(e.m, &ms);
+    T_EQ_INT(ms.dispatched, 2); /* 4634 met no candidate */
+    env_fini(&e);
+    kz_arena_fini(&A);
+}
+
+static void
+test_field_names_fold_and_arrays(void)
+{
+    env e;
+    tev t;
+    kz_sg_item a = item1("FileName", glob("*.ps1"));
+    kz_sg_item b = item1("Filename", glob("*.ps1"));
+    kz_sg_item d = item1("Data", glob("two"));
+    kz_sg_item nd = item1("Data", glob("two"));
+    const char *kv[] = { "FILENAME=x.PS1", "Data=one", "Data=two" };
+    const char *kv2[] = { "Data=one", "Data=three" };
+
+    kz_arena_init(&A, 1 << 16, 0);
+    memset(&e, 0, sizeof(e));
+    nd.negate = true;
+    env_add(&e, rule(NULL, "sysmon", &a, 1, NULL, 0));
+    env_add(&e, rule(NULL, "sysmon", &b, 1, NULL, 0));
+    env_add(&e, rule(NULL, "sysmon", &d, 1, NULL, 0));
+    env_add(&e, rule(NULL, "sysmon", &nd, 1, NULL, 0));
+    T_CHECK(env_compile(&e, NULL), "%s", "");
+    T_EQ_INT(kz_names_lookup(e.names, "FileName", 8),
+             kz_names_lookup(e.names, "Filename", 8));
+    T_EQ_INT(e.rs->nslots, 3); /* keywords, FileName, Data */
+    tev_init(&t, &e, SYSMON, 11, kv, 3);
+    T_EQ_INT(run(&e, &t), 3);
+    T_EQ_INT(e.hits[0], 0);
+    T_EQ_INT(e.hits[1], 1);
+    T_EQ_INT(e.hits[2], 2); /* any member; the negation fails */
+    tev_init(&t, &e, SYSMON, 11, kv2, 2);
+    T_EQ_INT(run(&e, &t), 1);
+    T_EQ_INT(e.hits[0], 3); /* no member is "two" */
+    env_fini(&e);
+    kz_arena_fini(&A);
+}
+
+static void
+test_system_fields(void)
+{
+    env e;
+    tev t;
+    kz_sg_item it[4] = { item1("EventID", glob("7")),
+                         item1("Computer", glob("ws01*")),
+                         item1("Provider_Name", glob("*sysmon")),
+                         item1("ProcessId", glob("42")) };
+    const char *kv[] = { "ProcessId=42" };
+
+    kz_arena_init(&A, 1 << 16, 0);
+    memset(&e, 0, sizeof(e));
+    env_add(&e, rule(NULL, "sysmon", it, 4, NULL, 0));
+    env_add(&e, rule(NULL, "sysmon", &it[3], 1, NULL, 0));
+    T_CHECK(env_compile(&e, NULL), "%s", "");
+    tev_init(&t, &e, SYSMON, 7, kv, 1);
+    t.ev.process_id = 9;
+    t.ev.flags |= KZ_EV_HAS_EXECUTION;
+    T_EQ_INT(run(&e, &t), 2); /* data ProcessId wins over Execution */
+    tev_init(&t, &e, SYSMON, 7, NULL, 0);
+    t.ev.process_id = 42;
+    t.ev.flags |= KZ_EV_HAS_EXECUTION;
+    T_EQ_INT(run(&e, &t), 2); /* falls back to the header */
+    tev_init(&t, &e, SYSMON, 8, kv, 1);
+    T_EQ_INT(run(&e, &t), 1);
+    T_EQ_INT(e.hits[0], 1);
+    env_fini(&e);
+    kz_arena_fini(&A);
+}
+
+static void
+test_negation_and_missing_fields(void)
+{
+    env e;
+    tev t;
+    kz_sg_item sel = item1("Image", glob("*\\cmd.exe"));
+    kz_sg_item flt = item1("ParentImage", glob("*\\explorer.exe"));
+    const char *kv1[] = { "Image=C:\\cmd.exe" };
+    const char *kv2[] = { "Image=C:\\cmd.exe", "ParentImage=C:\\explorer.exe" };
+    const char *kv3[] = { "Image=C:\\cmd.exe", "ParentImage=C:\\x.exe" };
+
+    kz_arena_init(&A, 1 << 16, 0);
+    memset(&e, 0, sizeof(e));
+    env_add(&e, rule(NULL, "sysmon", &sel, 1, &flt, 1));
+    T_CHECK(env_compile(&e, NULL), "%s", "");
+    T_CHECK(!e.rs->targets[0].always, "%s", "");
+    tev_init(&t, &e, SYSMON, 1, kv1, 1);
+    T_EQ_INT(run(&e, &t), 1); /* filter field missing: not filter = true */
+    tev_init(&t, &e, SYSMON, 1, kv2, 2);
+    T_EQ_INT(run(&e, &t), 0);
+    tev_init(&t, &e, SYSMON, 1, kv3, 2);
+    T_EQ_INT(run(&e, &t), 1);
+    env_fini(&e);
+    kz_arena_fini(&A);
+}
+
+static void
+test_always_targets(void)
+{
+    env e;
+    tev t;
+    kz_sg_item neg = item1("Image", glob("*\\cmd.exe"));
+    kz_sg_item re = item1("CommandLine", regex("-e[nc]+ ", 0));
+    const char *kv[] = { "CommandLine=ps -enc AAA" };
+
+    kz_arena_init(&A, 1 << 16, 0);
+    memset(&e, 0, sizeof(e));
+    neg.negate = true;
+    env_add(&e, rule(NULL, "sysmon", &neg, 1, NULL, 0));
+    env_add(&e, rule(NULL, "sysmon", &re, 1, NULL, 0));
+    T_CHECK(env_compile(&e, NULL), "%s", "");
+    T_CHECK(e.rs->targets[0].always, "%s", "");
+    T_CHECK(e.rs->targets[1].always, "%s", "");
+    tev_init(&t, &e, SYSMON, 1, kv, 1);
+    T_EQ_INT(run(&e, &t), 2);
+    env_fini(&e);
+    kz_arena_fini(&A);
+}
+
+static void
+test_regex_limit_reported(void)
+{
+    env e;
+    tev t;
+    kz_match_opts o;
+    kz_sg_item re = item1("CommandLine", regex("^(a+)+$", 0));
+    const char *kv[] = { "CommandLine=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!" };
+
+    kz_arena_init(&A, 1 << 16, 0);
+    memset(&e, 0, sizeof(e));
+    memset(&o, 0, sizeof(o));
+    o.pcre_match_limit = 1000;
+    env_add(&e, rule(NULL, "sysmon", &re, 1, NULL, 0));
+    T_CHECK(env_compile(&e, &o), "%s", "");
+    tev_init(&t, &e, SYSMON, 1, kv, 1);
+    T_EQ_INT(run(&e, &t), 0);
+    T_EQ_INT(e.problems[KZ_MP_REGEX_LIMIT], 1);
+    env_fini(&e);
+    kz_arena_fini(&A);
+}
+
+static void
+test_value_cut_and_utf8_repair(void)
+{
+    env e;
+    tev t;
+    kz_match_opts o;
+    kz_sg_item it[2] = { item1("CommandLine", glob("abc*")),
+                         item1("Image", glob("a?b")) };
+    const char *kv[] = { "CommandLine=abcdefghij" };
+    static const uint8_t utf16[] = { 'a', 0, 0x00, 0xd8, 'b', 0 };
+
+    kz_arena_init(&A, 1 << 16, 0);
+    memset(&e, 0, sizeof(e));
+    memset(&o, 0, sizeof(o));
+    o.max_value = 8;
+    env_add(&e, rule(NULL, "sysmon", &it[0], 1, NULL, 0));
+    env_add(&e, rule(NULL, "sysmon", &it[1], 1, NULL, 0));
+    T_CHECK(env_compile(&e, &o), "%s", "");
+    tev_init(&t, &e, SYSMON, 1, kv, 1);
+    T_EQ_INT(run(&e, &t), 1);
+    T_EQ_INT(e.problems[KZ_MP_VALUE_CUT], 1);
+    /* a lone surrogate becomes U+FFFD: one code point for `?` */
+    tev_init(&t, &e, SYSMON, 1, NULL, 0);
+    t.f[0].name.p = "Image";
+    t.f[0].name.len = 5;
+    t.f[0].id = kz_names_lookup(e.names, "Image", 5);
+    t.f[0].value.data = utf16;
+    t.f[0].value.len = sizeof(utf16);
+    t.f[0].value.type = KZ_VT_STRING;
+    t.ev.nfields = 1;
+    T_EQ_INT(run(&e, &t), 1);
+    T_EQ_INT(e.hits[0], 1);
+    env_fini(&e);
+    kz_arena_fini(&A);
+}
+
+static void
+test_render_cache_once_per_field(void)
+{
+    env e;
+    tev t;
+    kz_sg_item it[3] = { item1("CommandLine", glob("*a*")),
+                         item1("CommandLine", regex("b", 0)),
+                         item1("CommandLine", glob("*c*")) };
+    const char *kv[] = { "CommandLine=abc", "Other=zzz" };
+    kz_matcher_stats ms;
+
+    kz_arena_init(&A, 1 << 16, 0);
+    memset(&e, 0, sizeof(e));
+    env_add(&e, rule(NULL, "sysmon", it, 3, NULL, 0));
+    T_CHECK(env_compile(&e, NULL), "%s", "");
+    tev_init(&t, &e, SYSMON, 1, kv, 2);
+    T_EQ_INT(run(&e, &t), 1);
+    memset(&ms, 0, sizeof(ms));
+    kz_matcher_stats_add(e.m, &ms);
+    T_EQ_INT(ms.renders, 1); /* Other is never rendered */
+    env_fini(&e);
+    kz_arena_fini(&A);
+}
+
+static kz_sg_value
+numv(uint8_t kind, uint8_t op, double x)
+{
+    kz_sg_value v;
+
+    memset(&v, 0, sizeof(v));
+    v.kind = kind;
+    v.op = op;
+    v.num = x;
+    return v;
+}
+
+static void
+test_other_value_kinds(void)
+{
+    kz_sg_value v;
+
+    kz_arena_init(&A, 1 << 16, 0);
+    T_EQ_INT(one("N", numv(KZ_SV_NUMCMP, KZ_OP_GT, 10), "N=11"), 1);
+    T_EQ_INT(one("N", numv(KZ_SV_NUMCMP, KZ_OP_GT, 10), "N=10"), 0);
+    T_EQ_INT(one("N", numv(KZ_SV_NUMCMP, KZ_OP_LTE, 10), "N=9.5"), 1);
+    T_EQ_INT(one("N", numv(KZ_SV_NUMCMP, KZ_OP_GT, 10), "N=0x20"), 0);
+    T_EQ_INT(one("N", numv(KZ_SV_NUMCMP, KZ_OP_GT, 10), "N=abc"), 0);
+    T_EQ_INT(one("T", numv(KZ_SV_TIMEPART, KZ_OP_GTE, 20),
+                 "T=2024-01-02T21:05:00Z"), 0); /* part = minute: 5 */
+    v = numv(KZ_SV_TIMEPART, KZ_OP_EQ, 21);
+    v.part = KZ_TP_HOUR;
+    T_EQ_INT(one("T", v, "T=2024-01-02T21:05:00+09:00"), 1);
+    v = numv(KZ_SV_TIMEPART, KZ_OP_EQ, 53);
+    v.part = KZ_TP_WEEK;
+    T_EQ_INT(one("T", v, "T=2021-01-03 10:00:00"), 1); /* ISO 2020-W53 */
+    v.num = 1;
+    T_EQ_INT(one("T", v, "T=2024-12-30T00:00:00Z"), 1); /* 2025-W01 */
+    memset(&v, 0, sizeof(v));
+    v.kind = KZ_SV_CIDR;
+    v.family = 4;
+    v.prefix = 8;
+    v.addr[0] = 10;
+    T_EQ_INT(one("Ip", v, "Ip=10.1.2.3"), 1);
+    T_EQ_INT(one("Ip", v, "Ip=::ffff:10.1.2.3"), 1);
+    T_EQ_INT(one("Ip", v, "Ip=11.1.2.3"), 0);
+    T_EQ_INT(one("Ip", v, "Ip=-"), 0);
+    memset(&v, 0, sizeof(v));
+    v.kind = KZ_SV_EXISTS;
+    v.exists = true;
+    T_EQ_INT(one("X", v, "X="), 1);
+    T_EQ_INT(one("X", v, "Y=1"), 0);
+    v.exists = false;
+    T_EQ_INT(one("X", v, "Y=1"), 1);
+    memset(&v, 0, sizeof(v));
+    v.kind = KZ_SV_NULL;
+    T_EQ_INT(one("X", v, "Y=1"), 1);
+    T_EQ_INT(one("X", v, "X="), 0); /* empty is not null */
+    memset(&v, 0, sizeof(v));
+    v.kind = KZ_SV_FIELDREF;
+    v.ref_field = "Y";
+    T_EQ_INT(one("X", v, "X=1"), 0); /* Y missing */
+    kz_arena_fini(&A);
+}
+
+static void
+test_fieldref_and_null_value(void)
+{
+    env e;
+    tev t;
+    kz_sg_value r, n;
+    kz_sg_item it[2];
+    const char *kv[] = { "User=ADMIN", "Target=admin", "Z=x" };
+
+    kz_arena_init(&A, 1 << 16, 0);
+    memset(&e, 0, sizeof(e));
+    memset(&r, 0, sizeof(r));
+    memset(&n, 0, sizeof(n));
+    r.kind = KZ_SV_FIELDREF;
+    r.ref_field = "Target";
+    n.kind = KZ_SV_NULL;
+    it[0] = item1("User", r);
+    it[1] = item1("Z", n);
+    env_add(&e, rule(NULL, "sysmon", &it[0], 1, NULL, 0));
+    env_add(&e, rule(NULL, "sysmon", &it[1], 1, NULL, 0));
+    T_CHECK(env_compile(&e, NULL), "%s", "");
+    tev_init(&t, &e, SYSMON, 1, kv, 3);
+    t.f[2].value.type = KZ_VT_NULL; /* JSON null */
+    T_EQ_INT(run(&e, &t), 2);
+    env_fini(&e);
+    kz_arena_fini(&A);
+}
+
+static void
+test_keywords_any_field(void)
+{
+    env e;
+    tev t;
+    kz_sg_value kw[2] = { glob("*mimikatz*"), glob("*sekurlsa*") };
+    kz_sg_item any = item(NULL, false, false, kw, 2);
+    kz_sg_item all = item(NULL, true, false, kw, 2);
+    const char *kv1[] = { "A=run MIMIKATZ now", "B=x" };
+    const char *kv2[] = { "A=mimikatz", "B=sekurlsa::logonpasswords" };
+
+    kz_arena_init(&A, 1 << 16, 0);
+    memset(&e, 0, sizeof(e));
+    env_add(&e, rule(NULL, "sysmon", &any, 1, NULL, 0));
+    env_add(&e, rule(NULL, "sysmon", &all, 1, NULL, 0));
+    T_CHECK(env_compile(&e, NULL), "%s", "");
+    tev_init(&t, &e, SYSMON, 1, kv1, 2);
+    T_EQ_INT(run(&e, &t), 1);
+    tev_init(&t, &e, SYSMON, 1, kv2, 2);
+    T_EQ_INT(run(&e, &t), 2);
+    env_fini(&e);
+    kz_arena_fini(&A);
+}
+
+/* Two threads, two matchers, one ruleset: same hits. */
+typedef struct thr {
+    env *e;
+    kz_matcher *m;
+    const tev *evs;
+    size_t nev;
+    uint64_t sum;
+    size_t hits;
+} thr;
+
+static kz_status
+thr_hit(void *ctx, const kz_event *ev, uint32_t r)
+{
+    thr *t = ctx;
+
+    t->sum = t->sum * 31 + r + (uint64_t)(uintptr_t)ev % 7;
+    t->hits++;
+    return KZ_OK;
+}
+
+static void *
+thr_run(void *arg)
+{
+    thr *t = arg;
+    kz_match_cb cb = { thr_hit, NULL, t };
+    size_t round, i;
+
+    for (round = 0; round < 200; round++)
+        for (i = 0; i < t->nev; i++)
+            kz_match_event(t->m, &t->evs[i].ev, &cb);
+    return NULL;
+}
+
+static void
+test_two_threads_same_hits(void)
+{
+    env e;
+    tev ev[3];
+    kz_sg_item it[3] = { item1("CommandLine", glob("*whoami*")),
+                         item1("CommandLine", regex("net\\s+user", 0)),
+                         item1("Image", glob("*\\cmd.exe")) };
+    const char *kv0[] = { "CommandLine=whoami /all", "Image=C:\\cmd.exe" };
+    const char *kv1[] = { "CommandLine=net  user x" };
+    const char *kv2[] = { "CommandLine=dir" };
+    thr a, b;
+    pthread_t ta, tb;
+
+    kz_arena_init(&A, 1 << 16, 0);
+    memset(&e, 0, sizeof(e));
+    env_add(&e, rule(NULL, "sysmon", &it[0], 1, NULL, 0));
+    env_add(&e, rule(NULL, "sysmon", &it[1], 1, NULL, 0));
+    env_add(&e, rule(NULL, "sysmon", &it[2], 1, NULL, 0));
+    T_CHECK(env_compile(&e, NULL), "%s", "");
+    tev_init(&ev[0], &e, SYSMON, 1, kv0, 2);
+    tev_init(&ev[1], &e, SYSMON, 1, kv1, 1);
+    tev_init(&ev[2], &e, SYSMON, 1, kv2, 1);
+    memset(&a, 0, sizeof(a));
+    a.e = &e;
+    a.m = kz_matcher_new(e.rs);
+    a.evs = ev;
+    a.nev = 3;
+    b = a;
+    b.m = kz_matcher_new(e.rs);
+    T_CHECK(a.m != NULL && b.m != NULL, "%s", "");
+    T_CHECK(pthread_create(&ta, NULL, thr_run, &a) == 0, "%s", "");
+    T_CHECK(pthread_create(&tb, NULL, thr_run, &b) == 0, "%s", "");
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    T_EQ_INT(a.hits, 600);
+    T_EQ_INT(b.hits, 600);
+    T_CHECK(a.sum == b.sum, "%s", "");
+    kz_matcher_free(a.m);
+    kz_matcher_free(b.m);
+    env_fini(&e);
+    kz_arena_fini(&A);
+}
+
+int
+main(int argc, char **argv)
+{
+    static const t_case cases[] = {
+        T_CASE(test_glob_anchoring),
+        T_CASE(test_glob_special_forms),
+        T_CASE(test_non_ascii_caseless_via_pcre),
+        T_CASE(test_dispatch_channel_and_eid),
+        T_CASE(test_eventid_requirement_narrows_dispatch),
+        T_CASE(test_field_names_fold_and_arrays),
+        T_CASE(test_system_fields),
+        T_CASE(test_negation_and_missing_fields),
+        T_CASE(test_always_targets),
+        T_CASE(test_regex_limit_reported),
+        T_CASE(test_value_cut_and_utf8_repair),
+        T_CASE(test_render_cache_once_per_field),
+        T_CASE(test_other_value_kinds),
+        T_CASE(test_fieldref_and_null_value),
+        T_CASE(test_keywords_any_field),
+        T_CASE(test_two_threads_same_hits),
+    };
+    return t_run(cases, T_COUNT(cases), argc, argv);
+}
