@@ -1146,7 +1146,7 @@ void mt_debug_pcre(const kz_ruleset *rs);
 void mt_debug_pcre(const kz_ruleset *rs)
 {
     size_t i, n = 0;
-    for (i = 0; i < rs->npreds && n < 10; i++) if (rs->preds[i].kind == MP_PCRE && rs->preds[i].v->kind == 0) { n++;
+    for (i = 0; i < rs->npreds && n < 10; i++) if (rs->preds[i].kind == MP_PCRE && rs->preds[i].v->kind == 0 && strcmp(rs->slots[rs->preds[i].slot].name, "CommandLine") == 0) { n++;
         fprintf(stderr, "pcre glob: slot %s orig [%s] text [%.*s] flags %u\n", rs->slots[rs->preds[i].slot].name, rs->preds[i].v->orig, (int)rs->preds[i].v->pat.text_len, rs->preds[i].v->pat.text, rs->preds[i].v->flags); }
 }
 void mt_debug_pcre2(const kz_ruleset *rs);

@@ -189,7 +189,8 @@ struct kz_matcher {
  * DOTALL and UTF flags). */
 kz_status mt_glob_regex(const kz_sg_pattern *p, kz_strbuf *out);
 
-/* True if the glob's literal text has a byte >= 0x80. */
+/* True if the glob's literal text has a non-ASCII character that may
+ * have case variants (so caseless matching needs PCRE2's UTF mode). */
 bool mt_glob_non_ascii(const kz_sg_pattern *p);
 
 /* Classifies a glob value: MP_HS, MP_PCRE (non-ASCII caseless), MP_ANY,

@@ -18,13 +18,28 @@ is_word(unsigned char c)
            (c >= 'A' && c <= 'Z') || c == '_';
 }
 
+static bool
+is_star(const kz_sg_tok *t)
+{
+    return t->kind == KZ_TOK_STAR || (t->kind == KZ_TOK_LIT && t->len == 0);
+}
+
 kz_status
 mt_glob_regex(const kz_sg_pattern *p, kz_strbuf *out)
 {
-    kz_status st = kz_strbuf_adds(out, "\\A");
-    size_t i, j;
+    kz_status st = KZ_OK;
+    size_t i, j, lo = 0, hi = p->ntoks;
 
-    for (i = 0; i < p->ntoks && st == KZ_OK; i++) {
+    /* A leading `*` is an unanchored start, a trailing `*` an unanchored
+     * end: `\A.*x.*\z` and `x` match the same values (DOTALL), and the
+     * short form compiles to Vectorscan's literal matchers. */
+    while (lo < hi && is_star(&p->toks[lo]))
+        lo++;
+    while (hi > lo && is_star(&p->toks[hi - 1]))
+        hi--;
+    if (lo == 0)
+        st = kz_strbuf_adds(out, "\\A");
+    for (i = lo; i < hi && st == KZ_OK; i++) {
         const kz_sg_tok *t = &p->toks[i];
 
         switch (t->kind) {
@@ -52,19 +67,45 @@ mt_glob_regex(const kz_sg_pattern *p, kz_strbuf *out)
             break;
         }
     }
-    if (st == KZ_OK)
+    if (st == KZ_OK && hi == p->ntoks)
         st = kz_strbuf_adds(out, "\\z");
     return st;
+}
+
+/* False for non-ASCII code points known to have no case variant
+ * (punctuation, symbols, CJK, Hangul, private use); true otherwise. */
+static bool
+cp_may_have_case(uint32_t cp)
+{
+    if (cp < 0x80)
+        return false; /* ASCII: Vectorscan folds it */
+    if (cp < 0xC0)
+        return cp == 0xB5; /* micro sign folds to Greek mu */
+    if (cp == 0xD7 || cp == 0xF7)
+        return false;
+    if ((cp >= 0x2000 && cp <= 0x20FF) || (cp >= 0x2190 && cp <= 0x245F) ||
+        (cp >= 0x2500 && cp <= 0x2BFF) || (cp >= 0x3000 && cp <= 0x9FFF) ||
+        (cp >= 0xAC00 && cp <= 0xD7AF) || (cp >= 0xE000 && cp <= 0xF8FF))
+        return false;
+    return true;
 }
 
 bool
 mt_glob_non_ascii(const kz_sg_pattern *p)
 {
-    size_t i;
+    size_t i = 0, n;
+    uint32_t cp;
 
-    for (i = 0; i < p->text_len; i++)
-        if ((unsigned char)p->text[i] >= 0x80)
+    while (i < p->text_len) {
+        if ((unsigned char)p->text[i] < 0x80) {
+            i++;
+            continue;
+        }
+        n = kz_utf8_decode(p->text + i, p->text_len - i, &cp);
+        if (n == 0 || cp_may_have_case(cp))
             return true;
+        i += n;
+    }
     return false;
 }
 

@@ -16,7 +16,9 @@
  *               may expand into several: base64offset, expand, windash);
  *               negate (|neq) wraps the whole item in NOT.
  * A keyword selection (a list of scalars, or `'|all': [...]`) is one map
- * holding one item whose field is NULL.
+ * holding one item whose field is NULL; its patterns already carry STAR
+ * tokens at both ends (a keyword is found anywhere in any value) unless
+ * the chain placed it with contains/startswith/endswith.
  *
  * Ownership: every pointer of a rule points into rule->arena.
  * Threads: immutable after loading; shared by all threads.

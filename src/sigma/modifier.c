@@ -833,10 +833,19 @@ one_value(kz_sg_ctx *c, const chain *ch, const kz_yn *val, bool keyword,
             s = b ? "true" : "false";
         if ((st = string_value(c, ch, s, strlen(s), line, &l)) == KZ_OK) {
             size_t i;
+            bool placed = false;
 
-            for (i = 0; i < l.n; i++) {
+            /* A keyword is searched for anywhere in a value (sigma-notes
+             * 1.1) unless the chain places it itself. */
+            for (i = 0; i < ch->n; i++)
+                placed = placed || ch->ids[i] == M_CONTAINS ||
+                         ch->ids[i] == M_STARTSWITH ||
+                         ch->ids[i] == M_ENDSWITH;
+            for (i = 0; i < l.n && st == KZ_OK; i++) {
                 l.v[i].orig = v.orig;
                 l.v[i].flags |= v.flags;
+                if (keyword && !placed && l.v[i].kind == KZ_SV_PATTERN)
+                    st = add_stars(c->a, &l.v[i].pat, true, true);
             }
         }
         goto done_st;
@@ -898,6 +907,10 @@ kz_sg_item_build(kz_sg_ctx *c, const char *field, const char *mods,
         const kz_yn *v = val != NULL && val->kind == KZ_YN_SEQ
                              ? val->kids[i] : val;
 
+        if (n > 1 && kz_yn_is_null(v))
+            return kz_sg_fail(c, KZ_SGV_INVALID, v->line,
+                              "null inside a value list (write a separate "
+                              "selection with `field: null`)");
         if ((st = one_value(c, &ch, v, field == NULL, line, &groups[i])) !=
             KZ_OK)
             return st;

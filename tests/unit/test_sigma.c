@@ -250,7 +250,7 @@ test_modifiers(void)
         { "F|contains|cased", "'AbC'", "*L(AbC)*C" },
         { "F|neq", "'x'", "!L(x)" },
         { "F|neq", "[a, b]", "!L(a),L(b)" },
-        { "'|all'", "[a, b]", "L(a)&L(b)" },
+        { "'|all'", "[a, b]", "*L(a)*&*L(b)*" },
     };
     size_t i;
 
@@ -754,6 +754,18 @@ test_expand(void)
 
 /* ---- conformance over the shared SigmaHQ corpus ---------------------- */
 
+/* The load-time bound is checked only without sanitizers (they cost 10x+). */
+#if defined(__SANITIZE_ADDRESS__)
+#define T_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(undefined_behavior_sanitizer)
+#define T_SANITIZED 1
+#endif
+#endif
+#ifndef T_SANITIZED
+#define T_SANITIZED 0
+#endif
+
 static void
 test_conformance_sigmahq(void)
 {
@@ -806,7 +818,7 @@ test_conformance_sigmahq(void)
         fprintf(stderr, "  %5zu  %s\n", hist[j].n, hist[j].reason);
     T_CHECK(total > 0 && loaded * 100 >= total * 99, "%zu of %zu loaded",
             loaded, total);
-    T_CHECK(secs < 1.0, "%.3f s", secs);
+    T_CHECK(T_SANITIZED || secs < 1.0, "%.3f s", secs);
     kz_sigma_set_free(s);
 }
 
