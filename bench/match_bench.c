@@ -115,7 +115,7 @@ main(int argc, char **argv)
             fprintf(stderr, "compile: %s\n", err.msg);
             return 1;
         }
-        kz_ruleset_stats_get(x.rs, &st); { void mt_debug_kinds(const kz_ruleset *); mt_debug_kinds(x.rs); void mt_debug_pcre(const kz_ruleset *); mt_debug_pcre(x.rs); void mt_debug_pcre2(const kz_ruleset *); mt_debug_pcre2(x.rs);}
+        kz_ruleset_stats_get(x.rs, &st);
         fprintf(stderr, "load %.3fs (%zu loaded docs), compile %.3fs: %zu rules "
                 "%zu targets %zu buckets %zu patterns %zu regexes %zu fields\n",
                 t1 - t0, set->nrules, st.compile_s, st.rules, st.targets,

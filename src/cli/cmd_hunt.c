@@ -16,6 +16,7 @@
  */
 #include "cli/commands.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -135,6 +136,8 @@ typedef struct hunt_ctx {
     int64_t *last_problem;     /* per input: last problem kind, or -1 */
     size_t nlast;              /* entries */
     kz_error err;              /* first store error */
+    char last_path[1024];      /* input of the last reader problem */
+    char last_msg[300];        /* and its text ("kind: message") */
 } hunt_ctx;
 
 static int
@@ -307,11 +310,37 @@ write_skip_report(const kz_sigma_set *set, const char *output, char *buf,
 
     if (set == NULL || set->nreports == set->counts[KZ_SGV_LOADED])
         return NULL;
-    if (output != NULL && strcmp(output, "-") != 0)
+    if (output != NULL && strcmp(output, "-") != 0) {
         snprintf(buf, cap, "%s.skipped-rules.tsv", output);
-    else
-        snprintf(buf, cap, "%s/kizuki-hunt-%ld.skipped-rules.tsv",
-                 dir != NULL && *dir != '\0' ? dir : "/tmp", (long)getpid());
+    } else {
+        /* One file per user, overwritten by the next run, so that runs
+         * to stdout do not pile files up: $XDG_CACHE_HOME/kizuki or
+         * ~/.cache/kizuki, else $TMPDIR. */
+        const char *xdg = getenv("XDG_CACHE_HOME");
+        const char *home = getenv("HOME");
+        char d[4096];
+
+        d[0] = '\0';
+        if (xdg != NULL && *xdg == '/')
+            snprintf(d, sizeof(d), "%s/kizuki", xdg);
+        else if (home != NULL && *home == '/')
+            snprintf(d, sizeof(d), "%s/.cache/kizuki", home);
+        if (d[0] != '\0') {
+            char parent[4096];
+
+            snprintf(parent, sizeof(parent), "%.*s",
+                     (int)(strrchr(d, '/') - d), d);
+            (void)mkdir(parent, 0700);
+            if (mkdir(d, 0700) != 0 && errno != EEXIST)
+                d[0] = '\0';
+        }
+        if (d[0] != '\0')
+            snprintf(buf, cap, "%s/last-hunt.skipped-rules.tsv", d);
+        else
+            snprintf(buf, cap, "%s/kizuki-%ld.skipped-rules.tsv",
+                     dir != NULL && *dir != '\0' ? dir : "/tmp",
+                     (long)getuid());
+    }
     if ((f = fopen(buf, "w")) == NULL)
         return NULL;
     kz_strbuf_init(&line, 0);
@@ -505,8 +534,17 @@ on_problem(void *vctx, const char *path, const kz_problem *p)
 
     kz_cli_progress_clear(&h->pg);
     kz_cli_problem(path, p);
-    if (p->kind == KZ_PROB_UNSUPPORTED || p->kind == KZ_PROB_IO)
-        kz_hunt_tally_empty(&h->tally, path, kz_problem_kind_str(p->kind));
+    /* A file that yielded nothing gets its reason from here ("all 4
+     * events duplicate earlier input"); on_input_done follows it. Files
+     * that were not read at all get no on_input_done. */
+    snprintf(h->last_path, sizeof(h->last_path), "%s", path ? path : "");
+    snprintf(h->last_msg, sizeof(h->last_msg), "%s%s%s",
+             p->kind == KZ_PROB_EMPTY ? "" : kz_problem_kind_str(p->kind),
+             p->kind == KZ_PROB_EMPTY || p->msg[0] == '\0' ? "" : ": ",
+             p->msg);
+    if (p->kind == KZ_PROB_UNSUPPORTED || p->kind == KZ_PROB_IO ||
+        p->kind == KZ_PROB_ARCHIVE)
+        kz_hunt_tally_empty(&h->tally, path, h->last_msg);
 }
 
 static void
@@ -520,10 +558,12 @@ on_input_done(void *vctx, const kz_input *in, uint64_t events)
     if (in->file_index < h->nlast)
         kind = h->last_problem[in->file_index];
     if (events == 0)
-        kz_hunt_tally_empty(&h->tally, in->path,
-                            kind >= 0 && kind != KZ_PROB_EMPTY
-                                ? kz_problem_kind_str((kz_problem_kind)kind)
-                                : "no records");
+        kz_hunt_tally_empty(
+            &h->tally, in->path,
+            strcmp(h->last_path, in->path ? in->path : "") == 0
+                ? h->last_msg
+            : kind >= 0 ? kz_problem_kind_str((kz_problem_kind)kind)
+                        : "no events");
     /* Keep room for the next inputs' last problem (indexes grow). */
     if (in->file_index + 2 > h->nlast) {
         n = (in->file_index + 2) * 2;
@@ -862,7 +902,9 @@ kz_cli_hunt_run(int argc, char **argv)
         kz_cli_msg("hunt: no rules loaded: reading every event without "
                    "matching (a baseline for benchmarks)");
     }
-    skip = write_skip_report(set, c.output, skip_buf, sizeof(skip_buf));
+    skip = c.quiet ? NULL
+                   : write_skip_report(set, c.output, skip_buf,
+                                       sizeof(skip_buf));
     /* Matchers and buffers for every worker id, made up front. */
     if (c.read.threads == 0)
         c.read.threads = cores();

@@ -41,7 +41,7 @@ typedef struct kz_hunt_tally {
     uint64_t other_hosts;    /* detections on hosts past the bound */
     kz_time first, last;     /* detection times (KZ_TIME_NONE = none) */
     char *empty[KZ_HUNT_MAX_EMPTY];       /* inputs that yielded nothing */
-    const char *empty_why[KZ_HUNT_MAX_EMPTY]; /* and why (static text) */
+    const char *empty_why[KZ_HUNT_MAX_EMPTY]; /* and why (arena) */
     size_t nempty;           /* count (may exceed the array) */
     uint64_t match_problems[3]; /* kz_match_problem counts */
     kz_arena arena;          /* host names, paths */
@@ -56,7 +56,7 @@ void kz_hunt_tally_fini(kz_hunt_tally *t);
 /* Counts one detection kept. */
 void kz_hunt_tally_add(kz_hunt_tally *t, const kz_det *d);
 
-/* Records an input that yielded nothing, and why. */
+/* Records an input that yielded nothing, and why (both copied). */
 void kz_hunt_tally_empty(kz_hunt_tally *t, const char *path,
                          const char *why);
 

@@ -137,7 +137,9 @@ kz_hunt_tally_empty(kz_hunt_tally *t, const char *path, const char *why)
         t->empty[t->nempty] =
             kz_arena_strndup(&t->arena, path ? path : "-",
                              strlen(path ? path : "-"));
-        t->empty_why[t->nempty] = why;
+        t->empty_why[t->nempty] =
+            why != NULL ? kz_arena_strndup(&t->arena, why, strlen(why))
+                        : NULL;
     }
     t->nempty++;
 }
@@ -298,15 +300,19 @@ kz_hunt_summary(FILE *f, const kz_hunt_tally *t, const kz_hunt_report *r)
                 kz_cli_fmt_count(t->match_problems[1], a, sizeof(a)),
                 t->match_problems[1] == 1 ? "" : "s");
     if (t->nempty > 0) {
-        fprintf(f, "kizuki: %zu input%s yielded no events:", t->nempty,
+        fprintf(f, "kizuki: %zu input%s yielded no events:\n", t->nempty,
                 t->nempty == 1 ? "" : "s");
-        for (i = 0; i < t->nempty && i < KZ_HUNT_MAX_EMPTY; i++)
-            fprintf(f, "%s %s (%s)", i ? "," : "",
+        for (i = 0; i < t->nempty && i < KZ_HUNT_MAX_EMPTY; i++) {
+            fprintf(f, "kizuki:   %s: ",
                     kz_cli_escape(t->empty[i] ? t->empty[i] : "?", esc,
-                                  sizeof(esc)),
-                    t->empty_why[i] ? t->empty_why[i] : "no events");
+                                  sizeof(esc)));
+            fprintf(f, "%s\n",
+                    kz_cli_escape(t->empty_why[i] ? t->empty_why[i]
+                                                  : "no events",
+                                  esc, sizeof(esc)));
+        }
         if (t->nempty > KZ_HUNT_MAX_EMPTY)
-            fprintf(f, ", and %zu more", t->nempty - KZ_HUNT_MAX_EMPTY);
-        fputc('\n', f);
+            fprintf(f, "kizuki:   and %zu more (reported above)\n",
+                    t->nempty - KZ_HUNT_MAX_EMPTY);
     }
 }

@@ -5,7 +5,6 @@
  */
 #include "match/match.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -23,7 +22,6 @@ typedef struct cc {
     const kz_sigma_rule *rule;     /* rule being compiled */
     size_t cap_targets, cap_preds, cap_nodes, cap_kids, cap_slots;
     size_t cap_rules;
-    kz_strbuf re;                  /* regex text */
     /* dispatch entries: (chan, eid, target); eid UINT32_MAX = any */
     struct disp { uint32_t chan, eid, target; } *disp;
     size_t ndisp, cap_disp;
@@ -159,43 +157,6 @@ join(cc *c, uint8_t op, const uint32_t *kids, size_t n, uint32_t *out)
 }
 
 static kz_status
-compile_pcre(cc *c, const char *pat, uint32_t opts, pcre2_code **out)
-{
-    int ec;
-    PCRE2_SIZE eo;
-    pcre2_code *re;
-
-    re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
-                       opts | PCRE2_UTF, &ec, &eo, NULL);
-    if (re == NULL) {
-        PCRE2_UCHAR msg[160];
-
-        pcre2_get_error_message(ec, msg, sizeof(msg));
-        return kz_error_set(c->err, KZ_EFORMAT,
-                            "%s: regex /%s/ does not compile at %zu: %s",
-                            c->rule->path, pat, (size_t)eo, (char *)msg);
-    }
-    (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* else interpreted */
-    *out = re;
-    return KZ_OK;
-}
-
-/* PCRE2 form of a glob (non-ASCII caseless, or refused by Vectorscan). */
-static kz_status
-glob_pcre(cc *c, const kz_sg_value *v, pcre2_code **out)
-{
-    kz_status st;
-
-    kz_strbuf_reset(&c->re);
-    if ((st = mt_glob_regex(&v->pat, &c->re)) != KZ_OK)
-        return st;
-    return compile_pcre(c, c->re.data,
-                        PCRE2_DOTALL |
-                            ((v->flags & KZ_SVF_CASED) ? 0 : PCRE2_CASELESS),
-                        out);
-}
-
-static kz_status
 new_pred(cc *c, const kz_sg_item *it, const kz_sg_value *v, uint32_t target,
          uint32_t *node)
 {
@@ -212,7 +173,8 @@ new_pred(cc *c, const kz_sg_item *it, const kz_sg_value *v, uint32_t target,
     switch (v->kind) {
     case KZ_SV_PATTERN:
         p.kind = (uint8_t)mt_glob_kind(v);
-        if (p.kind == MP_PCRE && (st = glob_pcre(c, v, &p.re)) != KZ_OK)
+        if (p.kind == MP_PCRE &&
+            (st = mt_glob_pcre(v, c->rule->path, &p.re, c->err)) != KZ_OK)
             return st;
         break;
     case KZ_SV_REGEX: {
@@ -228,7 +190,8 @@ new_pred(cc *c, const kz_sg_item *it, const kz_sg_value *v, uint32_t target,
         if (v->flags & KZ_SVF_RE_S)
             o |= PCRE2_DOTALL;
         p.kind = MP_PCRE;
-        if ((st = compile_pcre(c, v->regex, o, &p.re)) != KZ_OK)
+        if ((st = mt_pcre_compile(v->regex, o, c->rule->path, &p.re,
+                                   c->err)) != KZ_OK)
             return st;
         break;
     }
@@ -791,136 +754,6 @@ mt_chan_find(const kz_ruleset *rs, const char *name, size_t len)
     return chan_find(rs, name, len);
 }
 
-/* ---- databases ------------------------------------------------------ */
-
-/* Compiles the MP_HS predicates of slot s; an expression Vectorscan
- * refuses is moved to PCRE2 and the rest compiled again. */
-static kz_status
-compile_db(cc *c, uint32_t s, const uint32_t *pl, size_t n)
-{
-    kz_ruleset *rs = c->rs;
-    const char **ex = NULL;
-    unsigned *fl = NULL, *ids = NULL;
-    char *texts = NULL;
-    size_t *offs = NULL, i, m = 0;
-    kz_strbuf all;
-    kz_status st = KZ_OK;
-    uint32_t *live = NULL;
-
-    kz_strbuf_init(&all, 0);
-    ex = malloc(n * sizeof(*ex));
-    fl = malloc(n * sizeof(*fl));
-    ids = malloc(n * sizeof(*ids));
-    offs = malloc(n * sizeof(*offs));
-    live = malloc(n * sizeof(*live));
-    if (ex == NULL || fl == NULL || ids == NULL || offs == NULL ||
-        live == NULL) {
-        st = KZ_ENOMEM;
-        goto out;
-    }
-    for (i = 0; i < n && st == KZ_OK; i++) {
-        const mt_pred *p = &rs->preds[pl[i]];
-
-        offs[i] = all.len;
-        st = mt_glob_regex(&p->v->pat, &all);
-        if (st == KZ_OK)
-            st = kz_strbuf_addc(&all, '\0');
-        live[i] = pl[i];
-    }
-    if (st != KZ_OK)
-        goto out;
-    texts = all.data;
-    m = n;
-    struct timespec q0, q1;
-    clock_gettime(CLOCK_MONOTONIC, &q0);
-    for (;;) {
-        hs_database_t *db = NULL;
-        hs_compile_error_t *ce = NULL;
-        size_t k;
-
-        for (i = 0; i < m; i++) {
-            const mt_pred *p = &rs->preds[live[i]];
-
-            ex[i] = texts + offs[i];
-            ids[i] = live[i];
-            fl[i] = HS_FLAG_DOTALL | HS_FLAG_SINGLEMATCH | HS_FLAG_UTF8 |
-                    ((p->v->flags & KZ_SVF_CASED) ? 0 : HS_FLAG_CASELESS);
-        }
-        if (m == 0)
-            break;
-        if (hs_compile_multi(ex, fl, ids, (unsigned)m, HS_MODE_BLOCK, NULL,
-                             &db, &ce) == HS_SUCCESS) {
-            clock_gettime(CLOCK_MONOTONIC, &q1);
-            if (getenv("KZ_MATCH_DEBUG"))
-                fprintf(stderr, "db %s: %zu patterns %.3fs\n", rs->slots[s].name, m, (double)(q1.tv_sec - q0.tv_sec) +
-                    (double)(q1.tv_nsec - q0.tv_nsec) / 1e9);
-            rs->slots[s].db = db;
-            rs->slots[s].npat = m;
-            if (hs_alloc_scratch(db, &rs->proto) != HS_SUCCESS)
-                st = KZ_ENOMEM;
-            break;
-        }
-        if (ce == NULL || ce->expression < 0 || (size_t)ce->expression >= m) {
-            st = kz_error_set(c->err, KZ_EINTERNAL, "vectorscan: %s",
-                              ce ? ce->message : "compile failed");
-            hs_free_compile_error(ce);
-            break;
-        }
-        k = (size_t)ce->expression;
-        if (getenv("KZ_MATCH_DEBUG"))
-            fprintf(stderr, "hs refused %s: %s\n", ex[k], ce->message);
-        hs_free_compile_error(ce);
-        c->rule = rs->rules[rs->targets[rs->preds[live[k]].target].rule];
-        rs->preds[live[k]].kind = MP_PCRE;
-        if ((st = glob_pcre(c, rs->preds[live[k]].v,
-                            &rs->preds[live[k]].re)) != KZ_OK)
-            break;
-        live[k] = live[m - 1];
-        offs[k] = offs[m - 1];
-        m--;
-    }
-out:
-    kz_strbuf_fini(&all);
-    free(ex);
-    free(fl);
-    free(ids);
-    free(offs);
-    free(live);
-    return st;
-}
-
-static kz_status
-compile_dbs(cc *c)
-{
-    kz_ruleset *rs = c->rs;
-    size_t *cnt = calloc(rs->nslots + 1, sizeof(size_t));
-    size_t *at = calloc(rs->nslots + 1, sizeof(size_t));
-    uint32_t *list = malloc((rs->npreds + 1) * sizeof(uint32_t));
-    size_t i, s;
-    kz_status st = KZ_OK;
-
-    if (cnt == NULL || at == NULL || list == NULL) {
-        st = KZ_ENOMEM;
-        goto out;
-    }
-    for (i = 0; i < rs->npreds; i++)
-        if (rs->preds[i].kind == MP_HS)
-            cnt[rs->preds[i].slot]++;
-    for (s = 1; s <= rs->nslots; s++)
-        at[s] = at[s - 1] + cnt[s - 1];
-    for (i = 0; i < rs->npreds; i++)
-        if (rs->preds[i].kind == MP_HS)
-            list[at[rs->preds[i].slot]++] = (uint32_t)i;
-    for (s = 0; s < rs->nslots && st == KZ_OK; s++)
-        if (cnt[s] != 0)
-            st = compile_db(c, (uint32_t)s, list + at[s] - cnt[s], cnt[s]);
-out:
-    free(cnt);
-    free(at);
-    free(list);
-    return st;
-}
-
 /* ---- rules and targets ---------------------------------------------- */
 
 static kz_status
@@ -1006,7 +839,6 @@ kz_ruleset_compile(const kz_sigma_set *set, kz_names *names,
     c.rs = rs;
     c.names = names;
     c.err = err;
-    kz_strbuf_init(&c.re, 0);
     /* slot 0: keywords */
     if ((st = GROW(&c, slots, cap_slots, 1)) != KZ_OK)
         goto out;
@@ -1039,14 +871,8 @@ kz_ruleset_compile(const kz_sigma_set *set, kz_names *names,
         for (k = 0; k < nt && st == KZ_OK; k++)
             st = compile_target(&c, ri, &tg[k]);
     }
-    if (getenv("KZ_MATCH_DEBUG")) {
-        clock_gettime(CLOCK_MONOTONIC, &t1);
-        fprintf(stderr, "targets built %.3fs, %zu preds\n",
-                (double)(t1.tv_sec - t0.tv_sec) +
-                    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, rs->npreds);
-    }
     if (st == KZ_OK)
-        st = compile_dbs(&c);
+        st = mt_build_dbs(rs, err);
     if (st == KZ_OK)
         st = build_dispatch(&c);
     if (st == KZ_OK && (rs->mctx = pcre2_match_context_create(NULL)) == NULL)
@@ -1056,7 +882,6 @@ kz_ruleset_compile(const kz_sigma_set *set, kz_names *names,
         pcre2_set_depth_limit(rs->mctx, rs->o.pcre_depth_limit);
     }
 out:
-    kz_strbuf_fini(&c.re);
     free(c.disp);
     if (st != KZ_OK) {
         if (st == KZ_ENOMEM)
@@ -1111,6 +936,8 @@ kz_ruleset_free(kz_ruleset *rs)
     free(rs->kids);
     free(rs->slots);
     free(rs->slot_of_id);
+    free(rs->pat_pred0);
+    free(rs->pat_preds);
     free(rs->chans);
     free(rs->chan_hash);
     free(rs->buckets);
@@ -1134,25 +961,4 @@ const kz_sigma_rule *
 kz_ruleset_rule(const kz_ruleset *rs, size_t i)
 {
     return i < rs->nrules ? rs->rules[i] : NULL;
-}
-void mt_debug_kinds(const kz_ruleset *rs);
-void mt_debug_kinds(const kz_ruleset *rs)
-{
-    size_t i, k[16] = {0}, vk[16] = {0};
-    for (i = 0; i < rs->npreds; i++) { k[rs->preds[i].kind]++; if (rs->preds[i].kind == MP_PCRE) vk[rs->preds[i].v->kind]++; }
-    for (i = 0; i < 11; i++) fprintf(stderr, "kind %zu: %zu (pcre vkind %zu)\n", i, k[i], vk[i]);
-}
-void mt_debug_pcre(const kz_ruleset *rs);
-void mt_debug_pcre(const kz_ruleset *rs)
-{
-    size_t i, n = 0;
-    for (i = 0; i < rs->npreds && n < 10; i++) if (rs->preds[i].kind == MP_PCRE && rs->preds[i].v->kind == 0 && strcmp(rs->slots[rs->preds[i].slot].name, "CommandLine") == 0) { n++;
-        fprintf(stderr, "pcre glob: slot %s orig [%s] text [%.*s] flags %u\n", rs->slots[rs->preds[i].slot].name, rs->preds[i].v->orig, (int)rs->preds[i].v->pat.text_len, rs->preds[i].v->pat.text, rs->preds[i].v->flags); }
-}
-void mt_debug_pcre2(const kz_ruleset *rs);
-void mt_debug_pcre2(const kz_ruleset *rs)
-{
-    size_t i, n[256] = {0};
-    for (i = 0; i < rs->npreds; i++) if (rs->preds[i].kind == MP_PCRE && rs->preds[i].v->kind == 0) n[rs->preds[i].slot]++;
-    for (i = 0; i < rs->nslots; i++) if (n[i]) fprintf(stderr, "pcre globs on %s: %zu (rule %s)\n", rs->slots[i].name, n[i], "");
 }

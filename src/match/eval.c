@@ -29,6 +29,7 @@ kz_matcher_new(const kz_ruleset *rs)
     kz_strbuf_init(&m->tmp, 0);
     kz_strbuf_init(&m->refb, 0);
     m->pst = calloc(np, sizeof(*m->pst));
+    m->patst = calloc(rs->npat ? rs->npat : 1, sizeof(*m->patst));
     m->tst = calloc(nt, sizeof(*m->tst));
     m->trig = malloc(nt * sizeof(*m->trig));
     m->head_st = calloc(rs->nslots + 1, sizeof(*m->head_st));
@@ -36,7 +37,7 @@ kz_matcher_new(const kz_ruleset *rs)
     m->md = pcre2_match_data_create(1, NULL);
     m->mctx = pcre2_match_context_copy(rs->mctx);
     m->jit = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
-    if (m->pst == NULL || m->tst == NULL || m->trig == NULL ||
+    if (m->pst == NULL || m->patst == NULL || m->tst == NULL || m->trig == NULL ||
         m->head_st == NULL || m->head == NULL || m->md == NULL ||
         m->mctx == NULL || m->jit == NULL) {
         kz_matcher_free(m);
@@ -62,6 +63,7 @@ kz_matcher_free(kz_matcher *m)
     pcre2_match_context_free(m->mctx);
     pcre2_jit_stack_free(m->jit);
     free(m->pst);
+    free(m->patst);
     free(m->tst);
     free(m->trig);
     free(m->head_st);
@@ -103,6 +105,7 @@ next_epoch(kz_matcher *m)
 
     if (++m->epoch >= EPOCH_MAX) {
         memset(m->pst, 0, (rs->npreds ? rs->npreds : 1) * sizeof(*m->pst));
+        memset(m->patst, 0, (rs->npat ? rs->npat : 1) * sizeof(*m->patst));
         memset(m->tst, 0, (rs->ntargets ? rs->ntargets : 1) *
                               sizeof(*m->tst));
         memset(m->head_st, 0, (rs->nslots + 1) * sizeof(*m->head_st));
@@ -360,25 +363,31 @@ each_value(kz_matcher *m, uint32_t slot, const mt_pred *p, value_fn fn,
     return r;
 }
 
-/* Vectorscan report: sets the predicate bit and queues its target. */
+/* Vectorscan report of pattern id: sets the bits of its predicates and
+ * queues their targets that are in the bucket. */
 static int
 on_scan(unsigned id, unsigned long long from, unsigned long long to,
         unsigned flags, void *ctx)
 {
     kz_matcher *m = ctx;
+    const kz_ruleset *rs = m->rs;
     const mt_bucket *b = m->bucket;
-    uint32_t t;
+    uint32_t t, i, p, ep = m->epoch;
 
     (void)from;
     (void)to;
     (void)flags;
-    if ((m->pst[id] >> 1) == m->epoch)
+    if (m->patst[id] == ep)
         return 0;
-    m->pst[id] = (m->epoch << 1) | 1u;
-    t = m->rs->preds[id].target;
-    if ((b->member[t / 64] >> (t % 64) & 1) && m->tst[t] != m->epoch) {
-        m->tst[t] = m->epoch;
-        m->trig[m->ntrig++] = t;
+    m->patst[id] = ep;
+    for (i = rs->pat_pred0[id]; i < rs->pat_pred0[id + 1]; i++) {
+        p = rs->pat_preds[i];
+        m->pst[p] = (ep << 1) | 1u;
+        t = rs->preds[p].target;
+        if ((b->member[t / 64] >> (t % 64) & 1) && m->tst[t] != ep) {
+            m->tst[t] = ep;
+            m->trig[m->ntrig++] = t;
+        }
     }
     return 0;
 }

@@ -21,6 +21,7 @@
 #include <pcre2.h>
 
 #include "base/arena.h"
+#include "base/error.h"
 #include "base/strbuf.h"
 #include "match/match.h"
 #include "sigma/ast.h"
@@ -33,7 +34,7 @@
  * target's evaluation); the others are computed on demand. */
 typedef enum mt_pkind {
     MP_HS = 0,   /* glob compiled into its field's Vectorscan database */
-    MP_PCRE,     /* rule regex, or glob Vectorscan cannot take */
+    MP_PCRE,     /* rule regex, or glob Vectorscan refused */
     MP_ANY,      /* glob of only `*`: any value */
     MP_EMPTY,    /* empty glob: the empty value */
     MP_FALSE,    /* can never match (glob with invalid UTF-8) */
@@ -134,6 +135,10 @@ struct kz_ruleset {
     size_t nslots;
     int32_t *slot_of_id;           /* name id -> slot or -1 */
     size_t nids;                   /* entries of slot_of_id */
+    uint32_t *pat_pred0;           /* pattern id -> first in pat_preds */
+    uint32_t *pat_preds;           /* predicates of each pattern */
+    size_t npat;                   /* patterns over all databases */
+    size_t npat_preds;
     mt_chan *chans;
     size_t nchans;
     uint32_t *chan_hash;           /* open addressing: chan index + 1 */
@@ -163,6 +168,7 @@ struct kz_matcher {
     pcre2_jit_stack *jit;
     uint32_t epoch;            /* event counter (>= 1) */
     uint32_t *pst;             /* per pred: epoch << 1 | value */
+    uint32_t *patst;           /* per pattern: epoch when reported */
     uint32_t *tst;             /* per target: epoch when queued */
     uint32_t *trig;            /* queued targets */
     size_t ntrig;
@@ -189,13 +195,26 @@ struct kz_matcher {
  * DOTALL and UTF flags). */
 kz_status mt_glob_regex(const kz_sg_pattern *p, kz_strbuf *out);
 
-/* True if the glob's literal text has a non-ASCII character that may
- * have case variants (so caseless matching needs PCRE2's UTF mode). */
-bool mt_glob_non_ascii(const kz_sg_pattern *p);
-
-/* Classifies a glob value: MP_HS, MP_PCRE (non-ASCII caseless), MP_ANY,
- * MP_EMPTY or MP_FALSE. */
+/* Classifies a glob value: MP_HS, MP_ANY, MP_EMPTY or MP_FALSE (Vectorscan
+ * folds non-ASCII case itself in UTF-8 mode; MP_PCRE is only the fallback
+ * for an expression it refuses). */
 mt_pkind mt_glob_kind(const kz_sg_value *v);
+
+/* Compiles regex pat with PCRE2 (UTF mode plus opts) and JIT; on error
+ * KZ_EFORMAT naming path. */
+kz_status mt_pcre_compile(const char *pat, uint32_t opts, const char *path,
+                          pcre2_code **out, kz_error *err);
+
+/* Compiles the PCRE2 form of glob v (anchored, DOTALL, caseless unless
+ * cased). */
+kz_status mt_glob_pcre(const kz_sg_value *v, const char *path,
+                       pcre2_code **out, kz_error *err);
+
+/* Compiles one Vectorscan database per field slot from the MP_HS
+ * predicates (database.c), moving refused expressions to PCRE2; fills
+ * pattern ids, the scratch prototype and, with a cache_dir, reads or
+ * writes the serialized databases. */
+kz_status mt_build_dbs(kz_ruleset *rs, kz_error *err);
 
 /* Parses a whole decimal number (sign, digits, fraction, exponent; no
  * hex, inf or nan; surrounding spaces refused) into *out. */

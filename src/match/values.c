@@ -72,43 +72,6 @@ mt_glob_regex(const kz_sg_pattern *p, kz_strbuf *out)
     return st;
 }
 
-/* False for non-ASCII code points known to have no case variant
- * (punctuation, symbols, CJK, Hangul, private use); true otherwise. */
-static bool
-cp_may_have_case(uint32_t cp)
-{
-    if (cp < 0x80)
-        return false; /* ASCII: Vectorscan folds it */
-    if (cp < 0xC0)
-        return cp == 0xB5; /* micro sign folds to Greek mu */
-    if (cp == 0xD7 || cp == 0xF7)
-        return false;
-    if ((cp >= 0x2000 && cp <= 0x20FF) || (cp >= 0x2190 && cp <= 0x245F) ||
-        (cp >= 0x2500 && cp <= 0x2BFF) || (cp >= 0x3000 && cp <= 0x9FFF) ||
-        (cp >= 0xAC00 && cp <= 0xD7AF) || (cp >= 0xE000 && cp <= 0xF8FF))
-        return false;
-    return true;
-}
-
-bool
-mt_glob_non_ascii(const kz_sg_pattern *p)
-{
-    size_t i = 0, n;
-    uint32_t cp;
-
-    while (i < p->text_len) {
-        if ((unsigned char)p->text[i] < 0x80) {
-            i++;
-            continue;
-        }
-        n = kz_utf8_decode(p->text + i, p->text_len - i, &cp);
-        if (n == 0 || cp_may_have_case(cp))
-            return true;
-        i += n;
-    }
-    return false;
-}
-
 mt_pkind
 mt_glob_kind(const kz_sg_value *v)
 {
@@ -130,9 +93,46 @@ mt_glob_kind(const kz_sg_value *v)
     }
     if (!kz_utf8_valid(p->text, p->text_len))
         return MP_FALSE; /* matching text is valid UTF-8: never equal */
-    if (!(v->flags & KZ_SVF_CASED) && mt_glob_non_ascii(p))
-        return MP_PCRE;
     return MP_HS;
+}
+
+kz_status
+mt_pcre_compile(const char *pat, uint32_t opts, const char *path,
+                pcre2_code **out, kz_error *err)
+{
+    int ec;
+    PCRE2_SIZE eo;
+    pcre2_code *re;
+
+    re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
+                       opts | PCRE2_UTF, &ec, &eo, NULL);
+    if (re == NULL) {
+        PCRE2_UCHAR msg[160];
+
+        pcre2_get_error_message(ec, msg, sizeof(msg));
+        return kz_error_set(err, KZ_EFORMAT,
+                            "%s: regex /%s/ does not compile at %zu: %s",
+                            path, pat, (size_t)eo, (char *)msg);
+    }
+    (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* else interpreted */
+    *out = re;
+    return KZ_OK;
+}
+
+kz_status
+mt_glob_pcre(const kz_sg_value *v, const char *path, pcre2_code **out,
+             kz_error *err)
+{
+    kz_strbuf b;
+    kz_status st;
+
+    kz_strbuf_init(&b, 0);
+    if ((st = mt_glob_regex(&v->pat, &b)) == KZ_OK)
+        st = mt_pcre_compile(b.data, PCRE2_DOTALL |
+                             ((v->flags & KZ_SVF_CASED) ? 0 : PCRE2_CASELESS),
+                             path, out, err);
+    kz_strbuf_fini(&b);
+    return st;
 }
 
 bool

@@ -1,0 +1,504 @@
+/*
+ * database.c - one Vectorscan database per field slot: expressions from
+ * the MP_HS predicates (identical ones merged into one pattern), compiled
+ * on a few threads, refused expressions moved to PCRE2, and an optional
+ * on-disk cache of the serialized databases keyed by a hash of every
+ * expression. See docs/internals/match.md.
+ */
+#include "match/match_int.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/hash.h"
+
+#define MAX_THREADS 8
+#define CACHE_MAGIC "KZHSDB1"
+
+/* One predicate's expression. */
+typedef struct pexpr {
+    const char *text;          /* NUL-terminated, in the job's buffer */
+    uint32_t pred;             /* predicate */
+    bool cased;                /* KZ_SVF_CASED */
+} pexpr;
+
+/* The database of one slot. */
+typedef struct job {
+    uint32_t slot;
+    pexpr *pe;                 /* sorted by (text, cased, pred) */
+    size_t n;
+    size_t *first;             /* unique expression j = pe[first[j] ..
+                                  first[j+1]) */
+    size_t m;                  /* unique expressions */
+    uint8_t *dropped;          /* per unique expression: moved to PCRE2 */
+    uint32_t base;             /* pattern id of expression 0 */
+    kz_strbuf all;             /* expression texts */
+    hs_database_t *db;         /* result */
+    long refused;              /* unique index refused, or -1 */
+    char why[160];             /* compile error text when not refused */
+} job;
+
+static int
+pexpr_cmp(const void *a, const void *b)
+{
+    const pexpr *x = a, *y = b;
+    int r = strcmp(x->text, y->text);
+
+    if (r != 0)
+        return r;
+    if (x->cased != y->cased)
+        return x->cased ? 1 : -1;
+    return x->pred < y->pred ? -1 : x->pred > y->pred;
+}
+
+/* Fills job j from the predicates pl[0..n) of slot s. */
+static kz_status
+job_prepare(const kz_ruleset *rs, job *j, uint32_t s, const uint32_t *pl,
+            size_t n)
+{
+    size_t *offs = malloc((n ? n : 1) * sizeof(*offs)), i;
+    kz_status st = KZ_OK;
+
+    j->slot = s;
+    j->n = n;
+    j->refused = -1;
+    kz_strbuf_init(&j->all, 0);
+    j->pe = malloc((n ? n : 1) * sizeof(*j->pe));
+    j->first = malloc((n + 1) * sizeof(*j->first));
+    j->dropped = calloc(n ? n : 1, 1);
+    if (offs == NULL || j->pe == NULL || j->first == NULL ||
+        j->dropped == NULL) {
+        free(offs);
+        return KZ_ENOMEM;
+    }
+    for (i = 0; i < n && st == KZ_OK; i++) {
+        offs[i] = j->all.len;
+        st = mt_glob_regex(&rs->preds[pl[i]].v->pat, &j->all);
+        if (st == KZ_OK)
+            st = kz_strbuf_addc(&j->all, '\0');
+    }
+    if (st == KZ_OK) {
+        for (i = 0; i < n; i++) {
+            j->pe[i].text = j->all.data + offs[i];
+            j->pe[i].pred = pl[i];
+            j->pe[i].cased = (rs->preds[pl[i]].v->flags & KZ_SVF_CASED) != 0;
+        }
+        qsort(j->pe, n, sizeof(*j->pe), pexpr_cmp);
+        for (i = 0; i < n; i++)
+            if (i == 0 || strcmp(j->pe[i].text, j->pe[i - 1].text) != 0 ||
+                j->pe[i].cased != j->pe[i - 1].cased)
+                j->first[j->m++] = i;
+        j->first[j->m] = n;
+    }
+    free(offs);
+    return st;
+}
+
+static void
+job_fini(job *j)
+{
+    kz_strbuf_fini(&j->all);
+    free(j->pe);
+    free(j->first);
+    free(j->dropped);
+    if (j->db != NULL)
+        hs_free_database(j->db);
+}
+
+/* Compiles the live expressions of j (thread-safe: touches only j). */
+static void
+job_compile(job *j)
+{
+    const char **ex = malloc(j->m * sizeof(*ex));
+    unsigned *fl = malloc(j->m * sizeof(*fl));
+    unsigned *ids = malloc(j->m * sizeof(*ids));
+    size_t *back = malloc(j->m * sizeof(*back));
+    size_t k, live = 0;
+    hs_compile_error_t *ce = NULL;
+
+    j->refused = -1;
+    j->why[0] = '\0';
+    if (ex == NULL || fl == NULL || ids == NULL || back == NULL) {
+        snprintf(j->why, sizeof(j->why), "out of memory");
+        goto out;
+    }
+    for (k = 0; k < j->m; k++) {
+        const pexpr *p = &j->pe[j->first[k]];
+
+        if (j->dropped[k])
+            continue;
+        ex[live] = p->text;
+        ids[live] = j->base + (unsigned)k;
+        fl[live] = HS_FLAG_DOTALL | HS_FLAG_SINGLEMATCH | HS_FLAG_UTF8 |
+                   (p->cased ? 0 : HS_FLAG_CASELESS);
+        back[live++] = k;
+    }
+    if (live == 0)
+        goto out;
+    if (hs_compile_multi(ex, fl, ids, (unsigned)live, HS_MODE_BLOCK, NULL,
+                         &j->db, &ce) != HS_SUCCESS) {
+        j->db = NULL;
+        if (ce != NULL && ce->expression >= 0 &&
+            (size_t)ce->expression < live)
+            j->refused = (long)back[ce->expression];
+        else
+            snprintf(j->why, sizeof(j->why), "%s",
+                     ce ? ce->message : "compile failed");
+        hs_free_compile_error(ce);
+    }
+out:
+    free(ex);
+    free(fl);
+    free(ids);
+    free(back);
+}
+
+/* Work queue of the compile threads. */
+typedef struct pool {
+    job *jobs;
+    size_t njobs;
+    size_t next;
+    pthread_mutex_t mu;
+} pool;
+
+static void *
+pool_run(void *arg)
+{
+    pool *p = arg;
+
+    for (;;) {
+        size_t i;
+
+        pthread_mutex_lock(&p->mu);
+        i = p->next++;
+        pthread_mutex_unlock(&p->mu);
+        if (i >= p->njobs)
+            return NULL;
+        job_compile(&p->jobs[i]);
+    }
+}
+
+static void
+compile_all(job *jobs, size_t njobs)
+{
+    pool p;
+    pthread_t th[MAX_THREADS];
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t nt = cpus > 1 ? (size_t)cpus : 1, i, started = 0;
+
+    if (nt > MAX_THREADS)
+        nt = MAX_THREADS;
+    if (nt > njobs)
+        nt = njobs;
+    p.jobs = jobs;
+    p.njobs = njobs;
+    p.next = 0;
+    pthread_mutex_init(&p.mu, NULL);
+    for (i = 1; i < nt; i++)
+        if (pthread_create(&th[started], NULL, pool_run, &p) == 0)
+            started++;
+    pool_run(&p);
+    for (i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    pthread_mutex_destroy(&p.mu);
+}
+
+/* Moves the predicates of unique expression k of j to PCRE2. */
+static kz_status
+demote(kz_ruleset *rs, job *j, size_t k, kz_error *err)
+{
+    size_t i;
+    kz_status st;
+
+    j->dropped[k] = 1;
+    for (i = j->first[k]; i < j->first[k + 1]; i++) {
+        mt_pred *p = &rs->preds[j->pe[i].pred];
+        const char *path = rs->rules[rs->targets[p->target].rule]->path;
+
+        p->kind = MP_PCRE;
+        if ((st = mt_glob_pcre(p->v, path, &p->re, err)) != KZ_OK)
+            return st;
+    }
+    return KZ_OK;
+}
+
+/* ---- cache ------------------------------------------------------------ */
+
+static uint64_t
+cache_key(const job *jobs, size_t njobs)
+{
+    uint64_t h = kz_hash(CACHE_MAGIC, sizeof(CACHE_MAGIC));
+    const char *v = hs_version();
+    size_t i, k;
+
+    h = kz_hash_mix(h, kz_hash(v, strlen(v)));
+    for (i = 0; i < njobs; i++) {
+        const job *j = &jobs[i];
+
+        h = kz_hash_mix(h, j->slot);
+        h = kz_hash_mix(h, j->m);
+        for (k = 0; k < j->m; k++) {
+            const pexpr *p = &j->pe[j->first[k]];
+
+            h = kz_hash_mix(h, kz_hash(p->text, strlen(p->text)));
+            h = kz_hash_mix(h, p->cased);
+        }
+    }
+    return h;
+}
+
+static void
+cache_path(char *buf, size_t n, const char *dir, uint64_t key)
+{
+    snprintf(buf, n, "%s/kizuki-match-%016llx.hsdb", dir,
+             (unsigned long long)key);
+}
+
+/* Reads the databases of every job from the cache; false (nothing kept)
+ * on any mismatch. */
+static bool
+cache_read(kz_ruleset *rs, job *jobs, size_t njobs, const char *path,
+           uint64_t key, kz_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    char magic[8];
+    uint64_t k, sz;
+    uint32_t nj, slot, m;
+    size_t i;
+    char *bytes = NULL;
+    bool ok = false;
+
+    if (f == NULL)
+        return false;
+    if (fread(magic, 1, 8, f) != 8 || memcmp(magic, CACHE_MAGIC, 8) != 0 ||
+        fread(&k, 8, 1, f) != 1 || k != key || fread(&nj, 4, 1, f) != 1 ||
+        nj != njobs)
+        goto out;
+    for (i = 0; i < njobs; i++) {
+        job *j = &jobs[i];
+
+        if (fread(&slot, 4, 1, f) != 1 || slot != j->slot ||
+            fread(&m, 4, 1, f) != 1 || m != j->m ||
+            fread(j->dropped, 1, m, f) != m || fread(&sz, 8, 1, f) != 1 ||
+            sz > ((uint64_t)1 << 31))
+            goto out;
+        if (sz == 0)
+            continue;
+        if ((bytes = malloc(sz)) == NULL || fread(bytes, 1, sz, f) != sz ||
+            hs_deserialize_database(bytes, sz, &j->db) != HS_SUCCESS) {
+            j->db = NULL;
+            goto out;
+        }
+        free(bytes);
+        bytes = NULL;
+    }
+    ok = true;
+    for (i = 0; i < njobs && ok; i++) {
+        size_t q;
+
+        for (q = 0; q < jobs[i].m && ok; q++)
+            if (jobs[i].dropped[q]) {
+                jobs[i].dropped[q] = 0;
+                ok = demote(rs, &jobs[i], q, err) == KZ_OK;
+            }
+    }
+out:
+    free(bytes);
+    fclose(f);
+    if (!ok)
+        for (i = 0; i < njobs; i++) {
+            if (jobs[i].db != NULL)
+                hs_free_database(jobs[i].db);
+            jobs[i].db = NULL;
+            memset(jobs[i].dropped, 0, jobs[i].m);
+        }
+    return ok;
+}
+
+/* Writes the databases (best effort: a failure only loses the cache). */
+static void
+cache_write(const job *jobs, size_t njobs, const char *path, uint64_t key)
+{
+    char tmp[4200];
+    FILE *f;
+    size_t i;
+    bool ok = true;
+    uint32_t nj = (uint32_t)njobs;
+
+    snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
+    if ((f = fopen(tmp, "wb")) == NULL)
+        return;
+    ok = fwrite(CACHE_MAGIC, 1, 8, f) == 8 && fwrite(&key, 8, 1, f) == 1 &&
+         fwrite(&nj, 4, 1, f) == 1;
+    for (i = 0; i < njobs && ok; i++) {
+        const job *j = &jobs[i];
+        uint32_t slot = j->slot, m = (uint32_t)j->m;
+        char *bytes = NULL;
+        size_t len = 0;
+        uint64_t sz;
+
+        if (j->db != NULL &&
+            hs_serialize_database(j->db, &bytes, &len) != HS_SUCCESS) {
+            ok = false;
+            break;
+        }
+        sz = len;
+        ok = fwrite(&slot, 4, 1, f) == 1 && fwrite(&m, 4, 1, f) == 1 &&
+             fwrite(j->dropped, 1, m, f) == m && fwrite(&sz, 8, 1, f) == 1 &&
+             (len == 0 || fwrite(bytes, 1, len, f) == len);
+        free(bytes);
+    }
+    if (fclose(f) != 0)
+        ok = false;
+    if (!ok || rename(tmp, path) != 0)
+        remove(tmp);
+}
+
+/* ---- driver ----------------------------------------------------------- */
+
+static int
+job_size_cmp(const void *a, const void *b)
+{
+    const job *x = a, *y = b;
+
+    return x->n > y->n ? -1 : x->n < y->n;
+}
+
+/* Pattern -> predicates arrays over all jobs (ids base + k). */
+static kz_status
+build_csr(kz_ruleset *rs, job *jobs, size_t njobs)
+{
+    size_t i, k, q, total = 0;
+
+    for (i = 0; i < njobs; i++)
+        total += jobs[i].m;
+    rs->npat = total;
+    rs->pat_pred0 = malloc((total + 1) * sizeof(uint32_t));
+    rs->pat_preds = malloc((rs->npreds + 1) * sizeof(uint32_t));
+    if (rs->pat_pred0 == NULL || rs->pat_preds == NULL)
+        return KZ_ENOMEM;
+    /* ids are assigned in job order; the pattern of id base + k */
+    q = 0;
+    for (i = 0; i < njobs; i++) {
+        job *j = &jobs[i];
+
+        for (k = 0; k < j->m; k++) {
+            size_t e;
+
+            rs->pat_pred0[j->base + k] = (uint32_t)q;
+            if (j->dropped[k])
+                continue;
+            for (e = j->first[k]; e < j->first[k + 1]; e++)
+                rs->pat_preds[q++] = j->pe[e].pred;
+        }
+    }
+    rs->pat_pred0[total] = (uint32_t)q;
+    rs->npat_preds = q;
+    return KZ_OK;
+}
+
+kz_status
+mt_build_dbs(kz_ruleset *rs, kz_error *err)
+{
+    size_t *cnt = calloc(rs->nslots + 1, sizeof(size_t));
+    size_t *at = calloc(rs->nslots + 1, sizeof(size_t));
+    uint32_t *list = malloc((rs->npreds + 1) * sizeof(uint32_t));
+    job *jobs = calloc(rs->nslots + 1, sizeof(*jobs));
+    size_t i, s, njobs = 0;
+    uint32_t base = 0;
+    uint64_t key = 0;
+    char path[4096];
+    kz_status st = KZ_OK;
+    bool cached = false;
+
+    if (cnt == NULL || at == NULL || list == NULL || jobs == NULL) {
+        st = KZ_ENOMEM;
+        goto out;
+    }
+    for (i = 0; i < rs->npreds; i++)
+        if (rs->preds[i].kind == MP_HS)
+            cnt[rs->preds[i].slot]++;
+    for (s = 1; s <= rs->nslots; s++)
+        at[s] = at[s - 1] + cnt[s - 1];
+    for (i = 0; i < rs->npreds; i++)
+        if (rs->preds[i].kind == MP_HS)
+            list[at[rs->preds[i].slot]++] = (uint32_t)i;
+    for (s = 0; s < rs->nslots && st == KZ_OK; s++)
+        if (cnt[s] != 0)
+            st = job_prepare(rs, &jobs[njobs++], (uint32_t)s,
+                             list + at[s] - cnt[s], cnt[s]);
+    if (st != KZ_OK)
+        goto out;
+    for (i = 0; i < njobs; i++) {
+        jobs[i].base = base;
+        base += (uint32_t)jobs[i].m;
+    }
+    if (rs->o.cache_dir != NULL) {
+        key = cache_key(jobs, njobs);
+        cache_path(path, sizeof(path), rs->o.cache_dir, key);
+        cached = cache_read(rs, jobs, njobs, path, key, err);
+    }
+    if (!cached) {
+        job *sorted = malloc((njobs ? njobs : 1) * sizeof(*sorted));
+
+        if (sorted == NULL) {
+            st = KZ_ENOMEM;
+            goto out;
+        }
+        /* biggest first, on a copy (ids stay in job order) */
+        memcpy(sorted, jobs, njobs * sizeof(*jobs));
+        qsort(sorted, njobs, sizeof(*sorted), job_size_cmp);
+        compile_all(sorted, njobs);
+        for (i = 0; i < njobs; i++) {
+            size_t q;
+
+            for (q = 0; q < njobs && jobs[q].slot != sorted[i].slot; q++)
+                ;
+            jobs[q].db = sorted[i].db;
+            jobs[q].refused = sorted[i].refused;
+            memcpy(jobs[q].why, sorted[i].why, sizeof(jobs[q].why));
+        }
+        free(sorted);
+        for (i = 0; i < njobs && st == KZ_OK; i++) {
+            job *j = &jobs[i];
+
+            while (j->db == NULL && j->refused >= 0 && st == KZ_OK) {
+                st = demote(rs, j, (size_t)j->refused, err);
+                if (st == KZ_OK)
+                    job_compile(j);
+            }
+            if (st == KZ_OK && j->db == NULL && j->why[0] != '\0')
+                st = kz_error_set(err, KZ_EINTERNAL, "vectorscan: field %s: "
+                                  "%s", rs->slots[j->slot].name, j->why);
+        }
+        if (st == KZ_OK && rs->o.cache_dir != NULL)
+            cache_write(jobs, njobs, path, key);
+    }
+    rs->st.from_cache = cached;
+    for (i = 0; i < njobs && st == KZ_OK; i++) {
+        job *j = &jobs[i];
+
+        if (j->db == NULL)
+            continue;
+        if (hs_alloc_scratch(j->db, &rs->proto) != HS_SUCCESS) {
+            st = KZ_ENOMEM;
+            break;
+        }
+        rs->slots[j->slot].db = j->db;
+        rs->slots[j->slot].npat = j->m;
+        j->db = NULL;
+    }
+    if (st == KZ_OK)
+        st = build_csr(rs, jobs, njobs);
+out:
+    for (i = 0; i < njobs; i++)
+        job_fini(&jobs[i]);
+    free(jobs);
+    free(cnt);
+    free(at);
+    free(list);
+    return st;
+}
