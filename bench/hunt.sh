@@ -29,6 +29,10 @@ out="$top/bench/out"
 corpus="$top/bench/corpus"
 runs=${BENCH_RUNS:-5}
 mkdir -p "$out"
+# hunt writes its skipped-rules report to $TMPDIR: keep those out of /tmp
+TMPDIR=$(mktemp -d "${TMPDIR:-/tmp}/kz-bench-hunt.XXXXXX")
+export TMPDIR
+trap 'rm -rf "$TMPDIR"' EXIT
 for tool in hyperfine /usr/bin/time; do
   command -v "$tool" >/dev/null || { echo "bench: $tool missing (make test-deps)" >&2; exit 2; }
 done

@@ -1,7 +1,8 @@
 /*
  * match_bench.c - measures rule loading, compiling and matching over EVTX
  * inputs: `match_bench RULES_DIR|- [-j N] FILE...` (RULES "-" = no rules,
- * reading only). Not part of the build; see docs/internals/match.md.
+ * reading only; KZ_MATCH_CACHE=DIR caches the databases). Not part of
+ * the build; see docs/internals/match.md.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,6 +105,7 @@ main(int argc, char **argv)
         kz_ruleset_stats st;
 
         memset(&mo, 0, sizeof(mo));
+        mo.cache_dir = getenv("KZ_MATCH_CACHE");
         set = kz_sigma_set_new(NULL);
         if (kz_sigma_load_path(set, argv[1], &err) != KZ_OK ||
             kz_sigma_set_finish(set, &err) != KZ_OK) {
@@ -117,9 +119,10 @@ main(int argc, char **argv)
         }
         kz_ruleset_stats_get(x.rs, &st);
         fprintf(stderr, "load %.3fs (%zu loaded docs), compile %.3fs: %zu rules "
-                "%zu targets %zu buckets %zu patterns %zu regexes %zu fields\n",
+                "%zu targets %zu buckets %zu patterns %zu regexes %zu fields%s\n",
                 t1 - t0, set->nrules, st.compile_s, st.rules, st.targets,
-                st.buckets, st.patterns, st.regexes, st.fields);
+                st.buckets, st.patterns, st.regexes, st.fields,
+                st.from_cache ? " (cached)" : "");
     }
     kz_names_freeze(names);
     kz_read_opts_default(&o);

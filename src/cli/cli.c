@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "base/strbuf.h"
 #include "write/escape.h"
@@ -160,4 +161,36 @@ kz_cli_exit_code(const kz_read_stats *s)
         s->problems[KZ_PROB_IO] > 0 || s->problems[KZ_PROB_ARCHIVE] > 0)
         return KZ_EXIT_PARTIAL;
     return KZ_EXIT_OK;
+}
+
+const char *
+kz_cli_cache_dir(const char *sub, char *buf, size_t cap)
+{
+    const char *xdg = getenv("XDG_CACHE_HOME");
+    const char *home = getenv("HOME");
+    char *p;
+    int n;
+
+    if (xdg != NULL && *xdg == '/')
+        n = snprintf(buf, cap, "%s/kizuki/%s", xdg, sub);
+    else if (home != NULL && *home == '/')
+        n = snprintf(buf, cap, "%s/.cache/kizuki/%s", home, sub);
+    else
+        return NULL;
+    if (n < 0 || (size_t)n >= cap)
+        return NULL;
+    /* mkdir -p, from the first component below the root. */
+    for (p = buf + 1; *p != '\0'; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0700) != 0 && errno != EEXIST) {
+            *p = '/';
+            return NULL;
+        }
+        *p = '/';
+    }
+    if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+        return NULL;
+    return buf;
 }

@@ -107,6 +107,12 @@ FILE *kz_cli_output_open(const char *path);
  * KZ_EXIT_FATAL with a message if a write failed. */
 int kz_cli_output_close(FILE *f, const char *path);
 
+/* The per-user cache directory of kizuki with sub appended
+ * ($XDG_CACHE_HOME/kizuki/SUB, else ~/.cache/kizuki/SUB), created (mode
+ * 0700) if missing. Returns buf, or NULL when there is no home or it
+ * cannot be created. */
+const char *kz_cli_cache_dir(const char *sub, char *buf, size_t cap);
+
 /* The exit code a finished read deserves: KZ_EXIT_PARTIAL if any input
  * was unsupported, unreadable or lost bytes, else KZ_EXIT_OK. */
 int kz_cli_exit_code(const kz_read_stats *s);

@@ -53,6 +53,8 @@ enum {
     OPT_FAIL_ON,
     OPT_CSV_BOM,
     OPT_SPILL,
+    OPT_RULE_CACHE,
+    OPT_NO_RULE_CACHE,
 };
 
 static const kz_cli_option hunt_opts[] = {
@@ -82,6 +84,12 @@ static const kz_cli_option hunt_opts[] = {
     { "spill-bound", 0, OPT_SPILL, "BYTES",
       "memory for detections before sorted runs spill to $TMPDIR; K, M, "
       "G suffixes (default: 64M)" },
+    { "rule-cache", 0, OPT_RULE_CACHE, "DIR",
+      "keep compiled rule databases in DIR, keyed by the rule set's hash "
+      "(default: $XDG_CACHE_HOME/kizuki/rules-db or "
+      "~/.cache/kizuki/rules-db)" },
+    { "no-rule-cache", 0, OPT_NO_RULE_CACHE, NULL,
+      "compile the rules every time, read and write no cache" },
 };
 
 #define N_HUNT_OPTS (sizeof(hunt_opts) / sizeof(hunt_opts[0]))
@@ -98,6 +106,8 @@ typedef struct hunt_args {
     kz_tz tz;                  /* --tz */
     bool csv_bom;              /* --csv-bom */
     size_t spill;              /* --spill-bound (0 = default) */
+    const char *rule_cache;    /* --rule-cache DIR, NULL = default */
+    bool no_rule_cache;        /* --no-rule-cache */
 } hunt_args;
 
 /* Records built by a worker for one batch (b->user). */
@@ -229,6 +239,12 @@ on_option(void *vctx, int id, const char *arg)
         return KZ_EXIT_OK;
     case OPT_CSV_BOM:
         a->csv_bom = true;
+        return KZ_EXIT_OK;
+    case OPT_RULE_CACHE:
+        a->rule_cache = arg;
+        return KZ_EXIT_OK;
+    case OPT_NO_RULE_CACHE:
+        a->no_rule_cache = true;
         return KZ_EXIT_OK;
     case OPT_SPILL:
         v = strtoull(arg, &end, 10);
@@ -767,7 +783,7 @@ load_rules(const hunt_args *a, kz_names *names, unsigned ansi_cp,
     kz_sigma_load_opts lo;
     kz_match_opts mo;
     kz_error err;
-    char pack[PATH_MAX + 32], esc[600];
+    char pack[PATH_MAX + 32], esc[600], cache[PATH_MAX];
     const char *pack_path = NULL;
     kz_sigma_set *set = NULL;
     size_t i;
@@ -817,6 +833,11 @@ load_rules(const hunt_args *a, kz_names *names, unsigned ansi_cp,
     }
     memset(&mo, 0, sizeof(mo));
     mo.render.ansi_codepage = ansi_cp;
+    if (!a->no_rule_cache)
+        mo.cache_dir = a->rule_cache != NULL
+                           ? a->rule_cache
+                           : kz_cli_cache_dir("rules-db", cache,
+                                              sizeof(cache));
     if (kz_ruleset_compile(set, names, &mo, rs_out, &err) != KZ_OK) {
         kz_cli_msg("hunt: compiling the rules: %s", err.msg);
         return KZ_EXIT_FATAL;

@@ -26,6 +26,8 @@ enum {
     OPT_VERBOSE,
     OPT_NO_COMPILE,
     OPT_ALL_STATUS,
+    OPT_RULE_CACHE,
+    OPT_NO_RULE_CACHE,
 };
 
 typedef struct rules_opts {
@@ -34,6 +36,8 @@ typedef struct rules_opts {
     bool compile;           /* compile after loading (default) */
     bool all_status;        /* --include-deprecated */
     bool quiet;             /* -q */
+    const char *rule_cache; /* --rule-cache DIR */
+    bool no_rule_cache;     /* --no-rule-cache */
 } rules_opts;
 
 static double
@@ -69,6 +73,9 @@ kz_cli_rules_help(FILE *f)
           "  --verbose            list loaded documents too\n"
           "  --include-deprecated load deprecated/unsupported rules as well\n"
           "  --no-compile         stop after loading (skip the matcher)\n"
+          "  --rule-cache DIR     compiled databases cache (default:\n"
+          "                       ~/.cache/kizuki/rules-db, as hunt uses)\n"
+          "  --no-rule-cache      compile without reading or writing it\n"
           "  -q, --quiet          print only the last line\n"
           "  -h, --help           this help\n"
           "\n"
@@ -94,6 +101,8 @@ parse_args(int argc, char **argv, rules_opts *o, int *first)
         { "verbose", no_argument, NULL, OPT_VERBOSE },
         { "no-compile", no_argument, NULL, OPT_NO_COMPILE },
         { "include-deprecated", no_argument, NULL, OPT_ALL_STATUS },
+        { "rule-cache", required_argument, NULL, OPT_RULE_CACHE },
+        { "no-rule-cache", no_argument, NULL, OPT_NO_RULE_CACHE },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -117,6 +126,12 @@ parse_args(int argc, char **argv, rules_opts *o, int *first)
             break;
         case OPT_ALL_STATUS:
             o->all_status = true;
+            break;
+        case OPT_RULE_CACHE:
+            o->rule_cache = optarg;
+            break;
+        case OPT_NO_RULE_CACHE:
+            o->no_rule_cache = true;
             break;
         case 'q':
             o->quiet = true;
@@ -165,6 +180,7 @@ check(char **paths, size_t n, const rules_opts *o)
     kz_error err;
     kz_status st;
     double t0, t_load, t_comp = 0;
+    char cache[4096];
     size_t i, skipped = 0, loaded;
     int rc = KZ_EXIT_OK;
     char esc[1024];
@@ -224,6 +240,11 @@ check(char **paths, size_t n, const rules_opts *o)
         kz_ruleset_stats rst;
 
         memset(&mo, 0, sizeof(mo));
+        if (!o->no_rule_cache)
+            mo.cache_dir = o->rule_cache != NULL
+                               ? o->rule_cache
+                               : kz_cli_cache_dir("rules-db", cache,
+                                                  sizeof(cache));
         t0 = now_s();
         if ((names = kz_names_new()) == NULL) {
             rc = KZ_EXIT_FATAL;
@@ -241,9 +262,10 @@ check(char **paths, size_t n, const rules_opts *o)
             fprintf(stderr,
                     "kizuki: rules: compiled %zu rules into %zu targets, "
                     "%zu dispatch buckets, %zu patterns, %zu regexes over "
-                    "%zu fields\n",
+                    "%zu fields%s\n",
                     rst.rules, rst.targets, rst.buckets, rst.patterns,
-                    rst.regexes, rst.fields);
+                    rst.regexes, rst.fields,
+                    rst.from_cache ? " (databases from the cache)" : "");
     }
     if (!o->quiet) {
         for (i = 0; i < KZ_SGV_COUNT; i++)

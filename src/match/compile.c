@@ -348,48 +348,106 @@ cond_node(cc *c, const kz_sg_cond *cn, const kz_ls_target *t,
     return st;
 }
 
-/* Three-valued evaluation with every MP_HS predicate false and the others
- * unknown: 0 false, 1 true, 2 unknown. Depth is bounded by construction
- * (nodes mirror the condition, items and groups). */
-static int
-eval3(const kz_ruleset *rs, uint32_t n)
+/* A list of predicates (trigger sets). */
+typedef struct plist {
+    uint32_t *v;
+    size_t n, cap;
+} plist;
+
+static kz_status
+plist_add(plist *l, uint32_t p)
+{
+    kz_status st = grow((void **)&l->v, &l->cap, l->n + 1, sizeof(*l->v));
+
+    if (st == KZ_OK)
+        l->v[l->n++] = p;
+    return st;
+}
+
+/* Cost of triggering on l: predicates on System fields (EventID, ...)
+ * fire on most events of their bucket, so they count heavily. */
+static size_t
+plist_cost(const kz_ruleset *rs, const plist *l)
+{
+    size_t i, c = 0;
+
+    for (i = 0; i < l->n; i++)
+        c += rs->slots[rs->preds[l->v[i]].slot].sys >= 0 ? 1000 : 1;
+    return c;
+}
+
+/* Appends to out a trigger set of node n: MP_HS predicates such that
+ * whenever n is true one of them is true. Returns false when there is
+ * none (n may be true with no MP_HS predicate true: the target is then
+ * evaluated on every event of its buckets). For an AND the cheapest kid's
+ * set is enough. Depth is bounded by construction (nodes mirror the
+ * condition, bounded by MT_MAX_DEPTH, plus item levels). */
+static bool
+trigger_set(const kz_ruleset *rs, uint32_t n, plist *out, kz_status *st)
 {
     const mt_node *nd = &rs->nodes[n];
-    size_t i;
-    int r, acc;
+    size_t i, best_cost = SIZE_MAX;
+    plist best = { NULL, 0, 0 }, tmp = { NULL, 0, 0 };
+    bool ok = false;
 
     switch (nd->op) {
     case N_PRED:
-        return rs->preds[nd->a].kind == MP_HS ||
-                       rs->preds[nd->a].kind == MP_FALSE
-                   ? 0
-                   : 2;
-    case N_TRUE: return 1;
-    case N_FALSE: return 0;
-    case N_NOT:
-        r = eval3(rs, rs->kids[nd->a]);
-        return r == 2 ? 2 : !r;
+        if (rs->preds[nd->a].kind == MP_FALSE)
+            return true; /* never true: nothing to trigger on */
+        if (rs->preds[nd->a].kind != MP_HS)
+            return false;
+        if ((*st = plist_add(out, nd->a)) != KZ_OK)
+            return false;
+        return true;
+    case N_FALSE:
+        return true;
+    case N_OR:
+        for (i = 0; i < nd->n; i++)
+            if (!trigger_set(rs, rs->kids[nd->a + i], out, st))
+                return false;
+        return true;
     case N_AND:
-        acc = 1;
-        for (i = 0; i < nd->n; i++) {
-            r = eval3(rs, rs->kids[nd->a + i]);
-            if (r == 0)
-                return 0;
-            if (r == 2)
-                acc = 2;
+        for (i = 0; i < nd->n && *st == KZ_OK; i++) {
+            size_t c;
+
+            tmp.n = 0;
+            if (!trigger_set(rs, rs->kids[nd->a + i], &tmp, st))
+                continue;
+            c = plist_cost(rs, &tmp);
+            if (!ok || c < best_cost) {
+                plist sw = best;
+
+                best = tmp;
+                tmp = sw;
+                best_cost = c;
+                ok = true;
+            }
         }
-        return acc;
+        for (i = 0; ok && i < best.n && *st == KZ_OK; i++)
+            *st = plist_add(out, best.v[i]);
+        free(best.v);
+        free(tmp.v);
+        return ok && *st == KZ_OK;
     default:
-        acc = 0;
-        for (i = 0; i < nd->n; i++) {
-            r = eval3(rs, rs->kids[nd->a + i]);
-            if (r == 1)
-                return 1;
-            if (r == 2)
-                acc = 2;
-        }
-        return acc;
+        return false; /* NOT, TRUE */
     }
+}
+
+/* Marks the trigger predicates of target t; sets t->always when there is
+ * no trigger set. */
+static kz_status
+mark_triggers(kz_ruleset *rs, mt_target *t)
+{
+    plist l = { NULL, 0, 0 };
+    kz_status st = KZ_OK;
+    size_t i;
+
+    t->always = !trigger_set(rs, t->root, &l, &st);
+    if (st == KZ_OK && !t->always)
+        for (i = 0; i < l.n; i++)
+            rs->preds[l.v[i]].trigger = true;
+    free(l.v);
+    return st;
 }
 
 /* ---- event id requirement ------------------------------------------- */
@@ -659,8 +717,8 @@ bucket_fill(kz_ruleset *rs, mt_bucket *b, const struct disp *x, size_t nx,
              p < rs->targets[t].pred0 + rs->targets[t].npred; p++) {
             const mt_pred *pr = &rs->preds[p];
 
-            if (pr->kind != MP_HS)
-                continue;
+            if (pr->kind != MP_HS || !pr->trigger)
+                continue; /* other slots are scanned on demand */
             if (pr->slot == MT_SLOT_KEYWORD) {
                 b->keywords = true;
             } else if (!slot_seen[pr->slot]) {
@@ -782,7 +840,6 @@ compile_target(cc *c, uint32_t rule, const kz_ls_target *lt)
     t = &rs->targets[tid];
     t->root = root;
     t->npred = (uint32_t)(rs->npreds - t->pred0);
-    t->always = eval3(rs, root) != 0;
     if ((req = malloc(sizeof(*req))) == NULL)
         return KZ_ENOMEM;
     eid_req(r->cond, lt, 0, req);
@@ -873,6 +930,9 @@ kz_ruleset_compile(const kz_sigma_set *set, kz_names *names,
     }
     if (st == KZ_OK)
         st = mt_build_dbs(rs, err);
+    /* after the databases: a refused expression became MP_PCRE */
+    for (i = 0; i < rs->ntargets && st == KZ_OK; i++)
+        st = mark_triggers(rs, &rs->targets[i]);
     if (st == KZ_OK)
         st = build_dispatch(&c);
     if (st == KZ_OK && (rs->mctx = pcre2_match_context_create(NULL)) == NULL)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/hash.h"
 #include "base/utf.h"
 #include "match/match_int.h"
 
@@ -25,6 +26,7 @@ kz_matcher_new(const kz_ruleset *rs)
     if (m == NULL)
         return NULL;
     m->rs = rs;
+    m->last_chan = UINT32_MAX;
     kz_strbuf_init(&m->buf, 0);
     kz_strbuf_init(&m->tmp, 0);
     kz_strbuf_init(&m->refb, 0);
@@ -34,11 +36,12 @@ kz_matcher_new(const kz_ruleset *rs)
     m->trig = malloc(nt * sizeof(*m->trig));
     m->head_st = calloc(rs->nslots + 1, sizeof(*m->head_st));
     m->head = calloc(rs->nslots + 1, sizeof(*m->head));
+    m->scan_st = calloc(rs->nslots + 1, sizeof(*m->scan_st));
     m->md = pcre2_match_data_create(1, NULL);
     m->mctx = pcre2_match_context_copy(rs->mctx);
     m->jit = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
     if (m->pst == NULL || m->patst == NULL || m->tst == NULL || m->trig == NULL ||
-        m->head_st == NULL || m->head == NULL || m->md == NULL ||
+        m->head_st == NULL || m->head == NULL || m->scan_st == NULL || m->md == NULL ||
         m->mctx == NULL || m->jit == NULL) {
         kz_matcher_free(m);
         return NULL;
@@ -68,6 +71,7 @@ kz_matcher_free(kz_matcher *m)
     free(m->trig);
     free(m->head_st);
     free(m->head);
+    free(m->scan_st);
     free(m->next);
     free(m->fslot);
     free(m->rc);
@@ -109,6 +113,7 @@ next_epoch(kz_matcher *m)
         memset(m->tst, 0, (rs->ntargets ? rs->ntargets : 1) *
                               sizeof(*m->tst));
         memset(m->head_st, 0, (rs->nslots + 1) * sizeof(*m->head_st));
+        memset(m->scan_st, 0, (rs->nslots + 1) * sizeof(*m->scan_st));
         if (m->rc != NULL)
             memset(m->rc, 0, m->fcap * sizeof(*m->rc));
         memset(m->sys, 0, sizeof(m->sys));
@@ -383,6 +388,8 @@ on_scan(unsigned id, unsigned long long from, unsigned long long to,
     for (i = rs->pat_pred0[id]; i < rs->pat_pred0[id + 1]; i++) {
         p = rs->pat_preds[i];
         m->pst[p] = (ep << 1) | 1u;
+        if (!rs->preds[p].trigger || !m->queue)
+            continue;
         t = rs->preds[p].target;
         if ((b->member[t / 64] >> (t % 64) & 1) && m->tst[t] != ep) {
             m->tst[t] = ep;
@@ -400,6 +407,17 @@ scan_value(kz_matcher *m, const mt_pred *p, const char *s, size_t n)
                 m) != HS_SUCCESS)
         problem(m, UINT32_MAX, KZ_MP_BAD_VALUE);
     return false;
+}
+
+/* Scans slot once per event with its database. */
+static void
+scan_slot(kz_matcher *m, uint32_t slot)
+{
+    if (m->scan_st[slot] == m->epoch)
+        return;
+    m->scan_st[slot] = m->epoch;
+    if ((m->cur_db = m->rs->slots[slot].db) != NULL)
+        each_value(m, slot, NULL, scan_value, NULL, NULL);
 }
 
 static bool
@@ -509,7 +527,18 @@ pred_value(kz_matcher *m, uint32_t i)
 
     if ((s >> 1) == m->epoch)
         return s & 1;
-    if (m->rs->preds[i].kind == MP_HS || m->rs->preds[i].kind == MP_FALSE)
+    if (m->rs->preds[i].kind == MP_HS) {
+        /* a slot no trigger reads: scanned now, without queueing */
+        uint32_t slot = m->rs->preds[i].slot;
+
+        if (m->scan_st[slot] == m->epoch)
+            return false;
+        m->queue = false;
+        scan_slot(m, slot);
+        s = m->pst[i];
+        return (s >> 1) == m->epoch && (s & 1);
+    }
+    if (m->rs->preds[i].kind == MP_FALSE)
         return false;
     v = pred_compute(m, &m->rs->preds[i]);
     m->pst[i] = (m->epoch << 1) | (v ? 1u : 0u);
@@ -571,13 +600,30 @@ sort_trig(kz_matcher *m)
 
 /* The bucket of ev, or NULL. */
 static const mt_bucket *
-find_bucket(const kz_ruleset *rs, const kz_event *ev)
+find_bucket(kz_matcher *m, const kz_event *ev)
 {
-    uint32_t ch = mt_chan_find(rs, ev->channel.p, ev->channel.len), b;
+    const kz_ruleset *rs = m->rs;
+    uint32_t ch = m->last_chan, b;
     const mt_chan *c;
+    size_t i, n = ev->channel.len;
 
+    /* consecutive events mostly share their channel: compare first */
+    if (ch < rs->nchans && rs->chans[ch].len == n) {
+        const char *a = rs->chans[ch].name, *e = ev->channel.p;
+
+        for (i = 0; i < n; i++)
+            if (a[i] != (char)kz_ascii_lower((unsigned char)e[i]))
+                break;
+        if (i != n)
+            ch = UINT32_MAX;
+    } else {
+        ch = UINT32_MAX;
+    }
+    if (ch == UINT32_MAX)
+        ch = mt_chan_find(rs, ev->channel.p, n);
     if (ch == UINT32_MAX)
         return NULL;
+    m->last_chan = ch;
     c = &rs->chans[ch];
     b = c->any;
     if (ev->flags & KZ_EV_HAS_EVENT_ID) {
@@ -607,7 +653,7 @@ kz_match_event(kz_matcher *m, const kz_event *ev, const kz_match_cb *cb)
     kz_status st;
 
     m->stats.events++;
-    if ((b = find_bucket(rs, ev)) == NULL || b->ntargets == 0)
+    if ((b = find_bucket(m, ev)) == NULL || b->ntargets == 0)
         return KZ_OK;
     m->stats.dispatched++;
     next_epoch(m);
@@ -619,14 +665,12 @@ kz_match_event(kz_matcher *m, const kz_event *ev, const kz_match_cb *cb)
     kz_strbuf_reset(&m->buf);
     if (!index_fields(m))
         return KZ_ENOMEM;
-    for (i = 0; i < b->nslots; i++) {
-        m->cur_db = rs->slots[b->slots[i]].db;
-        each_value(m, b->slots[i], NULL, scan_value, NULL, NULL);
-    }
-    if (b->keywords && rs->slots[MT_SLOT_KEYWORD].db != NULL) {
-        m->cur_db = rs->slots[MT_SLOT_KEYWORD].db;
-        each_value(m, MT_SLOT_KEYWORD, NULL, scan_value, NULL, NULL);
-    }
+    m->queue = true;
+    for (i = 0; i < b->nslots; i++)
+        scan_slot(m, b->slots[i]);
+    if (b->keywords)
+        scan_slot(m, MT_SLOT_KEYWORD);
+    m->queue = false;
     sort_trig(m);
     for (i = j = 0; i < m->ntrig || j < b->nalways;) {
         if (j >= b->nalways || (i < m->ntrig && m->trig[i] <= b->always[j])) {

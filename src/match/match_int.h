@@ -55,6 +55,8 @@ typedef struct mt_pred {
     uint32_t slot;             /* field slot (MT_SLOT_KEYWORD: keywords) */
     uint32_t ref;              /* MP_REF: slot of the other field */
     uint32_t target;           /* target owning it */
+    bool trigger;              /* MP_HS in its target's trigger set: when
+                                  it fires, the target is evaluated */
     const kz_sg_value *v;      /* the value (rule arena) */
     pcre2_code *re;            /* MP_PCRE */
 } mt_pred;
@@ -92,7 +94,8 @@ typedef struct mt_target {
     uint32_t root;             /* root node */
     uint32_t pred0;            /* first predicate (preds are contiguous) */
     uint32_t npred;            /* predicates */
-    bool always;               /* may be true with no MP_HS pred true */
+    bool always;               /* no trigger set: evaluated on every
+                                  event of its buckets */
 } mt_target;
 
 /* The candidates of one (channel, event id). */
@@ -100,9 +103,10 @@ typedef struct mt_bucket {
     uint64_t *member;          /* bitset over targets */
     uint32_t *always;          /* targets evaluated on every event, sorted */
     size_t nalways;
-    uint32_t *slots;           /* slots with a database to scan */
+    uint32_t *slots;           /* slots read by trigger predicates: scanned
+                                  first (others on demand) */
     size_t nslots;
-    bool keywords;             /* scan the keyword database */
+    bool keywords;             /* keyword trigger predicates */
     size_t ntargets;           /* targets in the bucket */
 } mt_bucket;
 
@@ -173,6 +177,8 @@ struct kz_matcher {
     uint32_t *trig;            /* queued targets */
     size_t ntrig;
     uint32_t *head_st;         /* per slot: epoch of head[] */
+    uint32_t *scan_st;         /* per slot: epoch when scanned */
+    bool queue;                /* scans queue targets (not on demand) */
     int32_t *head;             /* per slot: first data field index */
     int32_t *next;             /* per data field: next same slot */
     int32_t *fslot;            /* per data field: slot or -1 */
@@ -187,6 +193,7 @@ struct kz_matcher {
     const kz_event *ev;        /* event being matched */
     const kz_match_cb *cb;
     const mt_bucket *bucket;
+    uint32_t last_chan;        /* channel of the previous event */
     kz_matcher_stats stats;
 };
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """sigma_golden - detections of every SigmaHQ Windows rule on every shared EVTX, against a golden file.
 
-ONE `kizuki hunt --no-default-rules --no-dedup -f jsonl -q` run over every .evtx under DATA/evtx
+ONE `kizuki hunt --no-default-rules --no-dedup -f jsonl` run over every .evtx under DATA/evtx
 (recursively; paths given relative to DATA, so File is "evtx/...") with the SigmaHQ Windows rules:
   -r sigma/rules/windows -r sigma/rules-threat-hunting/windows -r sigma/rules-emerging-threats
 ("Windows" = the windows/ folders of rules/ and rules-threat-hunting/, plus all of
@@ -120,7 +120,7 @@ def main():
     nrules = len(titles)
     print("%d files, %d detections of %d rules in %.1f s (hunt exit %d)"
           % (len(inputs), len(new), nrules, secs, rc))
-    for line in err.strip().split("\n")[-5:]:
+    for line in err.split("\n"):
         if line.strip():
             print("  hunt: " + line)
     old = load_golden()

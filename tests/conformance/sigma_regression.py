@@ -3,7 +3,7 @@
 
 DATA/sigma/regression_data holds, per rule, an info.yml naming the rule (rule_metadata id) and an
 .evtx (regression_tests_info path, optional match_count) plus its evtx_dump .json twin.  ONE
-`kizuki hunt --no-default-rules --no-dedup -f jsonl -q` run reads every .evtx and .json with
+`kizuki hunt --no-default-rules --no-dedup -f jsonl` run reads every .evtx and .json with
 every rule of the rule trees the info.yml files live in (rules/, rules-emerging-threats/,
 rules-threat-hunting/: the whole trees, so the rule set is compiled once and other rules
 must not disturb the named one).  Then, per info.yml, the detections whose RuleID is the named
@@ -24,6 +24,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 
 sys.dont_write_bytecode = True  # keep the source tree clean
@@ -41,20 +42,26 @@ HUNT_KEYS = {"Timestamp", "RuleTitle", "Level", "Computer", "Channel", "EventID"
 # --- kizuki hunt (also used by sigma_golden.py and hunt_roundtrip.py) ---------------------------
 
 def run_hunt(kizuki, args, cwd=None, stdin=None, what="kizuki hunt"):
-    """Runs `kizuki hunt -q -f jsonl ARGS`; returns (exit code, [detection objects], stderr,
-    seconds).  Exit codes other than 0/1 fail the test at once with kizuki's stderr; a line
-    that is not a JSON object with exactly HUNT_KEYS fails it too."""
-    cmd = [kizuki, "hunt", "-q", "-f", "jsonl"] + list(args)
+    """Runs `kizuki hunt -f jsonl ARGS` (TMPDIR a private directory, removed after: hunt
+    writes its skipped-rules report there); returns (exit code, [detection objects], summary
+    lines of stderr about rules and detections, seconds).  Exit codes other than 0/1 fail the
+    test at once with kizuki's stderr; a line that is not a JSON object with exactly HUNT_KEYS
+    fails it too."""
+    cmd = [kizuki, "hunt", "-f", "jsonl"] + list(args)
     t0 = time.time()
-    p = subprocess.run(cmd, cwd=cwd, stdin=stdin, stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE)
+    with tempfile.TemporaryDirectory(prefix="kz-conf-") as tmp:
+        env = dict(os.environ, TMPDIR=tmp)
+        p = subprocess.run(cmd, cwd=cwd, stdin=stdin, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, env=env)
     secs = time.time() - t0
     err = p.stderr.decode("utf-8", "replace")
     if p.returncode not in (0, 1):
         kzconf.fail("%s exited %d (0 or 1 expected); command: %s\nits stderr ends:\n%s"
                     % (what, p.returncode, " ".join(cmd[:12]) + (" ..." if len(cmd) > 12 else ""),
                        err.strip()[-3000:]))
-    return p.returncode, parse_jsonl(p.stdout, what), err, secs
+    summary = "\n".join(line.replace(tmp, "$TMPDIR") for line in err.split("\n")
+                        if re.match(r"kizuki: (rules:|[\d,]+ detections?|no detection)", line))
+    return p.returncode, parse_jsonl(p.stdout, what), summary, secs
 
 
 def parse_jsonl(raw, what):
@@ -209,7 +216,7 @@ def main():
           "%d detections in %.1f s (hunt exit %d); %d/%d pass, %d deviations"
           % (len(infos), len(untested), ",".join(f for f, _ in untested) or "-", len(inputs),
              ",".join(trees), len(dets), secs, rc, passed, len(infos), len(observed)))
-    for line in err.strip().split("\n")[-5:]:
+    for line in err.split("\n"):
         if line.strip():
             print("  hunt: " + line)
     for where, kind, det in observed:

@@ -18,13 +18,17 @@
 
 /* ---- AST builder ------------------------------------------------------ */
 
-static kz_arena A; /* one arena per test process (freed at exit) */
+static kz_arena A; /* AST memory of the current case (arena_done frees) */
 
 static void *
 al(size_t n)
 {
-    void *p = kz_arena_alloc(&A, n);
+    void *p;
 
+    if (A.block_size == 0)
+        kz_arena_init(&A, 1 << 16, 0);
+    if ((p = kz_arena_alloc(&A, n)) == NULL)
+        abort();
     memset(p, 0, n);
     return p;
 }
@@ -32,7 +36,17 @@ al(size_t n)
 static const char *
 dup(const char *s)
 {
-    return kz_arena_strndup(&A, s, strlen(s));
+    char *p = al(strlen(s) + 1);
+
+    memcpy(p, s, strlen(s));
+    return p;
+}
+
+static void
+arena_done(void)
+{
+    kz_arena_fini(&A);
+    memset(&A, 0, sizeof(A));
 }
 
 /* A glob value: `*` star, `?` qmark, `\x01` windash, other bytes literal. */
@@ -318,7 +332,6 @@ one(const char *field, kz_sg_value v, const char *event_field_kv)
 static void
 test_glob_anchoring(void)
 {
-    kz_arena_init(&A, 1 << 16, 0);
     T_EQ_INT(one("Image", glob("*foo"), "Image=xfoo"), 1);
     T_EQ_INT(one("Image", glob("*foo"), "Image=xfoo\n"), 0);
     T_EQ_INT(one("Image", glob("*foo"), "Image=fooxfoo"), 1);
@@ -335,13 +348,12 @@ test_glob_anchoring(void)
     T_EQ_INT(one("Image", glob("*\\cmd.exe"), "Image=C:\\x\\CMD.EXE"), 1);
     T_EQ_INT(one("Image", glob_flags("*\\cmd.exe", KZ_SVF_CASED),
                  "Image=C:\\x\\CMD.EXE"), 0);
-    kz_arena_fini(&A);
+    arena_done();
 }
 
 static void
 test_glob_special_forms(void)
 {
-    kz_arena_init(&A, 1 << 16, 0);
     T_EQ_INT(one("Image", glob("*"), "Image="), 1);      /* MP_ANY */
     T_EQ_INT(one("Image", glob("*"), "Other=x"), 0);     /* absent */
     T_EQ_INT(one("Image", glob(""), "Image="), 1);       /* MP_EMPTY */
@@ -353,7 +365,7 @@ test_glob_special_forms(void)
     T_EQ_INT(one("CommandLine", glob("* \x01" "enc *"),
                  "CommandLine=a \xe2\x80\x94" "enc x"), 1);
     T_EQ_INT(one("CommandLine", glob("* \x01" "enc *"), "CommandLine=a +enc x"), 0);
-    kz_arena_fini(&A);
+    arena_done();
 }
 
 static void
@@ -361,7 +373,6 @@ test_non_ascii_caseless(void)
 {
     env e;
 
-    kz_arena_init(&A, 1 << 16, 0);
     T_EQ_INT(one("Image", glob("*\xc3\x89t\xc3\xa9*"), "Image=x \xc3\xa9T\xc3\x89 y"), 1);
     T_EQ_INT(one("Image", glob_flags("*\xc3\x89t\xc3\xa9*", KZ_SVF_CASED),
                  "Image=x \xc3\xa9T\xc3\x89 y"), 0);
@@ -387,7 +398,7 @@ test_non_ascii_caseless(void)
         T_EQ_INT(st.patterns, 2);
         env_fini(&e);
     }
-    kz_arena_fini(&A);
+    arena_done();
 }
 
 static void
@@ -400,7 +411,6 @@ test_dispatch_channel_and_eid(void)
     kz_ruleset_stats st;
     kz_matcher_stats ms;
 
-    kz_arena_init(&A, 1 << 16, 0);
     memset(&e, 0, sizeof(e));
     env_add(&e, rule("process_creation", NULL, &it, 1, NULL, 0));
     T_CHECK(env_compile(&e, NULL), "%s", "");
@@ -420,7 +430,7 @@ test_dispatch_channel_and_eid(void)
     T_EQ_INT(ms.events, 4);
     T_EQ_INT(ms.dispatched, 2);
     env_fini(&e);
-    kz_arena_fini(&A);
+    arena_done();
 }
 
 static void
@@ -433,7 +443,6 @@ test_eventid_requirement_narrows_dispatch(void)
     const char *kv[] = { "LogonType=3" };
     kz_matcher_stats ms;
 
-    kz_arena_init(&A, 1 << 16, 0);
     memset(&e, 0, sizeof(e));
     ids[0] = glob("4624");
     ids[1] = glob("4625");
@@ -464,7 +473,7 @@ test_eventid_requirement_narrows_dispatch(void)
     kz_matcher_stats_add(e.m, &ms);
     T_EQ_INT(ms.dispatched, 2); /* 4634 met no candidate */
     env_fini(&e);
-    kz_arena_fini(&A);
+    arena_done();
 }
 
 static void
@@ -479,7 +488,6 @@ test_field_names_fold_and_arrays(void)
     const char *kv[] = { "FILENAME=x.PS1", "Data=one", "Data=two" };
     const char *kv2[] = { "Data=one", "Data=three" };
 
-    kz_arena_init(&A, 1 << 16, 0);
     memset(&e, 0, sizeof(e));
     nd.negate = true;
     env_add(&e, rule(NULL, "sysmon", &a, 1, NULL, 0));
@@ -499,7 +507,7 @@ test_field_names_fold_and_arrays(void)
     T_EQ_INT(run(&e, &t), 1);
     T_EQ_INT(e.hits[0], 3); /* no member is "two" */
     env_fini(&e);
-    kz_arena_fini(&A);
+    arena_done();
 }
 
 static void
@@ -513,7 +521,6 @@ test_system_fields(void)
                          item1("ProcessId", glob("42")) };
     const char *kv[] = { "ProcessId=42" };
 
-    kz_arena_init(&A, 1 << 16, 0);
     memset(&e, 0, sizeof(e));
     env_add(&e, rule(NULL, "sysmon", it, 4, NULL, 0));
     env_add(&e, rule(NULL, "sysmon", &it[3], 1, NULL, 0));
@@ -530,7 +537,7 @@ test_system_fields(void)
     T_EQ_INT(run(&e, &t), 1);
     T_EQ_INT(e.hits[0], 1);
     env_fini(&e);
-    kz_arena_fini(&A);
+    arena_done();
 }
 
 static void
@@ -544,7 +551,6 @@ test_negation_and_missing_fields(void)
     const char *kv2[] = { "Image=C:\\cmd.exe", "ParentImage=C:\\explorer.exe" };
     const char *kv3[] = { "Image=C:\\cmd.exe", "ParentImage=C:\\x.exe" };
 
-    kz_arena_init(&A, 1 << 16, 0);
     memset(&e, 0, sizeof(e));
     env_add(&e, rule(NULL, "sysmon", &sel, 1, &flt, 1));
     T_CHECK(env_compile(&e, NULL), "%s", "");
@@ -556,7 +562,7 @@ test_negation_and_missing_fields(void)
     tev_init(&t, &e, SYSMON, 1, kv3, 2);
     T_EQ_INT(run(&e, &t), 1);
     env_fini(&e);
-    kz_arena_fini(&A);
+    arena_done();
 }
 
 static void
@@ -568,7 +574,6 @@ test_always_targets(void)
     kz_sg_item re = item1("CommandLine", regex("-e[nc]+ ", 0));
     const char *kv[] = { "CommandLine=ps -enc AAA" };
 
-    kz_arena_init(&A, 1 << 16, 0);
     memset(&e, 0, sizeof(e));
     neg.negate = true;
     env_add(&e, rule(NULL, "sysmon", &neg, 1, NULL, 0));
@@ -579,7 +584,7 @@ test_always_targets(void)
     tev_init(&t, &e, SYSMON, 1, kv, 1);
     T_EQ_INT(run(&e, &t), 2);
     env_fini(&e);
-    kz_arena_fini(&A);
+    arena_done();
 }
 
 static void
@@ -591,7 +596,6 @@ test_regex_limit_reported(void)
     kz_sg_item re = item1("CommandLine", regex("^(a+)+$", 0));
     const char *kv[] = { "CommandLine=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!" };
 
-    kz_arena_init(&A, 1 << 16, 0);
     memset(&e, 0, sizeof(e));
     memset(&o, 0, sizeof(o));
     o.pcre_match_limit = 1000;
@@ -601,7 +605,7 @@ test_regex_limit_reported(void)
     T_EQ_INT(run(&e, &t), 0);
     T_EQ_INT(e.problems[KZ_MP_REGEX_LIMIT], 1);
     env_fini(&e);
-    kz_arena_fini(&A);
+    arena_done();
 }
 
 static void
@@ -615,7 +619,6 @@ test_value_cut_and_utf8_repair(void)
     const char *kv[] = { "CommandLine=abcdefghij" };
     static const uint8_t utf16[] = { 'a', 0, 0x00, 0xd8, 'b', 0 };
 
-    kz_arena_init(&A, 1 << 16, 0);
     memset(&e, 0, sizeof(e));
     memset(&o, 0, sizeof(o));
     o.max_value = 8;
@@ -637,7 +640,7 @@ test_value_cut_and_utf8_repair(void)
     T_EQ_INT(run(&e, &t), 1);
     T_EQ_INT(e.hits[0], 1);
     env_fini(&e);
-    kz_arena_fini(&A);
+    arena_done();
 }
 
 static void
@@ -651,7 +654,6 @@ test_render_cache_once_per_field(void)
     const char *kv[] = { "CommandLine=abc", "Other=zzz" };
     kz_matcher_stats ms;
 
-    kz_arena_init(&A, 1 << 16, 0);
     memset(&e, 0, sizeof(e));
     env_add(&e, rule(NULL, "sysmon", it, 3, NULL, 0));
     T_CHECK(env_compile(&e, NULL), "%s", "");
@@ -661,7 +663,7 @@ test_render_cache_once_per_field(void)
     kz_matcher_stats_add(e.m, &ms);
     T_EQ_INT(ms.renders, 1); /* Other is never rendered */
     env_fini(&e);
-    kz_arena_fini(&A);
+    arena_done();
 }
 
 static kz_sg_value
@@ -681,7 +683,6 @@ test_other_value_kinds(void)
 {
     kz_sg_value v;
 
-    kz_arena_init(&A, 1 << 16, 0);
     T_EQ_INT(one("N", numv(KZ_SV_NUMCMP, KZ_OP_GT, 10), "N=11"), 1);
     T_EQ_INT(one("N", numv(KZ_SV_NUMCMP, KZ_OP_GT, 10), "N=10"), 0);
     T_EQ_INT(one("N", numv(KZ_SV_NUMCMP, KZ_OP_LTE, 10), "N=9.5"), 1);
@@ -721,7 +722,7 @@ test_other_value_kinds(void)
     v.kind = KZ_SV_FIELDREF;
     v.ref_field = "Y";
     T_EQ_INT(one("X", v, "X=1"), 0); /* Y missing */
-    kz_arena_fini(&A);
+    arena_done();
 }
 
 static void
@@ -733,7 +734,6 @@ test_fieldref_and_null_value(void)
     kz_sg_item it[2];
     const char *kv[] = { "User=ADMIN", "Target=admin", "Z=x" };
 
-    kz_arena_init(&A, 1 << 16, 0);
     memset(&e, 0, sizeof(e));
     memset(&r, 0, sizeof(r));
     memset(&n, 0, sizeof(n));
@@ -749,7 +749,7 @@ test_fieldref_and_null_value(void)
     t.f[2].value.type = KZ_VT_NULL; /* JSON null */
     T_EQ_INT(run(&e, &t), 2);
     env_fini(&e);
-    kz_arena_fini(&A);
+    arena_done();
 }
 
 static void
@@ -763,7 +763,6 @@ test_keywords_any_field(void)
     const char *kv1[] = { "A=run MIMIKATZ now", "B=x" };
     const char *kv2[] = { "A=mimikatz", "B=sekurlsa::logonpasswords" };
 
-    kz_arena_init(&A, 1 << 16, 0);
     memset(&e, 0, sizeof(e));
     env_add(&e, rule(NULL, "sysmon", &any, 1, NULL, 0));
     env_add(&e, rule(NULL, "sysmon", &all, 1, NULL, 0));
@@ -773,7 +772,7 @@ test_keywords_any_field(void)
     tev_init(&t, &e, SYSMON, 1, kv2, 2);
     T_EQ_INT(run(&e, &t), 2);
     env_fini(&e);
-    kz_arena_fini(&A);
+    arena_done();
 }
 
 /* Two threads, two matchers, one ruleset: same hits. */
@@ -823,7 +822,6 @@ test_two_threads_same_hits(void)
     thr a, b;
     pthread_t ta, tb;
 
-    kz_arena_init(&A, 1 << 16, 0);
     memset(&e, 0, sizeof(e));
     env_add(&e, rule(NULL, "sysmon", &it[0], 1, NULL, 0));
     env_add(&e, rule(NULL, "sysmon", &it[1], 1, NULL, 0));
@@ -850,7 +848,46 @@ test_two_threads_same_hits(void)
     kz_matcher_free(a.m);
     kz_matcher_free(b.m);
     env_fini(&e);
-    kz_arena_fini(&A);
+    arena_done();
+}
+
+/* The database cache: the second compile reads it and matches the same. */
+static void
+test_database_cache(void)
+{
+    char dir[] = "/tmp/kz-match-cache-XXXXXX";
+    env e1, e2;
+    tev t;
+    kz_match_opts o;
+    kz_sg_item it[2] = { item1("CommandLine", glob("*whoami*")),
+                         item1("Image", glob_flags("*\\cmd.exe",
+                                                   KZ_SVF_CASED)) };
+    const char *kv[] = { "CommandLine=WHOAMI /all", "Image=C:\\cmd.exe" };
+    kz_ruleset_stats st;
+    char cmd[128];
+
+    T_CHECK(mkdtemp(dir) != NULL, "%s", dir);
+    memset(&o, 0, sizeof(o));
+    o.cache_dir = dir;
+    memset(&e1, 0, sizeof(e1));
+    memset(&e2, 0, sizeof(e2));
+    env_add(&e1, rule(NULL, "sysmon", it, 2, NULL, 0));
+    env_add(&e2, rule(NULL, "sysmon", it, 2, NULL, 0));
+    T_CHECK(env_compile(&e1, &o), "%s", "");
+    kz_ruleset_stats_get(e1.rs, &st);
+    T_CHECK(!st.from_cache, "%s", "");
+    T_CHECK(env_compile(&e2, &o), "%s", "");
+    kz_ruleset_stats_get(e2.rs, &st);
+    T_CHECK(st.from_cache, "%s", "");
+    tev_init(&t, &e1, SYSMON, 1, kv, 2);
+    T_EQ_INT(run(&e1, &t), 1);
+    tev_init(&t, &e2, SYSMON, 1, kv, 2);
+    T_EQ_INT(run(&e2, &t), 1);
+    env_fini(&e1);
+    env_fini(&e2);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    T_CHECK(system(cmd) == 0, "%s", cmd);
+    arena_done();
 }
 
 int
@@ -873,6 +910,7 @@ main(int argc, char **argv)
         T_CASE(test_fieldref_and_null_value),
         T_CASE(test_keywords_any_field),
         T_CASE(test_two_threads_same_hits),
+        T_CASE(test_database_cache),
     };
     return t_run(cases, T_COUNT(cases), argc, argv);
 }
