@@ -347,4 +347,74 @@ case_paths_escaped_on_stderr() {
     expect_err 'evil\\x1b]0;pwned\\x07.txt: unsupported file'
 }
 
+# --- rules check -------------------------------------------------------------
+
+case_rules_check_pack_loads() {
+    run rules check --no-rule-cache "$SRC/rules"
+    expect_rc 0 "rules check of the pack"
+    last=$(tail -n 1 out)
+    n=$(find "$SRC/rules" -name '*.yml' | wc -l)
+    [ "$last" = "loaded $n, skipped 0" ] ||
+        fail "last line '$last', want 'loaded $n, skipped 0'"
+}
+
+case_rules_check_verdicts() {
+    mkdir r
+    cat >r/a_ok.yml <<'Y'
+title: ok
+id: 9c1f3c9e-7f0e-4d6a-9a55-111111111111
+status: test
+logsource: {product: windows, category: process_creation}
+detection:
+    sel: {Image|endswith: '\x.exe'}
+    condition: sel
+level: low
+Y
+    cat >r/b_badmod.yml <<'Y'
+title: bad modifier
+id: 9c1f3c9e-7f0e-4d6a-9a55-222222222222
+logsource: {product: windows, category: process_creation}
+detection:
+    sel:
+        Image|sartswith: 'C:\'
+    condition: sel
+level: low
+Y
+    cat >r/c_depr.yml <<'Y'
+title: old
+id: 9c1f3c9e-7f0e-4d6a-9a55-333333333333
+status: deprecated
+logsource: {product: windows, category: process_creation}
+detection: {sel: {Image: x}, condition: sel}
+Y
+    cat >r/d_linux.yml <<'Y'
+title: linux
+id: 9c1f3c9e-7f0e-4d6a-9a55-444444444444
+logsource: {product: linux, category: process_creation}
+detection: {sel: {Image: x}, condition: sel}
+Y
+    printf 'just: yaml\n' >r/e_other.yml
+    run rules check --no-rule-cache r
+    expect_rc 1 "an invalid rule makes rules check exit 1"
+    grep -q "b_badmod.yml: invalid: .*sartswith.* (line 6)" out ||
+        fail "invalid rule without its reason and line: $(cat out)"
+    grep -q "c_depr.yml: deprecated" out || fail "deprecated not reported"
+    grep -q "d_linux.yml: unmapped: " out || fail "unmapped not reported"
+    grep -q "e_other.yml: not a rule" out || fail "not a rule not reported"
+    grep -q "a_ok.yml" out && fail "a loaded rule listed without --verbose"
+    [ "$(tail -n 1 out)" = "loaded 1, skipped 4" ] ||
+        fail "last line: $(tail -n 1 out)"
+    run rules check --no-rule-cache --verbose r
+    grep -q "a_ok.yml: loaded" out || fail "--verbose does not list loaded"
+}
+
+case_rules_check_usage() {
+    run rules check
+    expect_rc 2 "rules check without paths"
+    run rules frobnicate x
+    expect_rc 2 "unknown rules action"
+    run rules check /nonexistent/rules
+    expect_rc 3 "unreadable rule path"
+}
+
 "case_$CASE"
