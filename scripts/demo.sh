@@ -1,19 +1,24 @@
 #!/usr/bin/env bash
-# demo.sh KIZUKI - runs kizuki's main job on the bundled samples in examples/
-# (today: `kizuki dump`; hunt and investigate take over as they land).
+# demo.sh KIZUKI - runs kizuki's main job on the bundled samples in examples/:
+# `kizuki hunt` with kizuki's own rule pack over an invented intrusion stored
+# as EVTX, five JSON shapes, gzip and zip (the same events in every shape:
+# duplicates are dropped and counted), then `kizuki rules check` on the pack.
 set -euo pipefail
 kz=${1:-build/kizuki}
 top=$(cd "$(dirname "$0")/.." && pwd)
 out="$top/build/demo"
 mkdir -p "$out"
-echo "== kizuki dump examples/  (EVTX, five JSON shapes, gzip and zip)"
-echo "   the same intrusion in every shape: duplicates are dropped and counted"
-"$kz" dump -o "$out/events.jsonl" "$top/examples" || status=$?
-status=${status:-0}
+echo "== kizuki rules check rules/   (kizuki's own Sigma rule pack)"
+"$kz" rules check "$top/rules" 2>/dev/null | tail -n 1
 echo
-echo "== first events (of $(wc -l < "$out/events.jsonl")), one line each:"
-head -n 3 "$out/events.jsonl" | cut -c 1-200
+echo "== kizuki hunt examples/   (EVTX, five JSON shapes, gzip and zip)"
+status=0
+"$kz" hunt -f csv -o "$out/timeline.csv" "$top/examples" || status=$?
 echo
-echo "events written to $out/events.jsonl (exit status $status)"
+echo "== the timeline ($(($(wc -l < "$out/timeline.csv") - 1)) detections), as a table:"
+"$kz" hunt -q -f table "$top/examples" | cut -c 1-160 || true
+echo
+echo "timeline written to $out/timeline.csv (exit status $status)"
+echo "next: kizuki hunt -r <SigmaHQ>/rules/windows YOUR_LOGS/   (see README.md)"
 # Exit 1 only means some input was reported as unreadable; the demo has none.
 exit "$status"
