@@ -44,7 +44,7 @@ rules=(-r "$sigma/rules/windows" -r "$sigma/rules-threat-hunting/windows"
        -r "$sigma/rules-emerging-threats")
 rule_dirs=("$sigma/rules/windows" "$sigma/rules-threat-hunting/windows"
            "$sigma/rules-emerging-threats")
-hunt=("$kz" hunt -q -f jsonl -o /dev/null --no-dedup -j 1 --no-default-rules)
+hunt=("$kz" hunt -q -f jsonl --no-dedup -j 1 --no-default-rules)  # stdout: hyperfine discards it
 
 py=/usr/bin/python3
 stats() { # stats FILE... -> "used_bytes file_bytes" (reads chunk headers, as run.sh)
@@ -90,7 +90,7 @@ echo "- rules: $("$kz" rules check "${rule_dirs[@]}" 2>&1 | tail -1)"
 echo
 echo "## rule loading (no events)"
 echo
-hyperfine -N -i -w 1 -r "$runs" --export-json "$out/hunt-load.json" \
+hyperfine -N -i --output null -w 1 -r "$runs" --export-json "$out/hunt-load.json" \
   -n "rules check (load)" "$(q "$kz" rules check "${rule_dirs[@]}")" \
   -n "hunt on an empty input (load+compile)" "$(q "${hunt[@]}" "${rules[@]}" "$empty")" \
   >/dev/null 2>&1
@@ -103,8 +103,12 @@ for r in d['results']:
     print('| %s | %.3f | %.3f |' % (r['command'], r['mean'], r['stddev']))
 EOF
 rss=$(peak_rss load "${hunt[@]}" "${rules[@]}" "$empty")
+cpu=$(awk -F: '/User time|System time/{s += $2} END{printf "%.1f", s}' "$out/hunt-time-load.txt")
+load=$("$py" -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][1]["mean"])' \
+       "$out/hunt-load.json")
 echo
-echo "peak RSS load+compile: $rss MiB"
+echo "load+compile: peak RSS $rss MiB, CPU time $cpu s (user+sys; more than the wall time when"
+echo "compilation uses several threads)"
 echo
 for name in A S; do
   case $name in
@@ -117,15 +121,15 @@ for name in A S; do
            "${files[@]}" 2>/dev/null || true; } | wc -l)
   echo "## corpus $name: ${#files[@]} files, $recs events, $((used / 1048576)) MiB used of $((size / 1048576)) MiB; $dets detections"
   echo
-  hyperfine -N -i -w 1 -r "$runs" --export-json "$out/hunt-$name.json" \
+  hyperfine -N -i --output null -w 1 -r "$runs" --export-json "$out/hunt-$name.json" \
     -n "no rules" "$(q "${hunt[@]}" "${files[@]}")" \
     -n "all rules" "$(q "${hunt[@]}" "${rules[@]}" "${files[@]}")" >/dev/null 2>&1
   r0=$(peak_rss "$name-none" "${hunt[@]}" "${files[@]}")
   r1=$(peak_rss "$name-all" "${hunt[@]}" "${rules[@]}" "${files[@]}")
-  "$py" - "$out/hunt-$name.json" "$recs" "$used" "$r0" "$r1" <<'EOF'
+  "$py" - "$out/hunt-$name.json" "$recs" "$used" "$r0" "$r1" "$load" <<'EOF'
 import json, sys
 d = json.load(open(sys.argv[1])); recs = int(sys.argv[2]); used = int(sys.argv[3])
-rss = sys.argv[4:6]
+rss = sys.argv[4:6]; load = float(sys.argv[6])
 print('| hunt -j 1 | mean s | ± | events/s | MB/s (used) | peak RSS MiB |')
 print('|---|---|---|---|---|---|')
 for r, m in zip(d['results'], rss):
@@ -133,8 +137,13 @@ for r, m in zip(d['results'], rss):
     print('| %s | %.3f | %.3f | %s | %.0f | %s |' % (r['command'], t, r['stddev'],
           format(int(recs / t), ','), used / t / 1e6, m))
 t0, t1 = d['results'][0]['mean'], d['results'][1]['mean']
+m = t1 - load
+if m > 0:
+    print('| all rules minus load+compile (%.3f s) | %.3f | | %s | %.0f | |' % (
+          load, m, format(int(recs / m), ','), used / m / 1e6))
 print()
-print('all rules / no rules throughput: %.0f %%' % (100 * t0 / t1))
+print('all rules / no rules throughput: %.0f %% end to end%s' % (100 * t0 / t1,
+      ', %.0f %% without load+compile' % (100 * t0 / m) if m > 0 else ''))
 EOF
   echo
 done

@@ -975,8 +975,10 @@ kz_ruleset_free(kz_ruleset *rs)
         return;
     for (i = 0; i < rs->npreds; i++)
         pcre2_code_free(rs->preds[i].re);
-    for (i = 0; i < rs->nslots; i++)
+    for (i = 0; i < rs->nslots; i++) {
         hs_free_database(rs->slots[i].db);
+        hs_free_database(rs->slots[i].ldb);
+    }
     for (i = 0; i < rs->nchans; i++) {
         free(rs->chans[i].name);
         free(rs->chans[i].eids);
@@ -998,6 +1000,7 @@ kz_ruleset_free(kz_ruleset *rs)
     free(rs->slot_of_id);
     free(rs->pat_pred0);
     free(rs->pat_preds);
+    free(rs->pat_lit);
     free(rs->chans);
     free(rs->chan_hash);
     free(rs->buckets);

@@ -3,7 +3,9 @@
  * the MP_HS predicates (identical ones merged into one pattern), compiled
  * on a few threads, refused expressions moved to PCRE2, and an optional
  * on-disk cache of the serialized databases keyed by a hash of every
- * expression. See docs/internals/match.md.
+ * expression. Caseless ASCII literals (contains, startswith, endswith,
+ * exact) go to a second, literal database per slot, anchors checked at
+ * match time. See docs/internals/match.md.
  */
 #include "match/match_int.h"
 
@@ -16,13 +18,18 @@
 #include "base/hash.h"
 
 #define MAX_THREADS 8
-#define CACHE_MAGIC "KZHSDB1"
+#define CACHE_MAGIC "KZHSDB2"
+#define MAX_LIT ((uint32_t)1 << 28) /* longer literals stay regexes */
 
 /* One predicate's expression. */
 typedef struct pexpr {
     const char *text;          /* NUL-terminated, in the job's buffer */
     uint32_t pred;             /* predicate */
     bool cased;                /* KZ_SVF_CASED */
+    bool lit;                  /* literal database (caseless ASCII) */
+    uint8_t anc;               /* lit: MT_LIT_START | MT_LIT_END */
+    size_t loff;               /* lit: bytes in the job's lits buffer */
+    uint32_t llen;
 } pexpr;
 
 /* The database of one slot. */
@@ -36,7 +43,9 @@ typedef struct job {
     uint8_t *dropped;          /* per unique expression: moved to PCRE2 */
     uint32_t base;             /* pattern id of expression 0 */
     kz_strbuf all;             /* expression texts */
-    hs_database_t *db;         /* result */
+    kz_strbuf lits;            /* literal bytes of lit expressions */
+    hs_database_t *db;         /* result: regex database */
+    hs_database_t *ldb;        /* result: literal database */
     long refused;              /* unique index refused, or -1 */
     char why[160];             /* compile error text when not refused */
 } job;
@@ -54,6 +63,47 @@ pexpr_cmp(const void *a, const void *b)
     return x->pred < y->pred ? -1 : x->pred > y->pred;
 }
 
+/* If glob p is caseless and, between its leading and trailing `*`, only
+ * ASCII literal text, appends that text to lits, sets *anc and returns
+ * true. Vectorscan's caseless UTF-8 regexes also match U+017F for `s` and
+ * U+212A for `k` (tested: no other ASCII character has a non-ASCII case
+ * partner); the matcher folds those two before scanning the literal
+ * database (eval.c), so results are the same. */
+static bool
+lit_form(const kz_sg_value *v, kz_strbuf *lits, uint8_t *anc, kz_status *st)
+{
+    const kz_sg_pattern *p = &v->pat;
+    size_t i, k, lo = 0, hi = p->ntoks, len = 0;
+
+    if (v->flags & KZ_SVF_CASED)
+        return false;
+    while (lo < hi && (p->toks[lo].kind == KZ_TOK_STAR ||
+                       (p->toks[lo].kind == KZ_TOK_LIT &&
+                        p->toks[lo].len == 0)))
+        lo++;
+    while (hi > lo && (p->toks[hi - 1].kind == KZ_TOK_STAR ||
+                       (p->toks[hi - 1].kind == KZ_TOK_LIT &&
+                        p->toks[hi - 1].len == 0)))
+        hi--;
+    for (i = lo; i < hi; i++) {
+        const kz_sg_tok *t = &p->toks[i];
+
+        if (t->kind != KZ_TOK_LIT || (size_t)t->off + t->len > p->text_len)
+            return false;
+        for (k = 0; k < t->len; k++)
+            if ((unsigned char)p->text[t->off + k] >= 0x80)
+                return false;
+        len += t->len;
+    }
+    if (len == 0 || len >= MAX_LIT)
+        return false;
+    for (i = lo; i < hi && *st == KZ_OK; i++)
+        *st = kz_strbuf_add(lits, p->text + p->toks[i].off, p->toks[i].len);
+    *anc = (uint8_t)((lo == 0 ? MT_LIT_START : 0) |
+                     (hi == p->ntoks ? MT_LIT_END : 0));
+    return *st == KZ_OK;
+}
+
 /* Fills job j from the predicates pl[0..n) of slot s. */
 static kz_status
 job_prepare(const kz_ruleset *rs, job *j, uint32_t s, const uint32_t *pl,
@@ -66,6 +116,7 @@ job_prepare(const kz_ruleset *rs, job *j, uint32_t s, const uint32_t *pl,
     j->n = n;
     j->refused = -1;
     kz_strbuf_init(&j->all, 0);
+    kz_strbuf_init(&j->lits, 0);
     j->pe = malloc((n ? n : 1) * sizeof(*j->pe));
     j->first = malloc((n + 1) * sizeof(*j->first));
     j->dropped = calloc(n ? n : 1, 1);
@@ -79,9 +130,18 @@ job_prepare(const kz_ruleset *rs, job *j, uint32_t s, const uint32_t *pl,
         st = mt_glob_regex(&rs->preds[pl[i]].v->pat, &j->all);
         if (st == KZ_OK)
             st = kz_strbuf_addc(&j->all, '\0');
+        if (st == KZ_OK) {
+            pexpr *e = &j->pe[i];
+            size_t l0 = j->lits.len;
+
+            e->lit = lit_form(rs->preds[pl[i]].v, &j->lits, &e->anc, &st);
+            e->loff = l0;
+            e->llen = (uint32_t)(j->lits.len - l0);
+        }
     }
     if (st == KZ_OK) {
         for (i = 0; i < n; i++) {
+            /* the lit fields were set in the loop above */
             j->pe[i].text = j->all.data + offs[i];
             j->pe[i].pred = pl[i];
             j->pe[i].cased = (rs->preds[pl[i]].v->flags & KZ_SVF_CASED) != 0;
@@ -101,46 +161,75 @@ static void
 job_fini(job *j)
 {
     kz_strbuf_fini(&j->all);
+    kz_strbuf_fini(&j->lits);
     free(j->pe);
     free(j->first);
     free(j->dropped);
     if (j->db != NULL)
         hs_free_database(j->db);
+    if (j->ldb != NULL)
+        hs_free_database(j->ldb);
 }
 
-/* Compiles the live expressions of j (thread-safe: touches only j). */
+/* Compiles the live expressions of j (thread-safe: touches only j): the
+ * literal database first, then the regex one. */
 static void
 job_compile(job *j)
 {
-    const char **ex = malloc(j->m * sizeof(*ex));
-    unsigned *fl = malloc(j->m * sizeof(*fl));
-    unsigned *ids = malloc(j->m * sizeof(*ids));
-    size_t *back = malloc(j->m * sizeof(*back));
-    size_t k, live = 0;
+    size_t mm = j->m ? j->m : 1;
+    const char **ex = malloc(mm * sizeof(*ex));
+    unsigned *fl = malloc(mm * sizeof(*fl));
+    unsigned *ids = malloc(mm * sizeof(*ids));
+    size_t *back = malloc(mm * sizeof(*back));
+    size_t *lens = malloc(mm * sizeof(*lens));
+    size_t k, live;
     hs_compile_error_t *ce = NULL;
+    hs_error_t he;
+    int pass;
 
     j->refused = -1;
     j->why[0] = '\0';
-    if (ex == NULL || fl == NULL || ids == NULL || back == NULL) {
+    if (ex == NULL || fl == NULL || ids == NULL || back == NULL ||
+        lens == NULL) {
         snprintf(j->why, sizeof(j->why), "out of memory");
         goto out;
     }
-    for (k = 0; k < j->m; k++) {
-        const pexpr *p = &j->pe[j->first[k]];
+    for (pass = 0; pass < 2; pass++) {
+        hs_database_t **dst = pass == 0 ? &j->ldb : &j->db;
 
-        if (j->dropped[k])
+        live = 0;
+        for (k = 0; k < j->m; k++) {
+            const pexpr *p = &j->pe[j->first[k]];
+
+            if (j->dropped[k] || p->lit != (pass == 0))
+                continue;
+            ids[live] = j->base + (unsigned)k;
+            if (pass == 0) {
+                /* contains: one report is enough; anchored ones report
+                 * every occurrence, the callback checks the offsets */
+                ex[live] = j->lits.data + p->loff;
+                lens[live] = p->llen;
+                fl[live] = HS_FLAG_CASELESS |
+                           (p->anc == 0 ? HS_FLAG_SINGLEMATCH : 0);
+            } else {
+                ex[live] = p->text;
+                fl[live] = HS_FLAG_DOTALL | HS_FLAG_SINGLEMATCH |
+                           HS_FLAG_UTF8 | (p->cased ? 0 : HS_FLAG_CASELESS);
+            }
+            back[live++] = k;
+        }
+        if (live == 0)
             continue;
-        ex[live] = p->text;
-        ids[live] = j->base + (unsigned)k;
-        fl[live] = HS_FLAG_DOTALL | HS_FLAG_SINGLEMATCH | HS_FLAG_UTF8 |
-                   (p->cased ? 0 : HS_FLAG_CASELESS);
-        back[live++] = k;
-    }
-    if (live == 0)
-        goto out;
-    if (hs_compile_multi(ex, fl, ids, (unsigned)live, HS_MODE_BLOCK, NULL,
-                         &j->db, &ce) != HS_SUCCESS) {
-        j->db = NULL;
+        ce = NULL;
+        if (pass == 0)
+            he = hs_compile_lit_multi(ex, fl, ids, lens, (unsigned)live,
+                                      HS_MODE_BLOCK, NULL, dst, &ce);
+        else
+            he = hs_compile_multi(ex, fl, ids, (unsigned)live, HS_MODE_BLOCK,
+                                  NULL, dst, &ce);
+        if (he == HS_SUCCESS)
+            continue;
+        *dst = NULL;
         if (ce != NULL && ce->expression >= 0 &&
             (size_t)ce->expression < live)
             j->refused = (long)back[ce->expression];
@@ -148,12 +237,18 @@ job_compile(job *j)
             snprintf(j->why, sizeof(j->why), "%s",
                      ce ? ce->message : "compile failed");
         hs_free_compile_error(ce);
+        if (j->ldb != NULL) {
+            hs_free_database(j->ldb);
+            j->ldb = NULL;
+        }
+        break;
     }
 out:
     free(ex);
     free(fl);
     free(ids);
     free(back);
+    free(lens);
 }
 
 /* Work queue of the compile threads. */
@@ -279,21 +374,28 @@ cache_read(kz_ruleset *rs, job *jobs, size_t njobs, const char *path,
         goto out;
     for (i = 0; i < njobs; i++) {
         job *j = &jobs[i];
+        int d;
 
         if (fread(&slot, 4, 1, f) != 1 || slot != j->slot ||
             fread(&m, 4, 1, f) != 1 || m != j->m ||
-            fread(j->dropped, 1, m, f) != m || fread(&sz, 8, 1, f) != 1 ||
-            sz > ((uint64_t)1 << 31))
+            fread(j->dropped, 1, m, f) != m)
             goto out;
-        if (sz == 0)
-            continue;
-        if ((bytes = malloc(sz)) == NULL || fread(bytes, 1, sz, f) != sz ||
-            hs_deserialize_database(bytes, sz, &j->db) != HS_SUCCESS) {
-            j->db = NULL;
-            goto out;
+        for (d = 0; d < 2; d++) {
+            hs_database_t **dst = d == 0 ? &j->db : &j->ldb;
+
+            if (fread(&sz, 8, 1, f) != 1 || sz > ((uint64_t)1 << 31))
+                goto out;
+            if (sz == 0)
+                continue;
+            if ((bytes = malloc(sz)) == NULL ||
+                fread(bytes, 1, sz, f) != sz ||
+                hs_deserialize_database(bytes, sz, dst) != HS_SUCCESS) {
+                *dst = NULL;
+                goto out;
+            }
+            free(bytes);
+            bytes = NULL;
         }
-        free(bytes);
-        bytes = NULL;
     }
     ok = true;
     for (i = 0; i < njobs && ok; i++) {
@@ -312,7 +414,10 @@ out:
         for (i = 0; i < njobs; i++) {
             if (jobs[i].db != NULL)
                 hs_free_database(jobs[i].db);
+            if (jobs[i].ldb != NULL)
+                hs_free_database(jobs[i].ldb);
             jobs[i].db = NULL;
+            jobs[i].ldb = NULL;
             memset(jobs[i].dropped, 0, jobs[i].m);
         }
     return ok;
@@ -336,20 +441,26 @@ cache_write(const job *jobs, size_t njobs, const char *path, uint64_t key)
     for (i = 0; i < njobs && ok; i++) {
         const job *j = &jobs[i];
         uint32_t slot = j->slot, m = (uint32_t)j->m;
-        char *bytes = NULL;
-        size_t len = 0;
-        uint64_t sz;
+        int d;
 
-        if (j->db != NULL &&
-            hs_serialize_database(j->db, &bytes, &len) != HS_SUCCESS) {
-            ok = false;
-            break;
-        }
-        sz = len;
         ok = fwrite(&slot, 4, 1, f) == 1 && fwrite(&m, 4, 1, f) == 1 &&
-             fwrite(j->dropped, 1, m, f) == m && fwrite(&sz, 8, 1, f) == 1 &&
-             (len == 0 || fwrite(bytes, 1, len, f) == len);
-        free(bytes);
+             fwrite(j->dropped, 1, m, f) == m;
+        for (d = 0; d < 2 && ok; d++) {
+            const hs_database_t *db = d == 0 ? j->db : j->ldb;
+            char *bytes = NULL;
+            size_t len = 0;
+            uint64_t sz;
+
+            if (db != NULL &&
+                hs_serialize_database(db, &bytes, &len) != HS_SUCCESS) {
+                ok = false;
+                break;
+            }
+            sz = len;
+            ok = fwrite(&sz, 8, 1, f) == 1 &&
+                 (len == 0 || fwrite(bytes, 1, len, f) == len);
+            free(bytes);
+        }
     }
     if (fclose(f) != 0)
         ok = false;
@@ -378,7 +489,9 @@ build_csr(kz_ruleset *rs, job *jobs, size_t njobs)
     rs->npat = total;
     rs->pat_pred0 = malloc((total + 1) * sizeof(uint32_t));
     rs->pat_preds = malloc((rs->npreds + 1) * sizeof(uint32_t));
-    if (rs->pat_pred0 == NULL || rs->pat_preds == NULL)
+    rs->pat_lit = calloc(total + 1, sizeof(uint32_t));
+    if (rs->pat_pred0 == NULL || rs->pat_preds == NULL ||
+        rs->pat_lit == NULL)
         return KZ_ENOMEM;
     /* ids are assigned in job order; the pattern of id base + k */
     q = 0;
@@ -386,11 +499,14 @@ build_csr(kz_ruleset *rs, job *jobs, size_t njobs)
         job *j = &jobs[i];
 
         for (k = 0; k < j->m; k++) {
+            const pexpr *p = &j->pe[j->first[k]];
             size_t e;
 
             rs->pat_pred0[j->base + k] = (uint32_t)q;
             if (j->dropped[k])
                 continue;
+            if (p->lit)
+                rs->pat_lit[j->base + k] = p->llen << 2 | p->anc;
             for (e = j->first[k]; e < j->first[k + 1]; e++)
                 rs->pat_preds[q++] = j->pe[e].pred;
         }
@@ -458,6 +574,7 @@ mt_build_dbs(kz_ruleset *rs, kz_error *err)
             for (q = 0; q < njobs && jobs[q].slot != sorted[i].slot; q++)
                 ;
             jobs[q].db = sorted[i].db;
+            jobs[q].ldb = sorted[i].ldb;
             jobs[q].refused = sorted[i].refused;
             memcpy(jobs[q].why, sorted[i].why, sizeof(jobs[q].why));
         }
@@ -465,12 +582,12 @@ mt_build_dbs(kz_ruleset *rs, kz_error *err)
         for (i = 0; i < njobs && st == KZ_OK; i++) {
             job *j = &jobs[i];
 
-            while (j->db == NULL && j->refused >= 0 && st == KZ_OK) {
+            while (j->refused >= 0 && st == KZ_OK) {
                 st = demote(rs, j, (size_t)j->refused, err);
                 if (st == KZ_OK)
                     job_compile(j);
             }
-            if (st == KZ_OK && j->db == NULL && j->why[0] != '\0')
+            if (st == KZ_OK && j->why[0] != '\0')
                 st = kz_error_set(err, KZ_EINTERNAL, "vectorscan: field %s: "
                                   "%s", rs->slots[j->slot].name, j->why);
         }
@@ -481,15 +598,18 @@ mt_build_dbs(kz_ruleset *rs, kz_error *err)
     for (i = 0; i < njobs && st == KZ_OK; i++) {
         job *j = &jobs[i];
 
-        if (j->db == NULL)
-            continue;
-        if (hs_alloc_scratch(j->db, &rs->proto) != HS_SUCCESS) {
+        if ((j->db != NULL &&
+             hs_alloc_scratch(j->db, &rs->proto) != HS_SUCCESS) ||
+            (j->ldb != NULL &&
+             hs_alloc_scratch(j->ldb, &rs->proto) != HS_SUCCESS)) {
             st = KZ_ENOMEM;
             break;
         }
         rs->slots[j->slot].db = j->db;
+        rs->slots[j->slot].ldb = j->ldb;
         rs->slots[j->slot].npat = j->m;
         j->db = NULL;
+        j->ldb = NULL;
     }
     if (st == KZ_OK)
         st = build_csr(rs, jobs, njobs);

@@ -30,6 +30,7 @@ kz_matcher_new(const kz_ruleset *rs)
     kz_strbuf_init(&m->buf, 0);
     kz_strbuf_init(&m->tmp, 0);
     kz_strbuf_init(&m->refb, 0);
+    kz_strbuf_init(&m->fold, 0);
     m->pst = calloc(np, sizeof(*m->pst));
     m->patst = calloc(rs->npat ? rs->npat : 1, sizeof(*m->patst));
     m->tst = calloc(nt, sizeof(*m->tst));
@@ -78,6 +79,7 @@ kz_matcher_free(kz_matcher *m)
     kz_strbuf_fini(&m->buf);
     kz_strbuf_fini(&m->tmp);
     kz_strbuf_fini(&m->refb);
+    kz_strbuf_fini(&m->fold);
     free(m);
 }
 
@@ -399,11 +401,89 @@ on_scan(unsigned id, unsigned long long from, unsigned long long to,
     return 0;
 }
 
+/* Literal database report: checks the anchors of the literal (its start
+ * is to - length), then as on_scan. Anchored literals report every
+ * occurrence. */
+static int
+on_lit(unsigned id, unsigned long long from, unsigned long long to,
+       unsigned flags, void *ctx)
+{
+    kz_matcher *m = ctx;
+    uint32_t a = m->rs->pat_lit[id];
+
+    if (m->patst[id] == m->epoch)
+        return 0;
+    if ((a & MT_LIT_START) && to != (a >> 2))
+        return 0;
+    if ((a & MT_LIT_END) && to != m->scan_len)
+        return 0;
+    return on_scan(id, from, to, flags, ctx);
+}
+
+/* True if s[0..n) holds U+017F (C5 BF) or U+212A (E2 84 AA), the only
+ * non-ASCII characters whose case partner is ASCII (`s`, `k`). */
+static bool
+has_fold(const char *s, size_t n)
+{
+    const char *p, *e = s + n;
+
+    for (p = s; (p = memchr(p, 0xC5, (size_t)(e - p))) != NULL; p++)
+        if (e - p >= 2 && (unsigned char)p[1] == 0xBF)
+            return true;
+    for (p = s; (p = memchr(p, 0xE2, (size_t)(e - p))) != NULL; p++)
+        if (e - p >= 3 && (unsigned char)p[1] == 0x84 &&
+            (unsigned char)p[2] == 0xAA)
+            return true;
+    return false;
+}
+
+/* s[0..n) with U+017F as `s` and U+212A as `k` in m->fold, so that the
+ * caseless ASCII literal database matches as Vectorscan's caseless UTF-8
+ * regexes do; false on OOM. */
+static bool
+fold_value(kz_matcher *m, const char *s, size_t n)
+{
+    size_t i;
+    kz_status st = KZ_OK;
+
+    kz_strbuf_reset(&m->fold);
+    for (i = 0; i < n && st == KZ_OK; i++) {
+        const unsigned char *u = (const unsigned char *)s + i;
+
+        if (u[0] == 0xC5 && i + 1 < n && u[1] == 0xBF) {
+            st = kz_strbuf_addc(&m->fold, 's');
+            i++;
+        } else if (u[0] == 0xE2 && i + 2 < n && u[1] == 0x84 &&
+                   u[2] == 0xAA) {
+            st = kz_strbuf_addc(&m->fold, 'k');
+            i += 2;
+        } else {
+            st = kz_strbuf_addc(&m->fold, (char)u[0]);
+        }
+    }
+    return st == KZ_OK;
+}
+
 static bool
 scan_value(kz_matcher *m, const mt_pred *p, const char *s, size_t n)
 {
     (void)p;
-    if (hs_scan(m->cur_db, n ? s : "", (unsigned)n, 0, m->scratch, on_scan,
+    if (m->cur_db != NULL &&
+        hs_scan(m->cur_db, n ? s : "", (unsigned)n, 0, m->scratch, on_scan,
+                m) != HS_SUCCESS)
+        problem(m, UINT32_MAX, KZ_MP_BAD_VALUE);
+    if (m->cur_ldb == NULL)
+        return false;
+    if (n != 0 && has_fold(s, n)) {
+        if (!fold_value(m, s, n)) {
+            problem(m, UINT32_MAX, KZ_MP_BAD_VALUE);
+            return false;
+        }
+        s = m->fold.data;
+        n = m->fold.len;
+    }
+    m->scan_len = n;
+    if (hs_scan(m->cur_ldb, n ? s : "", (unsigned)n, 0, m->scratch, on_lit,
                 m) != HS_SUCCESS)
         problem(m, UINT32_MAX, KZ_MP_BAD_VALUE);
     return false;
@@ -416,7 +496,9 @@ scan_slot(kz_matcher *m, uint32_t slot)
     if (m->scan_st[slot] == m->epoch)
         return;
     m->scan_st[slot] = m->epoch;
-    if ((m->cur_db = m->rs->slots[slot].db) != NULL)
+    m->cur_db = m->rs->slots[slot].db;
+    m->cur_ldb = m->rs->slots[slot].ldb;
+    if (m->cur_db != NULL || m->cur_ldb != NULL)
         each_value(m, slot, NULL, scan_value, NULL, NULL);
 }
 

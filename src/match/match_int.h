@@ -46,6 +46,11 @@ typedef enum mt_pkind {
     MP_TIME,     /* timestamp component */
 } mt_pkind;
 
+/* Anchors of a literal pattern (pat_lit): must start at offset 0 / end
+ * at the end of the value. */
+#define MT_LIT_START 1u
+#define MT_LIT_END 2u
+
 /* Special slot of keyword predicates (field NULL): every data field. */
 #define MT_SLOT_KEYWORD 0
 
@@ -75,8 +80,10 @@ typedef struct mt_slot {
     const char *name;          /* first spelling (rule arena) */
     int32_t id;                /* interned name id */
     int8_t sys;                /* mt_sys, SYS_NONE if not a system field */
-    hs_database_t *db;         /* MP_HS predicates on it, or NULL */
-    size_t npat;               /* patterns in db */
+    hs_database_t *db;         /* MP_HS regex patterns on it, or NULL */
+    hs_database_t *ldb;        /* MP_HS caseless ASCII literals, or NULL
+                                  (anchors in pat_lit) */
+    size_t npat;               /* patterns in db and ldb */
 } mt_slot;
 
 /* Condition node operators. */
@@ -141,6 +148,8 @@ struct kz_ruleset {
     size_t nids;                   /* entries of slot_of_id */
     uint32_t *pat_pred0;           /* pattern id -> first in pat_preds */
     uint32_t *pat_preds;           /* predicates of each pattern */
+    uint32_t *pat_lit;             /* pattern id -> 0 (regex database) or
+                                      literal length << 2 | MT_LIT_* */
     size_t npat;                   /* patterns over all databases */
     size_t npat_preds;
     mt_chan *chans;
@@ -190,6 +199,9 @@ struct kz_matcher {
     kz_strbuf tmp;             /* repair / scratch */
     kz_strbuf refb;            /* fieldref: the other field's value */
     const hs_database_t *cur_db; /* database being scanned */
+    const hs_database_t *cur_ldb; /* literal database being scanned */
+    size_t scan_len;           /* bytes of the value being scanned */
+    kz_strbuf fold;            /* value with U+017F, U+212A folded */
     const kz_event *ev;        /* event being matched */
     const kz_match_cb *cb;
     const mt_bucket *bucket;

@@ -402,6 +402,63 @@ test_non_ascii_caseless(void)
 }
 
 static void
+test_literal_database(void)
+{
+    env e;
+
+    /* startswith / endswith / exact / contains with repeated occurrences:
+     * the anchors are checked on every report of the literal database */
+    T_EQ_INT(one("Image", glob("ab*"), "Image=xabab"), 0);
+    T_EQ_INT(one("Image", glob("ab*"), "Image=ABxab"), 1);
+    T_EQ_INT(one("Image", glob("*ab"), "Image=abxabx"), 0);
+    T_EQ_INT(one("Image", glob("*ab"), "Image=abxaB"), 1);
+    T_EQ_INT(one("Image", glob("*aa"), "Image=aaa"), 1); /* overlapping */
+    T_EQ_INT(one("Image", glob("aa*"), "Image=aaa"), 1);
+    T_EQ_INT(one("Image", glob("aa"), "Image=aaa"), 0);
+    T_EQ_INT(one("Image", glob("aa"), "Image=aA"), 1);
+    T_EQ_INT(one("Image", glob("aa"), "Image=a"), 0);
+    T_EQ_INT(one("Image", glob("*ab*"), "Image=xxaBxxab"), 1);
+    T_EQ_INT(one("Image", glob("*ab*"), "Image=a\nb"), 0);
+    T_EQ_INT(one("Image", glob("*\n*"), "Image=a\nb"), 1);
+    T_EQ_INT(one("Image", glob("*x"), "Image=x\n"), 0); /* true end */
+    T_EQ_INT(one("Image", glob("*x"), "Image="), 0);
+    /* U+017F (long s) and U+212A (Kelvin) fold to s and k, as in
+     * Vectorscan's caseless UTF-8 regexes: same results as before the
+     * literal database, anchors on the folded value */
+    T_EQ_INT(one("Image", glob("*desk*"), "Image=x de\xc5\xbf\xe2\x84\xaa y"), 1);
+    T_EQ_INT(one("Image", glob("desk"), "Image=de\xc5\xbf\xe2\x84\xaa"), 1);
+    T_EQ_INT(one("Image", glob("sk*"), "Image=\xc5\xbf" "K tail"), 1);
+    T_EQ_INT(one("Image", glob("*ask"), "Image=\xc3\xa9" "a\xc5\xbf\xe2\x84\xaa"), 1);
+    T_EQ_INT(one("Image", glob("*ask"), "Image=a\xc5\xbf\xe2\x84\xaa" "x"), 0);
+    T_EQ_INT(one("Image", glob_flags("*desk*", KZ_SVF_CASED),
+                 "Image=de\xc5\xbf\xe2\x84\xaa"), 0);
+    /* the literal forms go to the literal database, the rest stay regex */
+    memset(&e, 0, sizeof(e));
+    {
+        kz_sg_item it[4] = { item1("A", glob("*lit*")),
+                             item1("A", glob("x?y")),
+                             item1("B", glob("exact")),
+                             item1("C", glob_flags("cased*",
+                                                   KZ_SVF_CASED)) };
+        int32_t sa, sb, sc;
+
+        env_add(&e, rule(NULL, "sysmon", it, 4, NULL, 0));
+        T_CHECK(env_compile(&e, NULL), "%s", "");
+        sa = e.rs->slot_of_id[kz_names_lookup(e.names, "A", 1)];
+        sb = e.rs->slot_of_id[kz_names_lookup(e.names, "B", 1)];
+        sc = e.rs->slot_of_id[kz_names_lookup(e.names, "C", 1)];
+        T_CHECK(e.rs->slots[sa].ldb != NULL && e.rs->slots[sa].db != NULL,
+                "%s", "A: both");
+        T_CHECK(e.rs->slots[sb].ldb != NULL && e.rs->slots[sb].db == NULL,
+                "%s", "B: literal");
+        T_CHECK(e.rs->slots[sc].ldb == NULL && e.rs->slots[sc].db != NULL,
+                "%s", "C: regex");
+        env_fini(&e);
+    }
+    arena_done();
+}
+
+static void
 test_dispatch_channel_and_eid(void)
 {
     env e;
@@ -897,6 +954,7 @@ main(int argc, char **argv)
         T_CASE(test_glob_anchoring),
         T_CASE(test_glob_special_forms),
         T_CASE(test_non_ascii_caseless),
+        T_CASE(test_literal_database),
         T_CASE(test_dispatch_channel_and_eid),
         T_CASE(test_eventid_requirement_narrows_dispatch),
         T_CASE(test_field_names_fold_and_arrays),
