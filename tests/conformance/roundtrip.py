@@ -10,7 +10,9 @@ must give the same detections, every jsonl column but File compared (Timestamp, 
 Computer, Channel, EventID, RecordID, Details, ExtraFieldInfo, RuleID, RuleAuthor), as multisets
 (A is sorted by file, B has one input).  This holds the JSON reader to the EVTX reader on
 everything a rule or a detection reads: a value typed or rendered differently after the round
-trip through dump's JSON shows up as a lost/new detection or a changed Details value.
+trip through dump's JSON shows up as a lost/new detection or a changed Details value.  A
+compiles the rules into a private rule cache and B loads them from it, so the cached rule
+databases are held to the freshly compiled ones too.
 
 Usage: roundtrip.py --kizuki BUILD/kizuki [--jobs 2] [--rules DIR]...
 Stdlib only.  Exit 0 pass, 1 fail, 77 skip (no shared data).
@@ -20,8 +22,10 @@ import argparse
 import collections
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 
 sys.dont_write_bytecode = True  # keep the source tree clean
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -70,17 +74,26 @@ def main():
     for r in rules:
         hargs += ["-r", r]
 
-    rca, da, _, sa = run_hunt(kizuki, hargs + files, what="kizuki hunt FILES")
-    dump = subprocess.Popen([kizuki, "dump", "-q", "--no-dedup"] + files, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
-    rcb, db, errb, sb = run_hunt(kizuki, hargs + ["-"], stdin=dump.stdout,
-                                 what="kizuki dump | kizuki hunt -")
+    # A compiles the rules into a private cache, B loads them from it: the round trip also
+    # holds the cached databases to the freshly compiled ones.
+    cache = tempfile.mkdtemp(prefix="kz-conf-cache-")
+    try:
+        rca, da, _, sa = run_hunt(kizuki, hargs + ["--rule-cache", cache] + files,
+                                  what="kizuki hunt FILES")
+        dump = subprocess.Popen([kizuki, "dump", "-q", "--no-dedup"] + files,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        rcb, db, errb, sb = run_hunt(kizuki, hargs + ["--rule-cache", cache, "-"],
+                                     stdin=dump.stdout, what="kizuki dump | kizuki hunt -")
+        cached = sum(len(fs) for _, _, fs in os.walk(cache))
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
     dump.stdout.close()
     derr = dump.stderr.read().decode("utf-8", "replace")
     drc = dump.wait()
     kzconf.check_kizuki_exit(drc, "dump of the round-trip inputs", derr)
-    print("%d files: hunt FILES %d detections (%.1f s, exit %d); dump | hunt - %d detections "
-          "(%.1f s, exit %d)" % (len(files), len(da), sa, rca, len(db), sb, rcb))
+    print("%d files: hunt FILES %d detections (%.1f s, exit %d, rules compiled); dump | hunt - "
+          "%d detections (%.1f s, exit %d, rules from the cache: %d files)"
+          % (len(files), len(da), sa, rca, len(db), sb, rcb, cached))
     if not da:
         kzconf.fail("no detection at all on the round-trip inputs: the test would prove nothing")
     ca, cb = collections.Counter(canon(d) for d in da), collections.Counter(canon(d) for d in db)

@@ -42,15 +42,17 @@ HUNT_KEYS = {"Timestamp", "RuleTitle", "Level", "Computer", "Channel", "EventID"
 # --- kizuki hunt (also used by sigma_golden.py and hunt_roundtrip.py) ---------------------------
 
 def run_hunt(kizuki, args, cwd=None, stdin=None, what="kizuki hunt"):
-    """Runs `kizuki hunt -f jsonl ARGS` (TMPDIR a private directory, removed after: hunt
-    writes its skipped-rules report there); returns (exit code, [detection objects], summary
-    lines of stderr about rules and detections, seconds).  Exit codes other than 0/1 fail the
-    test at once with kizuki's stderr; a line that is not a JSON object with exactly HUNT_KEYS
-    fails it too."""
-    cmd = [kizuki, "hunt", "-f", "jsonl"] + list(args)
+    """Runs `kizuki hunt -f jsonl ARGS`, with --no-rule-cache unless ARGS name a --rule-cache
+    (the rules are compiled: the reference path), and TMPDIR and XDG_CACHE_HOME a private
+    directory removed after (nothing is written to the user's cache or /tmp); returns (exit
+    code, [detection objects], summary lines of stderr about rules and detections, seconds).
+    Exit codes other than 0/1 fail the test at once with kizuki's stderr; a line that is not a
+    JSON object with exactly HUNT_KEYS fails it too."""
+    cache = [] if "--rule-cache" in args else ["--no-rule-cache"]
+    cmd = [kizuki, "hunt", "-f", "jsonl"] + cache + list(args)
     t0 = time.time()
     with tempfile.TemporaryDirectory(prefix="kz-conf-") as tmp:
-        env = dict(os.environ, TMPDIR=tmp)
+        env = dict(os.environ, TMPDIR=tmp, XDG_CACHE_HOME=tmp)
         p = subprocess.run(cmd, cwd=cwd, stdin=stdin, stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, env=env)
     secs = time.time() - t0
