@@ -1,6 +1,7 @@
 #include "base/time.h"
 
 #include <stdio.h>
+#include <string.h>
 
 /* Days since 1970-01-01 of a civil date (H. Hinnant's algorithm). */
 static int64_t
@@ -211,6 +212,37 @@ kz_time_parse_iso(const char *s, size_t n, int default_offset_min,
     *t -= (int64_t)off * 60 * KZ_TICKS_PER_SEC;
     if (has_offset != NULL)
         *has_offset = zone;
+    return true;
+}
+
+bool
+kz_time_parse_offset(const char *s, int *min)
+{
+    int sign, h, m = 0;
+
+    if (strcmp(s, "Z") == 0 || strcmp(s, "z") == 0 ||
+        strcmp(s, "UTC") == 0 || strcmp(s, "utc") == 0) {
+        *min = 0;
+        return true;
+    }
+    /* each test stops at the first NUL, so short text is never overread */
+    if ((s[0] != '+' && s[0] != '-') || s[1] < '0' || s[1] > '9' ||
+        s[2] < '0' || s[2] > '9')
+        return false;
+    sign = s[0] == '-' ? -1 : 1;
+    h = (s[1] - '0') * 10 + (s[2] - '0');
+    s += 3;
+    if (*s == ':')
+        s++;
+    if (*s != '\0') {
+        if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9' ||
+            s[2] != '\0')
+            return false;
+        m = (s[0] - '0') * 10 + (s[1] - '0');
+    }
+    if (h > 14 || m > 59 || (h == 14 && m != 0))
+        return false;
+    *min = sign * (h * 60 + m);
     return true;
 }
 

@@ -51,6 +51,16 @@ kz_status kz_time_format_iso(kz_strbuf *b, kz_time t, int offset_min);
 bool kz_time_parse_iso(const char *s, size_t n, int default_offset_min,
                        kz_time *t, bool *has_offset);
 
+/* Parses a fixed zone offset as written on a command line: "Z", "z",
+ * "UTC", "utc", or a sign, two hour digits and optionally two minute
+ * digits with or without a ':' ("+09", "+0900", "+09:00", "-05:30"; a
+ * lone trailing ':' as in "+09:" counts as minutes 00). The offset must
+ * lie within -14:00..+14:00 and minutes within 00..59. Sets *min to the
+ * minutes east of UTC and returns true; returns false and leaves *min
+ * untouched on anything else. s is NUL-terminated and never read past
+ * its terminator. */
+bool kz_time_parse_offset(const char *s, int *min);
+
 /* Converts a Windows SYSTEMTIME (8 u16: year, month, weekday, day, hour,
  * minute, second, ms) to a time; false if out of range. */
 bool kz_time_from_systemtime(const uint16_t st[8], kz_time *t);

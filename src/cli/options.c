@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/time.h"
 #include "base/utf.h"
 
 /* Most options a command may have (shared + own). */
@@ -86,39 +87,6 @@ parse_count(const char *s, bool suffix, uint64_t max, uint64_t *out)
     return true;
 }
 
-/* "Z", "UTC", "+09:00", "+0900", "+09", "-05:30" to minutes east. */
-static bool
-parse_offset(const char *s, int *min)
-{
-    int sign, h, m = 0;
-    size_t n = strlen(s);
-
-    if (strcmp(s, "Z") == 0 || strcmp(s, "z") == 0 ||
-        strcmp(s, "UTC") == 0 || strcmp(s, "utc") == 0) {
-        *min = 0;
-        return true;
-    }
-    if (n < 3 || (s[0] != '+' && s[0] != '-'))
-        return false;
-    sign = s[0] == '-' ? -1 : 1;
-    if (s[1] < '0' || s[1] > '9' || s[2] < '0' || s[2] > '9')
-        return false;
-    h = (s[1] - '0') * 10 + (s[2] - '0');
-    s += 3;
-    if (*s == ':')
-        s++;
-    if (*s != '\0') {
-        if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9' ||
-            s[2] != '\0')
-            return false;
-        m = (s[0] - '0') * 10 + (s[1] - '0');
-    }
-    if (h > 14 || m > 59 || (h == 14 && m != 0))
-        return false;
-    *min = sign * (h * 60 + m);
-    return true;
-}
-
 static int usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -169,7 +137,7 @@ common_option(kz_cli_common *c, const char *cmd, int id, const char *arg)
         c->read.ansi_codepage = (unsigned)v;
         return KZ_EXIT_OK;
     case KZ_OPT_INPUT_TZ:
-        if (!parse_offset(arg, &tz))
+        if (!kz_time_parse_offset(arg, &tz))
             return usage_error(cmd, "--input-tz wants Z or an offset like "
                                     "+09:00, not '%s'", arg);
         c->read.json.input_tz_min = tz;

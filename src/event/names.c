@@ -39,23 +39,49 @@ kz_names_free(kz_names *t)
     free(t);
 }
 
-static bool
-eq_fold(const char *a, const char *b, size_t n)
+/* The loose key of a name: ASCII lower case, spaces left out, so that
+ * Defender's "Threat Name" and a rule's ThreatName are one field. */
+static uint64_t
+hash_loose(const char *s, size_t n)
 {
-    size_t i;
+    uint64_t h = 0xCBF29CE484222325ULL;
+    size_t i, kept = 0;
 
-    for (i = 0; i < n; i++)
+    for (i = 0; i < n; i++) {
+        if (s[i] == ' ')
+            continue;
+        h ^= kz_ascii_lower((unsigned char)s[i]);
+        h *= 0x100000001B3ULL;
+        kept++;
+    }
+    return kz_hash_mix(h, kept);
+}
+
+static bool
+eq_loose(const char *a, size_t na, const char *b, size_t nb)
+{
+    size_t i = 0, j = 0;
+
+    for (;;) {
+        while (i < na && a[i] == ' ')
+            i++;
+        while (j < nb && b[j] == ' ')
+            j++;
+        if (i == na || j == nb)
+            return i == na && j == nb;
         if (kz_ascii_lower((unsigned char)a[i]) !=
-            kz_ascii_lower((unsigned char)b[i]))
+            kz_ascii_lower((unsigned char)b[j]))
             return false;
-    return true;
+        i++;
+        j++;
+    }
 }
 
 static int32_t
 find(const kz_names *t, const char *name, size_t len, bool fold)
 {
     const int32_t *tab = fold ? t->fold : t->exact;
-    uint64_t h = fold ? kz_hash_fold(name, len) : kz_hash(name, len);
+    uint64_t h = fold ? hash_loose(name, len) : kz_hash(name, len);
     size_t mask = t->slots - 1, i = (size_t)h & mask;
     int32_t id;
 
@@ -64,8 +90,8 @@ find(const kz_names *t, const char *name, size_t len, bool fold)
     while ((id = tab[i]) != KZ_NAME_NONE) {
         const char *s = t->names[id];
 
-        if (strlen(s) == len &&
-            (fold ? eq_fold(s, name, len) : memcmp(s, name, len) == 0))
+        if (fold ? eq_loose(s, strlen(s), name, len)
+                 : strlen(s) == len && memcmp(s, name, len) == 0)
             return id;
         i = (i + 1) & mask;
     }
@@ -107,7 +133,7 @@ rehash(kz_names *t, size_t slots)
         insert(ex, slots, kz_hash(s, len), (int32_t)i);
         /* Only the first name of a fold class is reachable by folding. */
         if (find(t, s, len, true) == KZ_NAME_NONE)
-            insert(fo, slots, kz_hash_fold(s, len), (int32_t)i);
+            insert(fo, slots, hash_loose(s, len), (int32_t)i);
     }
     return KZ_OK;
 }

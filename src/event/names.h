@@ -5,7 +5,8 @@
  * analytics read, then freezes the table; readers look names up and store
  * the id in each kz_field. Names nobody added are KZ_NAME_NONE, so names
  * chosen by an attacker never grow the table. Lookup: exact name, then
- * ASCII case-insensitive.
+ * loosely: ASCII case-insensitive with spaces ignored ("Threat Name" =
+ * ThreatName = threatname; the first name added of such a class wins).
  * Threads: building is single-threaded; a frozen table is immutable and
  * shared by all threads.
  */

@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "base/grow.h"
 #include "base/hash.h"
 #include "match/match_int.h"
 #include "sigma/logsource.h"
@@ -27,27 +28,9 @@ typedef struct cc {
     size_t ndisp, cap_disp;
 } cc;
 
-/* Grows *p (elements of size sz, capacity *cap) to hold need. */
-static kz_status
-grow(void **p, size_t *cap, size_t need, size_t sz)
-{
-    size_t nc;
-    void *q;
-
-    if (need <= *cap)
-        return KZ_OK;
-    nc = *cap ? *cap * 2 : 64;
-    while (nc < need)
-        nc *= 2;
-    if ((q = realloc(*p, nc * sz)) == NULL)
-        return KZ_ENOMEM;
-    *p = q;
-    *cap = nc;
-    return KZ_OK;
-}
-
+/* Grows array field arr of the ruleset (capacity in c->capf) to need. */
 #define GROW(c, arr, capf, need)                                              \
-    grow((void **)&(c)->rs->arr, &(c)->capf, (need), sizeof(*(c)->rs->arr))
+    kz_grow(&(c)->rs->arr, &(c)->capf, (need), sizeof(*(c)->rs->arr), 64)
 
 /* ---- field slots ---------------------------------------------------- */
 
@@ -357,7 +340,7 @@ typedef struct plist {
 static kz_status
 plist_add(plist *l, uint32_t p)
 {
-    kz_status st = grow((void **)&l->v, &l->cap, l->n + 1, sizeof(*l->v));
+    kz_status st = kz_grow(&l->v, &l->cap, l->n + 1, sizeof(*l->v), 64);
 
     if (st == KZ_OK)
         l->v[l->n++] = p;
@@ -662,8 +645,8 @@ disp_add(cc *c, uint32_t chan, uint32_t eid, uint32_t target)
 {
     kz_status st;
 
-    if ((st = grow((void **)&c->disp, &c->cap_disp, c->ndisp + 1,
-                   sizeof(*c->disp))) != KZ_OK)
+    if ((st = kz_grow(&c->disp, &c->cap_disp, c->ndisp + 1,
+                      sizeof(*c->disp), 64)) != KZ_OK)
         return st;
     c->disp[c->ndisp].chan = chan;
     c->disp[c->ndisp].eid = eid;

@@ -199,6 +199,40 @@ finish_text(kz_matcher *m, size_t off)
     }
 }
 
+/* Records in rc the value just rendered at buf[off..] (made valid and
+ * cut by finish_text), or, when !rendered, an absent value (buf rolled
+ * back to off). Returns whether rc now holds text. */
+static bool
+keep_text(kz_matcher *m, mt_rc *rc, size_t off, bool rendered)
+{
+    rc->stamp = m->epoch;
+    rc->ok = 0;
+    if (!rendered) {
+        m->buf.len = off;
+        if (m->buf.data != NULL)
+            m->buf.data[off] = '\0';
+        return false;
+    }
+    finish_text(m, off);
+    if (m->buf.len - off > UINT32_MAX || off > UINT32_MAX)
+        return false;
+    rc->off = (uint32_t)off;
+    rc->len = (uint32_t)(m->buf.len - off);
+    rc->ok = 1;
+    return true;
+}
+
+/* The text cached in rc for this event; false if absent. */
+static bool
+cached_text(const kz_matcher *m, const mt_rc *rc, const char **p, size_t *n)
+{
+    if (!rc->ok)
+        return false;
+    *p = m->buf.data ? m->buf.data + rc->off : "";
+    *n = rc->len;
+    return true;
+}
+
 /* Text of data field i; false if null or unrenderable. */
 static bool
 field_text(kz_matcher *m, size_t i, const char **p, size_t *n)
@@ -210,31 +244,18 @@ field_text(kz_matcher *m, size_t i, const char **p, size_t *n)
         size_t off = m->buf.len;
         kz_status st;
 
-        rc->stamp = m->epoch;
-        rc->ok = 0;
-        if (v->type == KZ_VT_NULL)
-            return false;
-        m->stats.renders++;
-        st = kz_value_render(v, &m->rs->o.render, &m->buf);
-        if (st != KZ_OK) {
-            m->buf.len = off;
-            if (m->buf.data != NULL)
-                m->buf.data[off] = '\0';
-            problem(m, UINT32_MAX, KZ_MP_BAD_VALUE);
+        if (v->type == KZ_VT_NULL) {
+            rc->stamp = m->epoch;
+            rc->ok = 0;
             return false;
         }
-        finish_text(m, off);
-        if (m->buf.len - off > UINT32_MAX || off > UINT32_MAX)
-            return false;
-        rc->off = (uint32_t)off;
-        rc->len = (uint32_t)(m->buf.len - off);
-        rc->ok = 1;
+        m->stats.renders++;
+        st = kz_value_render(v, &m->rs->o.render, &m->buf);
+        keep_text(m, rc, off, st == KZ_OK);
+        if (st != KZ_OK)
+            problem(m, UINT32_MAX, KZ_MP_BAD_VALUE);
     }
-    if (!rc->ok)
-        return false;
-    *p = m->buf.data ? m->buf.data + rc->off : "";
-    *n = rc->len;
-    return true;
+    return cached_text(m, rc, p, n);
 }
 
 /* Appends the text of system field s; false when absent. */
@@ -297,24 +318,9 @@ sys_text(kz_matcher *m, int s, const char **p, size_t *n)
     if (rc->stamp != m->epoch) {
         size_t off = m->buf.len;
 
-        rc->stamp = m->epoch;
-        rc->ok = 0;
-        if (!sys_render(m->ev, s, &m->buf)) {
-            m->buf.len = off;
-            if (m->buf.data != NULL)
-                m->buf.data[off] = '\0';
-            return false;
-        }
-        finish_text(m, off);
-        rc->off = (uint32_t)off;
-        rc->len = (uint32_t)(m->buf.len - off);
-        rc->ok = 1;
+        keep_text(m, rc, off, sys_render(m->ev, s, &m->buf));
     }
-    if (!rc->ok)
-        return false;
-    *p = m->buf.data + rc->off;
-    *n = rc->len;
-    return true;
+    return cached_text(m, rc, p, n);
 }
 
 /* First data field of slot, or -1. */

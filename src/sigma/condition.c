@@ -21,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/grow.h"
+
 enum tok { T_END, T_WORD, T_LP, T_RP };
 
 typedef struct parser {
@@ -32,6 +34,8 @@ typedef struct parser {
     const char *w;           /* T_WORD: start */
     size_t wlen;             /* T_WORD: length */
     unsigned depth;          /* nesting */
+    size_t nodes;            /* nodes made so far */
+    bool too_big;            /* node() refused: KZ_SG_MAX_COND_NODES */
 } parser;
 
 static bool
@@ -80,11 +84,21 @@ is_kw(const parser *p, const char *kw)
            memcmp(p->w, kw, p->wlen) == 0;
 }
 
+/* A new node, or NULL on OOM or past KZ_SG_MAX_COND_NODES (`1 of x*`
+ * repeated over many selections would otherwise grow a short condition
+ * into millions of nodes); callers report both as KZ_ENOMEM and
+ * kz_sg_condition() tells them apart by too_big. */
 static kz_sg_cond *
 node(parser *p, uint8_t op)
 {
-    kz_sg_cond *n = kz_arena_alloc(p->c->a, sizeof(*n));
+    kz_sg_cond *n;
 
+    if (p->nodes >= KZ_SG_MAX_COND_NODES) {
+        p->too_big = true;
+        return NULL;
+    }
+    p->nodes++;
+    n = kz_arena_alloc(p->c->a, sizeof(*n));
     if (n != NULL)
         memset(n, 0, sizeof(*n));
     (void)op;
@@ -102,15 +116,8 @@ typedef struct kids {
 static bool
 kids_push(kids *k, const kz_sg_cond *c)
 {
-    if (k->n == k->cap) {
-        size_t cap = k->cap ? k->cap * 2 : 4;
-        const kz_sg_cond **v = realloc(k->v, cap * sizeof(*v));
-
-        if (v == NULL)
-            return false;
-        k->v = v;
-        k->cap = cap;
-    }
+    if (kz_grow(&k->v, &k->cap, k->n + 1, sizeof(*k->v), 4) != KZ_OK)
+        return false;
     k->v[k->n++] = c;
     return true;
 }
@@ -361,8 +368,14 @@ kz_sg_condition(kz_sg_ctx *c, const char *text, unsigned line,
         return st;
     if (p.tok == T_END)
         return kz_sg_fail(c, KZ_SGV_INVALID, line, "empty condition");
-    if ((st = or_expr(&p, out)) != KZ_OK)
+    if ((st = or_expr(&p, out)) != KZ_OK) {
+        *out = NULL;
+        if (st == KZ_ENOMEM && p.too_big)
+            return kz_sg_fail(c, KZ_SGV_INVALID, line,
+                              "condition expands to more than %u nodes",
+                              KZ_SG_MAX_COND_NODES);
         return st;
+    }
     if (p.tok != T_END)
         return kz_sg_fail(c, KZ_SGV_INVALID, line,
                           "unexpected %s in condition",

@@ -18,6 +18,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include "base/grow.h"
 #include "base/strbuf.h"
 #include "base/utf.h"
 
@@ -75,17 +76,9 @@ typedef struct alts {
 static bool
 alts_push(alts *l, const kz_sg_value *v)
 {
-    if (l->n >= KZ_SG_MAX_ALTS)
+    if (l->n >= KZ_SG_MAX_ALTS ||
+        kz_grow(&l->v, &l->cap, l->n + 1, sizeof(*l->v), 4) != KZ_OK)
         return false;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 4;
-        kz_sg_value *nv = realloc(l->v, cap * sizeof(*nv));
-
-        if (nv == NULL)
-            return false;
-        l->v = nv;
-        l->cap = cap;
-    }
     l->v[l->n++] = *v;
     return true;
 }

@@ -10,7 +10,7 @@
  * correlations may reference correlations); unresolved ones go to
  * set->missing.
  */
-#include "sigma/sigma_int.h"
+#include "sigma/sigma.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -19,8 +19,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/grow.h"
 #include "base/hash.h"
 #include "sigma/logsource.h"
+#include "sigma/sigma_int.h"
 
 /* The set with its private bookkeeping (s must stay first). */
 typedef struct set_int {
@@ -77,15 +79,9 @@ add_report(set_int *si, const char *path, unsigned doc, unsigned line,
     kz_sigma_set *s = &si->s;
     kz_sg_report *r;
 
-    if (s->nreports == si->repcap) {
-        size_t cap = si->repcap ? si->repcap * 2 : 64;
-        kz_sg_report *n = realloc(s->reports, cap * sizeof(*n));
-
-        if (n == NULL)
-            return KZ_ENOMEM;
-        s->reports = n;
-        si->repcap = cap;
-    }
+    if (kz_grow(&s->reports, &si->repcap, s->nreports + 1,
+                sizeof(*s->reports), 64) != KZ_OK)
+        return KZ_ENOMEM;
     r = &s->reports[s->nreports];
     r->path = path;
     r->doc = doc;
@@ -438,15 +434,9 @@ add_missing(set_int *si, const kz_sigma_rule *c, const char *ref)
     kz_sigma_set *s = &si->s;
     kz_sg_missing_ref *m;
 
-    if (s->nmissing == si->mcap) {
-        size_t cap = si->mcap ? si->mcap * 2 : 16;
-        kz_sg_missing_ref *n = realloc(s->missing, cap * sizeof(*n));
-
-        if (n == NULL)
-            return KZ_ENOMEM;
-        s->missing = n;
-        si->mcap = cap;
-    }
+    if (kz_grow(&s->missing, &si->mcap, s->nmissing + 1,
+                sizeof(*s->missing), 16) != KZ_OK)
+        return KZ_ENOMEM;
     m = &s->missing[s->nmissing];
     m->path = c->path;
     m->corr = set_str(s, c->title);

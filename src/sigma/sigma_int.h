@@ -31,6 +31,7 @@
 #define KZ_SG_MAX_NODES 100000u            /* YAML nodes per file */
 #define KZ_SG_MAX_DEPTH 64u                /* YAML nesting depth */
 #define KZ_SG_MAX_COND_DEPTH 64u           /* condition nesting */
+#define KZ_SG_MAX_COND_NODES 4096u        /* nodes of one condition */
 #define KZ_SG_MAX_ALTS 4096u               /* alternatives of one value */
 #define KZ_SG_MAX_DIR_DEPTH 64u            /* directory nesting */
 #define KZ_SG_MAX_VALUE ((size_t)1 << 16)  /* bytes of one value */
@@ -124,7 +125,9 @@ kz_status kz_sg_tokenise(kz_arena *a, const char *s, size_t n,
                          bool wildcards, kz_sg_pattern *p);
 
 /* Parses a condition (condition.c) over the rule's selections: text is
- * one condition string. *out is the tree (arena). */
+ * one condition string. *out is the tree (arena). A condition nested
+ * deeper than KZ_SG_MAX_COND_DEPTH or of more than KZ_SG_MAX_COND_NODES
+ * nodes (after `1 of x*` expansion) is refused through kz_sg_fail(). */
 kz_status kz_sg_condition(kz_sg_ctx *c, const char *text, unsigned line,
                           const kz_sg_cond **out);
 

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "base/grow.h"
+
 typedef struct level {
     kz_yn *node;        /* the open sequence or map */
     kz_yn **kids;       /* growing children (malloc) */
@@ -84,15 +86,8 @@ new_node(kz_yaml *y, uint8_t kind, const yaml_event_t *ev)
 static bool
 add_kid(level *l, kz_yn *kid)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 8;
-        kz_yn **k = realloc(l->kids, cap * sizeof(*k));
-
-        if (k == NULL)
-            return false;
-        l->kids = k;
-        l->cap = cap;
-    }
+    if (kz_grow(&l->kids, &l->cap, l->n + 1, sizeof(*l->kids), 8) != KZ_OK)
+        return false;
     l->kids[l->n++] = kid;
     return true;
 }

@@ -226,18 +226,24 @@ kz_json_string_utf16(kz_strbuf *out, const uint8_t *p, size_t n)
     return KZ_OK;
 }
 
-/* True for code points a terminal would act on rather than show. */
+/* True for code points a terminal would act on rather than show (and,
+ * with line_seps, the Unicode line and paragraph separators). */
 static bool
-term_hidden(uint32_t cp)
+term_hidden(uint32_t cp, bool line_seps)
 {
     return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) ||
            (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
-           (cp >= 0xd800 && cp <= 0xdfff);
+           (cp >= 0xd800 && cp <= 0xdfff) ||
+           (line_seps && (cp == 0x2028 || cp == 0x2029));
 }
 
 kz_status
-kz_term_escape(kz_strbuf *out, const char *s, size_t n)
+kz_visible_escape(kz_strbuf *out, const char *s, size_t n, unsigned flags)
 {
+    const char *hex = (flags & KZ_VIS_UPPER_HEX) ? "0123456789ABCDEF" : hexd;
+    bool bslash = (flags & KZ_VIS_BACKSLASH) != 0;
+    bool names = (flags & KZ_VIS_WS_NAMES) != 0;
+    bool seps = (flags & KZ_VIS_LINE_SEPS) != 0;
     size_t i = 0, start = 0, k, j;
     uint32_t cp;
     kz_status st;
@@ -246,14 +252,14 @@ kz_term_escape(kz_strbuf *out, const char *s, size_t n)
 
     while (i < n) {
         c = (unsigned char)s[i];
-        if (c >= 0x20 && c < 0x7f && c != '\\') {
+        if (c >= 0x20 && c < 0x7f && (c != '\\' || !bslash)) {
             i++;
             continue;
         }
         k = 1;
         if (c >= 0x80) {
             k = kz_utf8_decode(s + i, n - i, &cp);
-            if (k != 0 && !term_hidden(cp)) {
+            if (k != 0 && !term_hidden(cp, seps)) {
                 i += k;
                 continue;
             }
@@ -265,11 +271,16 @@ kz_term_escape(kz_strbuf *out, const char *s, size_t n)
         if (c == '\\') {
             if ((st = kz_strbuf_add(out, "\\\\", 2)) != KZ_OK)
                 return st;
+        } else if (names && (c == '\n' || c == '\r' || c == '\t')) {
+            char e[2] = { '\\', c == '\n' ? 'n' : c == '\r' ? 'r' : 't' };
+
+            if ((st = kz_strbuf_add(out, e, 2)) != KZ_OK)
+                return st;
         } else {
             for (j = 0; j < k; j++) {
                 c = (unsigned char)s[i + j];
-                t[2] = hexd[c >> 4];
-                t[3] = hexd[c & 15];
+                t[2] = hex[c >> 4];
+                t[3] = hex[c & 15];
                 if ((st = kz_strbuf_add(out, t, sizeof(t))) != KZ_OK)
                     return st;
             }
@@ -278,6 +289,12 @@ kz_term_escape(kz_strbuf *out, const char *s, size_t n)
         start = i;
     }
     return kz_strbuf_add(out, s + start, n - start);
+}
+
+kz_status
+kz_term_escape(kz_strbuf *out, const char *s, size_t n)
+{
+    return kz_visible_escape(out, s, n, KZ_VIS_BACKSLASH);
 }
 
 bool

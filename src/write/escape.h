@@ -35,10 +35,25 @@ kz_status kz_json_string(kz_strbuf *out, const char *s, size_t n);
  * surrogates as \udXXX; trailing NULs are not stripped here). */
 kz_status kz_json_string_utf16(kz_strbuf *out, const uint8_t *p, size_t n);
 
-/* Appends s[0..n) for a terminal or a log line: printable ASCII and
- * valid printable UTF-8 kept; '\' doubled; every byte of a control
- * character (C0, DEL, ESC, C1), of a bidirectional override (U+202A..E,
- * U+2066..9) and of invalid UTF-8 shown as \xHH. */
+/* Flags of kz_visible_escape(): where the one-line forms differ. */
+enum {
+    KZ_VIS_BACKSLASH = 1u << 0, /* '\' doubled (else kept as is) */
+    KZ_VIS_WS_NAMES = 1u << 1,  /* LF, CR, TAB as \n \r \t (else \xHH) */
+    KZ_VIS_LINE_SEPS = 1u << 2, /* U+2028/U+2029 as \xHH (else kept) */
+    KZ_VIS_UPPER_HEX = 1u << 3, /* \xHH digits upper case (else lower) */
+};
+
+/* Appends s[0..n) as one line of visible text: printable ASCII and valid
+ * printable UTF-8 kept; every byte of a control character (C0, DEL, ESC,
+ * C1), of a bidirectional override (U+202A..E, U+2066..9), of a WTF-8
+ * surrogate and of invalid UTF-8 shown as \xHH; flags (KZ_VIS_*) choose
+ * the differences between kz_term_escape() and kz_tl_flatten(). */
+kz_status kz_visible_escape(kz_strbuf *out, const char *s, size_t n,
+                            unsigned flags);
+
+/* Appends s[0..n) for a terminal or a log line: kz_visible_escape() with
+ * KZ_VIS_BACKSLASH ('\' doubled, lower-case \xHH for every byte of a
+ * control character, bidirectional override or invalid UTF-8). */
 kz_status kz_term_escape(kz_strbuf *out, const char *s, size_t n);
 
 /* True if a spreadsheet would read a cell holding s[0..n) as a formula:

@@ -147,61 +147,11 @@ kz_tl_rule(const kz_timeline *tl, uint32_t i)
     return tl->o.rules[i];
 }
 
-/* True for code points shown as \xHH in one-line text. */
-static bool
-hidden(uint32_t cp)
-{
-    return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) ||
-           (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
-           (cp >= 0xd800 && cp <= 0xdfff) || cp == 0x2028 || cp == 0x2029;
-}
-
 kz_status
 kz_tl_flatten(kz_strbuf *out, const char *s, size_t n)
 {
-    static const char hexd[] = "0123456789ABCDEF";
-    size_t i = 0, start = 0, k, j;
-    uint32_t cp;
-    kz_status st;
-    unsigned char c;
-    char t[4] = { '\\', 'x', 0, 0 };
-
-    while (i < n) {
-        c = (unsigned char)s[i];
-        if (c >= 0x20 && c < 0x7f) {
-            i++;
-            continue;
-        }
-        k = 1;
-        if (c >= 0x80) {
-            k = kz_utf8_decode(s + i, n - i, &cp);
-            if (k != 0 && !hidden(cp)) {
-                i += k;
-                continue;
-            }
-            if (k == 0)
-                k = 1;
-        }
-        if ((st = kz_strbuf_add(out, s + start, i - start)) != KZ_OK)
-            return st;
-        if (c == '\n' || c == '\r' || c == '\t') {
-            char e[2] = { '\\', c == '\n' ? 'n' : c == '\r' ? 'r' : 't' };
-
-            if ((st = kz_strbuf_add(out, e, 2)) != KZ_OK)
-                return st;
-        } else {
-            for (j = 0; j < k; j++) {
-                c = (unsigned char)s[i + j];
-                t[2] = hexd[c >> 4];
-                t[3] = hexd[c & 15];
-                if ((st = kz_strbuf_add(out, t, sizeof(t))) != KZ_OK)
-                    return st;
-            }
-        }
-        i += k;
-        start = i;
-    }
-    return kz_strbuf_add(out, s + start, n - start);
+    return kz_visible_escape(out, s, n, KZ_VIS_WS_NAMES | KZ_VIS_LINE_SEPS |
+                                            KZ_VIS_UPPER_HEX);
 }
 
 size_t

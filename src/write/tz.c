@@ -9,36 +9,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-static bool
-parse_fixed(const char *s, int *min)
-{
-    int sign, h, m = 0;
-
-    if (strcmp(s, "Z") == 0 || strcmp(s, "z") == 0 ||
-        strcmp(s, "UTC") == 0 || strcmp(s, "utc") == 0) {
-        *min = 0;
-        return true;
-    }
-    if ((s[0] != '+' && s[0] != '-') || s[1] < '0' || s[1] > '9' ||
-        s[2] < '0' || s[2] > '9')
-        return false;
-    sign = s[0] == '-' ? -1 : 1;
-    h = (s[1] - '0') * 10 + (s[2] - '0');
-    s += 3;
-    if (*s == ':')
-        s++;
-    if (*s != '\0') {
-        if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9' ||
-            s[2] != '\0')
-            return false;
-        m = (s[0] - '0') * 10 + (s[1] - '0');
-    }
-    if (h > 14 || m > 59 || (h == 14 && m != 0))
-        return false;
-    *min = sign * (h * 60 + m);
-    return true;
-}
-
 /* True if name is a plausible zone name that names a zone file. */
 static bool
 zone_exists(const char *name)
@@ -66,7 +36,7 @@ kz_tz_parse(const char *s, kz_tz *tz, kz_error *err)
     memset(tz, 0, sizeof(*tz));
     if (s == NULL)
         return KZ_OK;
-    if (parse_fixed(s, &tz->offset_min)) {
+    if (kz_time_parse_offset(s, &tz->offset_min)) {
         tz->kind = KZ_TZ_FIXED;
         return KZ_OK;
     }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "base/arena.h"
+#include "base/grow.h"
 #include "base/strbuf.h"
 #include "base/time.h"
 #include "base/utf.h"
@@ -62,6 +63,47 @@ test_time_parse_and_format(void)
                 b.data, c->xml);
     }
     kz_strbuf_fini(&b);
+}
+
+static const struct offset_case {
+    const char *text;
+    bool ok;
+    int min;
+} offset_cases[] = {
+    { "Z", true, 0 },          { "z", true, 0 },
+    { "UTC", true, 0 },        { "utc", true, 0 },
+    { "+09:00", true, 540 },   { "+0900", true, 540 },
+    { "+09", true, 540 },      { "-05:30", true, -330 },
+    { "+00:00", true, 0 },     { "-00", true, 0 },
+    { "+14:00", true, 840 },   { "-12:45", true, -765 },
+    { "+09:", true, 540 },     { "+14:01", false, 0 },
+    { "+15", false, 0 },       { "+09:60", false, 0 },
+    { "+9", false, 0 },        { "+", false, 0 },
+    { "", false, 0 },          { "09:00", false, 0 },
+    { "+09:0", false, 0 },     { "+09:000", false, 0 },
+    { "+09::00", false, 0 },   { "+0a:00", false, 0 },
+    { "UTC+1", false, 0 },     { "Utc", false, 0 },
+    { "+09:00 ", false, 0 },   { "local", false, 0 },
+};
+
+static void
+test_time_parse_offset(void)
+{
+    size_t i;
+
+    for (i = 0; i < T_COUNT(offset_cases); i++) {
+        const struct offset_case *c = &offset_cases[i];
+        int min = 12345;
+        bool ok = kz_time_parse_offset(c->text, &min);
+
+        T_CHECK(ok == c->ok, "row %zu: \"%s\" ok %d want %d", i, c->text, ok,
+                c->ok);
+        if (ok && c->ok)
+            T_CHECK(min == c->min, "row %zu: \"%s\" %d != %d", i, c->text,
+                    min, c->min);
+        if (!ok)
+            T_CHECK(min == 12345, "row %zu: *min touched on failure", i);
+    }
 }
 
 static void
@@ -211,18 +253,58 @@ test_arena_limit_and_reset(void)
     kz_arena_fini(&a);
 }
 
+static void
+test_grow_doubles_and_checks_overflow(void)
+{
+    static const struct {
+        size_t cap, need, first, want_cap;
+        kz_status want;
+    } rows[] = {
+        { 0, 1, 4, 4, KZ_OK },          { 0, 5, 4, 8, KZ_OK },
+        { 4, 4, 4, 4, KZ_OK },          { 4, 5, 4, 8, KZ_OK },
+        { 8, 100, 4, 128, KZ_OK },      { 0, 1, 0, 1, KZ_OK },
+        { 0, SIZE_MAX / 2 + 2, 4, 0, KZ_ENOMEM },
+        { 0, SIZE_MAX / 4 + 1, 64, 0, KZ_ENOMEM },
+    };
+    size_t i, r;
+
+    for (i = 0; i < T_COUNT(rows); i++) {
+        int *a = NULL;
+        size_t cap = 0;
+
+        if (rows[i].cap != 0) {
+            T_EQ_INT(kz_grow(&a, &cap, rows[i].cap, sizeof(*a),
+                             rows[i].cap), KZ_OK);
+            T_CHECK(cap == rows[i].cap, "row %zu: setup cap %zu", i, cap);
+        }
+        T_CHECK(kz_grow(&a, &cap, rows[i].need, sizeof(*a), rows[i].first) ==
+                    rows[i].want, "row %zu: status", i);
+        T_CHECK(cap == rows[i].want_cap || (rows[i].want != KZ_OK &&
+                                            cap == rows[i].cap),
+                "row %zu: cap %zu want %zu", i, cap, rows[i].want_cap);
+        for (r = 0; rows[i].want == KZ_OK && r < rows[i].need; r++)
+            a[r] = (int)r;              /* ASan: the whole range is ours */
+        free(a);
+    }
+    T_CHECK(kz_size_mul(SIZE_MAX / 2, 2, &r) && r == SIZE_MAX - 1, "mul");
+    T_CHECK(!kz_size_mul(SIZE_MAX / 2 + 1, 2, &r), "mul overflow");
+    T_CHECK(kz_size_mul(0, SIZE_MAX, &r) && r == 0, "mul zero");
+}
+
 int
 main(int argc, char **argv)
 {
     static const t_case cases[] = {
         T_CASE(test_time_parse_and_format),
         T_CASE(test_time_iso_with_offset),
+        T_CASE(test_time_parse_offset),
         T_CASE(test_systemtime),
         T_CASE(test_utf16_to_utf8),
         T_CASE(test_utf8_repair),
         T_CASE(test_ansi_codepages),
         T_CASE(test_strbuf_bound),
         T_CASE(test_arena_limit_and_reset),
+        T_CASE(test_grow_doubles_and_checks_overflow),
     };
     return t_run(cases, T_COUNT(cases), argc, argv);
 }

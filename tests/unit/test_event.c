@@ -147,6 +147,43 @@ test_names_exact_then_folded(void)
     kz_names_free(t);
 }
 
+/* The loose fallback ignores spaces too (Defender writes "Threat Name",
+ * rules say ThreatName), but never merges names that differ otherwise. */
+static void
+test_names_loose_spaces(void)
+{
+    static const struct {
+        const char *look;
+        int want;           /* index into ids, -1 = none */
+    } rows[] = {
+        { "ThreatName", 0 },
+        { "Threat Name", 0 },
+        { "threat name", 0 },
+        { " T h r e a t N a m e ", 0 },
+        { "Threat_Name", -1 },
+        { "ThreatNam", -1 },
+        { "ThreatNames", -1 },
+        { "Source Name", 1 },
+        { "SOURCENAME", 1 },
+        { "", -1 },
+        { "   ", -1 },
+    };
+    kz_names *t = kz_names_new();
+    int32_t ids[2];
+    size_t i;
+
+    T_EQ_INT(kz_names_add(t, "ThreatName", 10, &ids[0]), KZ_OK);
+    T_EQ_INT(kz_names_add(t, "SourceName", 10, &ids[1]), KZ_OK);
+    kz_names_freeze(t);
+    for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        int32_t got = kz_names_lookup(t, rows[i].look, strlen(rows[i].look));
+
+        T_CHECK(got == (rows[i].want < 0 ? KZ_NAME_NONE : ids[rows[i].want]),
+                "row %zu '%s': got %d", i, rows[i].look, (int)got);
+    }
+    kz_names_free(t);
+}
+
 static void
 test_names_many(void)
 {
@@ -200,6 +237,7 @@ main(int argc, char **argv)
         T_CASE(test_value_arrays),
         T_CASE(test_value_json_scalars),
         T_CASE(test_names_exact_then_folded),
+        T_CASE(test_names_loose_spaces),
         T_CASE(test_names_many),
         T_CASE(test_event_field_lookup),
     };

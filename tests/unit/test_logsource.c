@@ -158,12 +158,36 @@ tb_render(const kz_sg_pattern *p, char *buf, size_t cap)
     return buf;
 }
 
-/* Maps r; returns the status and fills t/n/why. */
+/* A hand-built rule mapped into its own arena: what every case sets up
+ * and tears down. */
+typedef struct tb_fix {
+    kz_sigma_rule *r;          /* the rule (owned; freed by tb_fix_fini) */
+    kz_arena a;                /* arena of the targets */
+    const kz_ls_target *t;     /* targets (NULL unless st == KZ_OK) */
+    size_t n;                  /* their count */
+    const char *why;           /* reason when st == KZ_EUNSUPPORTED */
+    kz_status st;              /* what kz_logsource_map returned */
+} tb_fix;
+
+/* Maps r (which f then owns) in an arena of block_size bytes per block
+ * and at most limit (0 = none); *n starts non-zero so a failure that
+ * leaves it set is seen. Returns f->st. */
 static kz_status
-tb_map(const kz_sigma_rule *r, kz_arena *a, const kz_ls_target **t,
-       size_t *n, const char **why)
+tb_fix_map(tb_fix *f, kz_sigma_rule *r, size_t block_size, size_t limit)
 {
-    return kz_logsource_map(r, a, t, n, why);
+    memset(f, 0, sizeof(*f));
+    f->r = r;
+    f->n = 7;
+    kz_arena_init(&f->a, block_size, limit);
+    f->st = kz_logsource_map(r, &f->a, &f->t, &f->n, &f->why);
+    return f->st;
+}
+
+static void
+tb_fix_fini(tb_fix *f)
+{
+    tb_free(f->r);
+    kz_arena_fini(&f->a);
 }
 
 /* The target of kind alt among t[0..n), or NULL. */
@@ -350,23 +374,20 @@ static const exp_row exp_services[] = {
 static void
 check_row(const exp_row *e, bool service, size_t row)
 {
-    kz_sigma_rule *r;
-    const kz_ls_target *t = NULL, *nat;
-    const char *why = NULL;
-    size_t n = 0, i, nch = 0, neid = 0;
-    kz_arena a;
-    kz_status st;
+    tb_fix f;
+    const kz_ls_target *t, *nat;
+    size_t n, i, nch = 0, neid = 0;
 
     /* a keyword-only rule: every alternate accepts it */
     tb_item it = { NULL, { "x" } };
 
-    kz_arena_init(&a, 4096, 0);
-    r = tb_rule("windows", service ? NULL : e->name, service ? e->name : NULL,
-                &it, 1);
-    st = tb_map(r, &a, &t, &n, &why);
-    T_CHECK(st == KZ_OK, "row %zu %s: status %d (%s)", row, e->name, st,
-            why ? why : "");
-    if (st != KZ_OK)
+    tb_fix_map(&f, tb_rule("windows", service ? NULL : e->name,
+                           service ? e->name : NULL, &it, 1), 4096, 0);
+    t = f.t;
+    n = f.n;
+    T_CHECK(f.st == KZ_OK, "row %zu %s: status %d (%s)", row, e->name, f.st,
+            f.why ? f.why : "");
+    if (f.st != KZ_OK)
         goto out;
     while (nch < 4 && e->channels[nch] != NULL)
         nch++;
@@ -392,15 +413,14 @@ check_row(const exp_row *e, bool service, size_t row)
         T_CHECK(nat->eids[i] == e->eids[i], "row %zu %s: eid %zu %u != %u",
                 row, e->name, i, nat->eids[i], e->eids[i]);
     if (service || kz_ls_find_category(e->name)->native_ren == 0)
-        T_CHECK(nat->sels == r->sels && nat->nsels == r->nsels,
+        T_CHECK(nat->sels == f.r->sels && nat->nsels == f.r->nsels,
                 "row %zu %s: native selections are the rule's", row,
                 e->name);
     if (e->alt != KZ_LS_NATIVE)
         T_CHECK(tb_target(t, n, e->alt) != NULL, "row %zu %s: no %s target",
                 row, e->name, kz_ls_alt_name(e->alt));
 out:
-    tb_free(r);
-    kz_arena_fini(&a);
+    tb_fix_fini(&f);
 }
 
 /* Every expected row maps right, and every table row is expected. */
@@ -454,23 +474,17 @@ product_absent_maps(void)
     size_t i;
 
     for (i = 0; i < T_COUNT(rows); i++) {
-        kz_sigma_rule *r = tb_rule(rows[i].product, rows[i].category,
-                                   rows[i].service, &it, 1);
-        const kz_ls_target *t = NULL;
-        const char *why = NULL;
-        size_t n = 0;
-        kz_arena a;
-        kz_status st;
+        tb_fix f;
 
-        kz_arena_init(&a, 4096, 0);
-        st = tb_map(r, &a, &t, &n, &why);
-        T_CHECK(st == KZ_OK, "row %zu: status %d (%s)", i, st,
-                why ? why : "");
-        if (st == KZ_OK)
-            T_CHECK(n >= 1 && strcmp(t[0].channels[0], rows[i].channel) == 0,
-                    "row %zu: channel %s", i, t[0].channels[0]);
-        tb_free(r);
-        kz_arena_fini(&a);
+        tb_fix_map(&f, tb_rule(rows[i].product, rows[i].category,
+                               rows[i].service, &it, 1), 4096, 0);
+        T_CHECK(f.st == KZ_OK, "row %zu: status %d (%s)", i, f.st,
+                f.why ? f.why : "");
+        if (f.st == KZ_OK)
+            T_CHECK(f.n >= 1 &&
+                        strcmp(f.t[0].channels[0], rows[i].channel) == 0,
+                    "row %zu: channel %s", i, f.t[0].channels[0]);
+        tb_fix_fini(&f);
     }
 }
 
@@ -500,23 +514,16 @@ unsupported_reasons(void)
     size_t i;
 
     for (i = 0; i < T_COUNT(rows); i++) {
-        kz_sigma_rule *r = tb_rule(rows[i].product, rows[i].category,
-                                   rows[i].service, &it, 1);
-        const kz_ls_target *t = NULL;
-        const char *why = NULL;
-        size_t n = 7;
-        kz_arena a;
-        kz_status st;
+        tb_fix f;
 
-        kz_arena_init(&a, 4096, 0);
-        st = tb_map(r, &a, &t, &n, &why);
-        T_CHECK(st == KZ_EUNSUPPORTED, "row %zu: status %d", i, st);
-        T_CHECK(why != NULL && strcmp(why, rows[i].why) == 0,
-                "row %zu: why \"%s\" != \"%s\"", i, why ? why : "(null)",
-                rows[i].why);
-        T_CHECK(t == NULL && n == 0, "row %zu: no targets", i);
-        tb_free(r);
-        kz_arena_fini(&a);
+        tb_fix_map(&f, tb_rule(rows[i].product, rows[i].category,
+                               rows[i].service, &it, 1), 4096, 0);
+        T_CHECK(f.st == KZ_EUNSUPPORTED, "row %zu: status %d", i, f.st);
+        T_CHECK(f.why != NULL && strcmp(f.why, rows[i].why) == 0,
+                "row %zu: why \"%s\" != \"%s\"", i,
+                f.why ? f.why : "(null)", rows[i].why);
+        T_CHECK(f.t == NULL && f.n == 0, "row %zu: no targets", i);
+        tb_fix_fini(&f);
     }
 }
 
@@ -545,21 +552,19 @@ check_rewrites(const rw_case *rows, size_t nrows, kz_ls_alt alt)
 
     for (i = 0; i < nrows; i++) {
         const rw_case *c = &rows[i];
-        kz_sigma_rule *r = tb_rule("windows", c->category, NULL, &c->in, 1);
-        const kz_ls_target *t = NULL, *alt_t;
-        const char *why = NULL;
-        size_t n = 0;
-        kz_arena a;
-        kz_status st;
+        const kz_ls_target *alt_t;
+        const kz_sigma_rule *r;
+        tb_fix f;
 
-        kz_arena_init(&a, 4096, 0);
-        st = tb_map(r, &a, &t, &n, &why);
-        T_CHECK(st == KZ_OK, "row %zu: status %d", i, st);
-        if (st != KZ_OK)
+        tb_fix_map(&f, tb_rule("windows", c->category, NULL, &c->in, 1), 4096,
+                   0);
+        r = f.r;
+        T_CHECK(f.st == KZ_OK, "row %zu: status %d", i, f.st);
+        if (f.st != KZ_OK)
             goto next;
-        alt_t = tb_target(t, n, alt);
+        alt_t = tb_target(f.t, f.n, alt);
         if (c->out.field == NULL) {
-            T_CHECK(alt_t == NULL && n == 1,
+            T_CHECK(alt_t == NULL && f.n == 1,
                     "row %zu (%s): alternate should be left out", i,
                     c->in.field);
             goto next;
@@ -595,8 +600,7 @@ check_rewrites(const rw_case *rows, size_t nrows, kz_ls_alt alt)
                     "row %zu: rule value changed to %s", i, buf);
         }
     next:
-        tb_free(r);
-        kz_arena_fini(&a);
+        tb_fix_fini(&f);
     }
 }
 
@@ -766,21 +770,20 @@ antivirus_renames(void)
         { "Filename", { "*\\lsass.dmp" } },
         { "Severity Name", { "Severe" } },
     };
-    kz_sigma_rule *r = tb_rule(NULL, "antivirus", NULL, items, 3);
-    const kz_ls_target *t = NULL;
-    const char *why = NULL;
-    size_t n = 0;
-    kz_arena a;
+    tb_fix f;
+    const kz_ls_target *t;
 
-    kz_arena_init(&a, 4096, 0);
-    T_EQ_INT(tb_map(r, &a, &t, &n, &why), KZ_OK);
-    T_EQ_INT(n, 1);
-    if (n == 1) {
+    T_EQ_INT(tb_fix_map(&f, tb_rule(NULL, "antivirus", NULL, items, 3), 4096,
+                        0),
+             KZ_OK);
+    t = f.t;
+    T_EQ_INT(f.n, 1);
+    if (f.n == 1) {
         const kz_sg_map *m = &t[0].sels[0].maps[0];
         char buf[64];
 
         T_EQ_INT(t[0].alt, KZ_LS_NATIVE);
-        T_CHECK(t[0].sels != r->sels, "renamed copy expected");
+        T_CHECK(t[0].sels != f.r->sels, "renamed copy expected");
         T_EQ_STR(m->items[0].field, "Threat Name");
         T_EQ_STR(m->items[1].field, "Path");
         T_EQ_STR(m->items[2].field, "Severity Name");
@@ -789,8 +792,7 @@ antivirus_renames(void)
                  "*\\lsass.dmp");
         T_EQ_INT(t[0].neids, 12);
     }
-    tb_free(r);
-    kz_arena_fini(&a);
+    tb_fix_fini(&f);
 }
 
 /* A wildcard survives as a token, never as a character: C:\? keeps its
@@ -799,15 +801,14 @@ static void
 rewrite_keeps_tokens(void)
 {
     tb_item it = { "Image", { "C:\\?\\*.exe" } };
-    kz_sigma_rule *r = tb_rule("windows", "network_connection", NULL, &it, 1);
-    const kz_ls_target *t = NULL, *alt;
-    const char *why = NULL;
-    size_t n = 0;
-    kz_arena a;
+    const kz_ls_target *alt;
+    tb_fix f;
 
-    kz_arena_init(&a, 4096, 0);
-    T_EQ_INT(tb_map(r, &a, &t, &n, &why), KZ_OK);
-    alt = tb_target(t, n, KZ_LS_ALT_5156);
+    T_EQ_INT(tb_fix_map(&f,
+                        tb_rule("windows", "network_connection", NULL, &it, 1),
+                        4096, 0),
+             KZ_OK);
+    alt = tb_target(f.t, f.n, KZ_LS_ALT_5156);
     T_CHECK(alt != NULL, "no 5156 target");
     if (alt != NULL) {
         const kz_sg_pattern *p = &alt->sels[0].maps[0].items[0].groups[0]
@@ -826,8 +827,7 @@ rewrite_keeps_tokens(void)
         T_EQ_INT(p->text_len, strlen(p->text));
         T_EQ_STR(p->text, "\\device\\harddiskvolume\\\\.exe");
     }
-    tb_free(r);
-    kz_arena_fini(&a);
+    tb_fix_fini(&f);
 }
 
 /* A rule of several selections: keyword and system-field items are kept,
@@ -849,15 +849,19 @@ rewrite_whole_rule(void)
     int pass;
 
     for (pass = 0; pass < 2; pass++) {
-        kz_sigma_rule *r = tb_rule_n("windows", "process_creation", NULL,
-                                     pass == 0 ? good : bad, counts, 2);
-        const kz_ls_target *t = NULL, *alt;
-        const char *why = NULL;
-        size_t n = 0;
-        kz_arena a;
+        const kz_ls_target *t, *alt;
+        const kz_sigma_rule *r;
+        size_t n;
+        tb_fix f;
 
-        kz_arena_init(&a, 4096, 0);
-        T_EQ_INT(tb_map(r, &a, &t, &n, &why), KZ_OK);
+        T_EQ_INT(tb_fix_map(&f,
+                            tb_rule_n("windows", "process_creation", NULL,
+                                      pass == 0 ? good : bad, counts, 2),
+                            4096, 0),
+                 KZ_OK);
+        r = f.r;
+        t = f.t;
+        n = f.n;
         T_CHECK(n >= 1 && t[0].alt == KZ_LS_NATIVE && t[0].sels == r->sels &&
                     t[0].nsels == 2,
                 "pass %d: native target keeps the rule's selections", pass);
@@ -884,8 +888,7 @@ rewrite_whole_rule(void)
                 T_EQ_STR(r->sels[0].maps[0].items[0].field, "Image");
             }
         }
-        tb_free(r);
-        kz_arena_fini(&a);
+        tb_fix_fini(&f);
     }
 }
 
@@ -905,17 +908,14 @@ static void
 out_of_memory(void)
 {
     tb_item it = { "Image", { "C:\\x" } };
-    kz_sigma_rule *r = tb_rule("windows", "network_connection", NULL, &it, 1);
-    const kz_ls_target *t = NULL;
-    const char *why = NULL;
-    size_t n = 0;
-    kz_arena a;
+    tb_fix f;
 
-    kz_arena_init(&a, 64, 1);
-    T_EQ_INT(tb_map(r, &a, &t, &n, &why), KZ_ENOMEM);
-    T_CHECK(n == 0, "no targets on OOM");
-    tb_free(r);
-    kz_arena_fini(&a);
+    T_EQ_INT(tb_fix_map(&f,
+                        tb_rule("windows", "network_connection", NULL, &it, 1),
+                        64, 1),
+             KZ_ENOMEM);
+    T_CHECK(f.n == 0, "no targets on OOM");
+    tb_fix_fini(&f);
 }
 
 /* ---- corpus ---------------------------------------------------------- */

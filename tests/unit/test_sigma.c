@@ -418,6 +418,47 @@ test_condition_warning_and_depth(void)
     kz_sigma_set_free(s);
 }
 
+/* `1 of s*` repeated over many selections: a short condition must not
+ * grow into millions of nodes (hostile rule: 4 GB and a failed compile
+ * of the whole set before the bound). Rows: selections, selectors,
+ * loads. 40 x 100 selection nodes + 41 ORs stay under the bound. */
+static void
+test_condition_node_bound(void)
+{
+    static const struct {
+        int nsels, nof;
+        bool loads;
+    } rows[] = { { 100, 40, true }, { 100, 50, false }, { 2000, 2000, false } };
+    size_t r;
+
+    for (r = 0; r < T_COUNT(rows); r++) {
+        kz_strbuf y;
+        kz_sigma_set *s;
+        int i;
+
+        kz_strbuf_init(&y, 0);
+        kz_strbuf_adds(&y, RULE_HEAD);
+        for (i = 0; i < rows[r].nsels; i++)
+            kz_strbuf_addf(&y, "  s%d: {F: %d}\n", i, i);
+        kz_strbuf_adds(&y, "  condition: 1 of s*");
+        for (i = 1; i < rows[r].nof; i++)
+            kz_strbuf_adds(&y, " or 1 of s*");
+        kz_strbuf_adds(&y, "\n");
+        s = load(y.data);
+        T_CHECK((s->nrules == 1) == rows[r].loads, "row %zu: %zu rules", r,
+                s->nrules);
+        if (!rows[r].loads)
+            T_CHECK(s->nreports == 1 && s->reports[0].reason != NULL &&
+                        strstr(s->reports[0].reason,
+                               "condition expands to more than 4096") != NULL,
+                    "row %zu: reason %s", r,
+                    s->nreports && s->reports[0].reason
+                        ? s->reports[0].reason : "(none)");
+        kz_sigma_set_free(s);
+        kz_strbuf_fini(&y);
+    }
+}
+
 /* ---- detections ------------------------------------------------------ */
 
 static void
@@ -831,6 +872,7 @@ main(int argc, char **argv)
         T_CASE(test_modifier_errors),
         T_CASE(test_conditions),
         T_CASE(test_condition_warning_and_depth),
+        T_CASE(test_condition_node_bound),
         T_CASE(test_selection_shapes),
         T_CASE(test_verdicts),
         T_CASE(test_keep_deprecated_and_duplicates),

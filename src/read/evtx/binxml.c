@@ -201,8 +201,11 @@ add_text_utf16(builder *b, const uint8_t *p, size_t units, bool cdata)
     x->len = (uint32_t)n;
     x->cdata = cdata;
     x->end = b->n;
-    if (n <= 128)
+    if (n <= 128 && c->o->names != NULL) {
         x->id = kz_names_lookup(c->o->names, s, n);
+        if (x->id == KZ_NAME_NONE)
+            x->id = EVTX_ID_ABSENT;
+    }
     return true;
 }
 

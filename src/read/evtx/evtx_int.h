@@ -50,6 +50,7 @@ enum {
 #define EVTX_MAX_NODES 65536     /* nodes of one parsed fragment */
 #define EVTX_MAX_SUBST 8192      /* substitutions of one instance */
 #define EVTX_MAX_FIELDS 4096     /* fields of one event */
+#define EVTX_ID_ABSENT (-2)      /* xnode.id: looked up, not in the table */
 #define EVTX_MAX_BINXML_NEST 8   /* BinXml values inside BinXml values */
 #define EVTX_CHUNK_BUDGET (32u << 20) /* arena bytes one chunk may use */
 
@@ -103,7 +104,9 @@ typedef struct xnode {
                                 X_TEXT: UTF-8 text */
     uint32_t len;            /* bytes of name/text */
     int32_t id;              /* X_TEXT: interned id of the text as a
-                                field name, or KZ_NAME_NONE */
+                                field name; EVTX_ID_ABSENT once looked up
+                                and not found (no lookup per record);
+                                KZ_NAME_NONE when not looked up */
     const struct xtemplate *tmpl; /* X_TEMPLATE: the template */
     const uint8_t *subst;    /* X_TEMPLATE: its substitution array */
     uint32_t subst_len;      /* X_TEMPLATE: bytes available there */

@@ -362,9 +362,12 @@ add_field(walk *w, const char *name, size_t len, int32_t id, uint8_t group,
         f = &c->fields[c->nfields++];
         f->name.p = name;
         f->name.len = len;
-        f->id = id != KZ_NAME_NONE || c->o->names == NULL
-                    ? id
-                    : kz_names_lookup(c->o->names, name, len);
+        if (id == EVTX_ID_ABSENT)
+            f->id = KZ_NAME_NONE;      /* looked up once per chunk */
+        else
+            f->id = id != KZ_NAME_NONE || c->o->names == NULL
+                        ? id
+                        : kz_names_lookup(c->o->names, name, len);
         f->group = group;
         f->value = (v->type & KZ_VT_ARRAY)
                        ? kz_value_item(v, i)
