@@ -163,12 +163,55 @@ kz_cli_exit_code(const kz_read_stats *s)
     return KZ_EXIT_OK;
 }
 
+/* mkdir -p buf (modified while working, restored): every missing
+ * directory is created with mode 0700. Returns 0, or an errno value
+ * (ENOTDIR when the path exists and is not a directory). */
+static int
+mkdir_p(char *buf)
+{
+    struct stat sb;
+    char *p;
+
+    /* from the first component below the root */
+    for (p = buf + 1; *p != '\0'; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0700) != 0 && errno != EEXIST) {
+            int e = errno;
+
+            *p = '/';
+            return e;
+        }
+        *p = '/';
+    }
+    if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+        return errno;
+    if (stat(buf, &sb) != 0)
+        return errno;
+    return S_ISDIR(sb.st_mode) ? 0 : ENOTDIR;
+}
+
+const char *
+kz_cli_rule_cache_dir(const char *dir)
+{
+    char esc[512];
+    char *copy = strdup(dir);
+    int e = copy == NULL ? ENOMEM : mkdir_p(copy);
+
+    free(copy);
+    if (e == 0)
+        return dir;
+    kz_cli_msg("--rule-cache %s: cannot create: %s; compiling without a "
+               "cache", kz_cli_escape(dir, esc, sizeof(esc)), strerror(e));
+    return NULL;
+}
+
 const char *
 kz_cli_cache_dir(const char *sub, char *buf, size_t cap)
 {
     const char *xdg = getenv("XDG_CACHE_HOME");
     const char *home = getenv("HOME");
-    char *p;
     int n;
 
     if (xdg != NULL && *xdg == '/')
@@ -179,18 +222,5 @@ kz_cli_cache_dir(const char *sub, char *buf, size_t cap)
         return NULL;
     if (n < 0 || (size_t)n >= cap)
         return NULL;
-    /* mkdir -p, from the first component below the root. */
-    for (p = buf + 1; *p != '\0'; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0700) != 0 && errno != EEXIST) {
-            *p = '/';
-            return NULL;
-        }
-        *p = '/';
-    }
-    if (mkdir(buf, 0700) != 0 && errno != EEXIST)
-        return NULL;
-    return buf;
+    return mkdir_p(buf) == 0 ? buf : NULL;
 }

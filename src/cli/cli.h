@@ -113,6 +113,11 @@ int kz_cli_output_close(FILE *f, const char *path);
  * cannot be created. */
 const char *kz_cli_cache_dir(const char *sub, char *buf, size_t cap);
 
+/* The --rule-cache directory dir, created like mkdir -p (mode 0700) if
+ * missing. Returns dir, or NULL after printing "kizuki: --rule-cache
+ * DIR: cannot create: REASON; compiling without a cache". */
+const char *kz_cli_rule_cache_dir(const char *dir);
+
 /* The exit code a finished read deserves: KZ_EXIT_PARTIAL if any input
  * was unsupported, unreadable or lost bytes, else KZ_EXIT_OK. */
 int kz_cli_exit_code(const kz_read_stats *s);

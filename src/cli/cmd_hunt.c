@@ -315,16 +315,17 @@ find_pack(char *buf, size_t cap)
 /* Writes the reports of rules not loaded to a TSV file; returns its path
  * (in buf) or NULL if there are none or it cannot be written. */
 static const char *
-write_skip_report(const kz_sigma_set *set, const char *output, char *buf,
-                  size_t cap)
+write_skip_report(const kz_sigma_set *set, const kz_ruleset *rs,
+                  const char *output, char *buf, size_t cap)
 {
     const char *dir = getenv("TMPDIR");
     kz_strbuf line;
-    size_t i;
+    size_t i, nskip = rs != NULL ? kz_ruleset_skipped(rs, 0, NULL, NULL) : 0;
     FILE *f;
     const kz_sg_report *r;
 
-    if (set == NULL || set->nreports == set->counts[KZ_SGV_LOADED])
+    if (set == NULL ||
+        (set->nreports == set->counts[KZ_SGV_LOADED] && nskip == 0))
         return NULL;
     if (output != NULL && strcmp(output, "-") != 0) {
         snprintf(buf, cap, "%s.skipped-rules.tsv", output);
@@ -376,6 +377,22 @@ write_skip_report(const kz_sigma_set *set, const char *output, char *buf,
         kz_strbuf_addc(&line, '\t');
         kz_tl_flatten(&line, r->title ? r->title : "",
                       strlen(r->title ? r->title : ""));
+        kz_strbuf_addc(&line, '\n');
+        fwrite(line.data, 1, line.len, f);
+    }
+    /* Rules that loaded but could not compile (a matcher bound). */
+    for (i = 0; i < nskip; i++) {
+        const kz_sigma_rule *sr;
+        const char *why;
+
+        kz_ruleset_skipped(rs, i, &sr, &why);
+        kz_strbuf_reset(&line);
+        kz_tl_flatten(&line, sr->path, strlen(sr->path));
+        kz_strbuf_addf(&line, "\t%u\t%u\tinvalid\t", sr->doc, sr->line);
+        kz_tl_flatten(&line, why, strlen(why));
+        kz_strbuf_addc(&line, '\t');
+        kz_tl_flatten(&line, sr->title ? sr->title : "",
+                      strlen(sr->title ? sr->title : ""));
         kz_strbuf_addc(&line, '\n');
         fwrite(line.data, 1, line.len, f);
     }
@@ -773,11 +790,12 @@ kz_cli_hunt_help(FILE *f)
           f);
 }
 
-/* Loads and compiles the rules; fills *set_out, *rs_out, *sources.
+/* Loads and compiles the rules (databases on `threads` threads, the -j
+ * value; 0 = one per core); fills *set_out, *rs_out, *sources.
  * Returns an exit code. */
 static int
 load_rules(const hunt_args *a, kz_names *names, unsigned ansi_cp,
-           bool quiet, kz_sigma_set **set_out, kz_ruleset **rs_out,
+           unsigned threads, bool quiet, kz_sigma_set **set_out, kz_ruleset **rs_out,
            kz_sg_expand **expand_out, size_t *sources)
 {
     kz_sigma_load_opts lo;
@@ -833,14 +851,27 @@ load_rules(const hunt_args *a, kz_names *names, unsigned ansi_cp,
     }
     memset(&mo, 0, sizeof(mo));
     mo.render.ansi_codepage = ansi_cp;
+    mo.threads = threads;
     if (!a->no_rule_cache)
         mo.cache_dir = a->rule_cache != NULL
-                           ? a->rule_cache
+                           ? kz_cli_rule_cache_dir(a->rule_cache)
                            : kz_cli_cache_dir("rules-db", cache,
                                               sizeof(cache));
     if (kz_ruleset_compile(set, names, &mo, rs_out, &err) != KZ_OK) {
         kz_cli_msg("hunt: compiling the rules: %s", err.msg);
         return KZ_EXIT_FATAL;
+    }
+    /* Rules past a matcher bound are left out one by one, not the set. */
+    for (i = 0; !quiet && i < kz_ruleset_skipped(*rs_out, 0, NULL, NULL);
+         i++) {
+        const kz_sigma_rule *sr;
+        const char *why;
+        char esc2[600];
+
+        kz_ruleset_skipped(*rs_out, i, &sr, &why);
+        kz_cli_msg("hunt: %s: invalid: %s; rule skipped",
+                   kz_cli_escape(sr->path, esc, sizeof(esc)),
+                   kz_cli_escape(why, esc2, sizeof(esc2)));
     }
     return KZ_EXIT_OK;
 }
@@ -899,8 +930,8 @@ kz_cli_hunt_run(int argc, char **argv)
     kz_tz_activate(&a.tz);
     if ((names = kz_names_new()) == NULL)
         return KZ_EXIT_FATAL;
-    rc = load_rules(&a, names, c.read.ansi_codepage, c.quiet, &set, &rs,
-                    &expand, &sources);
+    rc = load_rules(&a, names, c.read.ansi_codepage, c.read.threads,
+                    c.quiet, &set, &rs, &expand, &sources);
     if (rc != KZ_EXIT_OK)
         goto out;
     kz_names_freeze(names);
@@ -924,7 +955,7 @@ kz_cli_hunt_run(int argc, char **argv)
                    "matching (a baseline for benchmarks)");
     }
     skip = c.quiet ? NULL
-                   : write_skip_report(set, c.output, skip_buf,
+                   : write_skip_report(set, rs, c.output, skip_buf,
                                        sizeof(skip_buf));
     /* Matchers and buffers for every worker id, made up front. */
     if (c.read.threads == 0)
@@ -1021,6 +1052,8 @@ kz_cli_hunt_run(int argc, char **argv)
         rep.set = set;
         rep.sources = sources;
         rep.skip_report = skip;
+        rep.compile_skipped =
+            rs != NULL ? kz_ruleset_skipped(rs, 0, NULL, NULL) : 0;
         rep.rules = rules;
         rep.written = written;
         rep.min_level = a.min_level;

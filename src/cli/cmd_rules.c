@@ -5,6 +5,8 @@
  * Output (stdout), one line per document that is not loaded, or per
  * document with --verbose:
  *   PATH[#DOC]: VERDICT[: REASON] [(line N)]
+ * (a rule the matcher cannot compile is `invalid` with the compiler's
+ * reason, and counted as skipped)
  * then the correlation references that name no loaded rule, a count per
  * verdict, the compile figures, and last the line `loaded N, skipped M`.
  * Exit: 0 when nothing is invalid; 1 when some document is invalid or a
@@ -62,7 +64,8 @@ kz_cli_rules_help(FILE *f)
           "  deprecated    status deprecated or unsupported (skipped)\n"
           "  placeholder   uses |expand but --expand gives no values\n"
           "  unmapped      its log source has no EVTX channel (reason given)\n"
-          "  invalid       bad YAML or bad Sigma (reason and line given)\n"
+          "  invalid       bad YAML or bad Sigma (reason and line given),\n"
+          "                or too big for the matcher (reason given)\n"
           "  duplicate     same id as a rule loaded before (skipped)\n"
           "Then it lists correlation references to rules that are not\n"
           "loaded, counts per verdict, and ends with `loaded N, skipped M`.\n"
@@ -73,8 +76,9 @@ kz_cli_rules_help(FILE *f)
           "  --verbose            list loaded documents too\n"
           "  --include-deprecated load deprecated/unsupported rules as well\n"
           "  --no-compile         stop after loading (skip the matcher)\n"
-          "  --rule-cache DIR     compiled databases cache (default:\n"
-          "                       ~/.cache/kizuki/rules-db, as hunt uses)\n"
+          "  --rule-cache DIR     compiled databases cache, created if\n"
+          "                       missing (default: ~/.cache/kizuki/rules-db,\n"
+          "                       as hunt uses)\n"
           "  --no-rule-cache      compile without reading or writing it\n"
           "  -q, --quiet          print only the last line\n"
           "  -h, --help           this help\n"
@@ -169,6 +173,57 @@ print_report(const kz_sg_report *r)
     putchar('\n');
 }
 
+/* The reason rs skipped the rule of report r at compile, or NULL. */
+static const char *
+skip_reason(const kz_ruleset *rs, const kz_sg_report *r)
+{
+    size_t i, n = rs != NULL ? kz_ruleset_skipped(rs, 0, NULL, NULL) : 0;
+
+    for (i = 0; i < n; i++) {
+        const kz_sigma_rule *sr;
+        const char *why;
+
+        kz_ruleset_skipped(rs, i, &sr, &why);
+        if (sr->doc == r->doc && strcmp(sr->path, r->path) == 0)
+            return why;
+    }
+    return NULL;
+}
+
+/* Prints the reports (a rule skipped at compile as invalid, with the
+ * compiler's reason) and the missing correlation references. */
+static void
+print_reports(const kz_sigma_set *set, const kz_ruleset *rs, bool verbose)
+{
+    char esc[1024];
+    size_t i;
+
+    for (i = 0; i < set->nreports; i++) {
+        kz_sg_report r = set->reports[i];
+        const char *why = NULL;
+
+        if (r.verdict == KZ_SGV_LOADED &&
+            (why = skip_reason(rs, &r)) != NULL) {
+            r.verdict = KZ_SGV_INVALID;
+            r.reason = why;
+            r.line = 0;
+        }
+        if (verbose || r.verdict != KZ_SGV_LOADED)
+            print_report(&r);
+    }
+    for (i = 0; i < set->nmissing; i++) {
+        char a[512], b[512];
+
+        printf("%s: correlation '%s' references '%s', which is not "
+               "loaded\n",
+               kz_cli_escape(set->missing[i].path, esc, sizeof(esc)),
+               kz_cli_escape(set->missing[i].corr ? set->missing[i].corr
+                                                  : "",
+                             a, sizeof(a)),
+               kz_cli_escape(set->missing[i].ref, b, sizeof(b)));
+    }
+}
+
 static int
 check(char **paths, size_t n, const rules_opts *o)
 {
@@ -181,7 +236,9 @@ check(char **paths, size_t n, const rules_opts *o)
     kz_status st;
     double t0, t_load, t_comp = 0;
     char cache[4096];
-    size_t i, skipped = 0, loaded;
+    size_t i, skipped = 0, loaded, nskip;
+    size_t counts[KZ_SGV_COUNT];
+    kz_ruleset_stats rst;
     int rc = KZ_EXIT_OK;
     char esc[1024];
 
@@ -217,32 +274,14 @@ check(char **paths, size_t n, const rules_opts *o)
         goto out;
     }
     t_load = now_s() - t0;
-    if (!o->quiet) {
-        for (i = 0; i < set->nreports; i++)
-            if (o->verbose || set->reports[i].verdict != KZ_SGV_LOADED)
-                print_report(&set->reports[i]);
-        for (i = 0; i < set->nmissing; i++) {
-            char a[512], b[512];
-
-            printf("%s: correlation '%s' references '%s', which is not "
-                   "loaded\n",
-                   kz_cli_escape(set->missing[i].path, esc, sizeof(esc)),
-                   kz_cli_escape(set->missing[i].corr ? set->missing[i].corr
-                                                      : "",
-                                 a, sizeof(a)),
-                   kz_cli_escape(set->missing[i].ref, b, sizeof(b)));
-        }
-    }
-    if (set->counts[KZ_SGV_INVALID] > 0 || set->nmissing > 0)
-        rc = KZ_EXIT_PARTIAL;
+    memcpy(counts, set->counts, sizeof(counts));
     if (o->compile) {
         kz_match_opts mo;
-        kz_ruleset_stats rst;
 
         memset(&mo, 0, sizeof(mo));
         if (!o->no_rule_cache)
             mo.cache_dir = o->rule_cache != NULL
-                               ? o->rule_cache
+                               ? kz_cli_rule_cache_dir(o->rule_cache)
                                : kz_cli_cache_dir("rules-db", cache,
                                                   sizeof(cache));
         t0 = now_s();
@@ -251,13 +290,25 @@ check(char **paths, size_t n, const rules_opts *o)
             goto out;
         }
         if ((st = kz_ruleset_compile(set, names, &mo, &rs, &err)) != KZ_OK) {
+            if (!o->quiet)
+                print_reports(set, NULL, o->verbose);
             kz_cli_msg("rules: compiling failed: %s",
                        err.msg[0] != '\0' ? err.msg : kz_status_str(st));
             rc = KZ_EXIT_FATAL;
             goto out;
         }
         t_comp = now_s() - t0;
+        /* rules that did not compile are invalid, not loaded */
+        nskip = kz_ruleset_skipped(rs, 0, NULL, NULL);
+        counts[KZ_SGV_LOADED] -= nskip;
+        counts[KZ_SGV_INVALID] += nskip;
         kz_ruleset_stats_get(rs, &rst);
+    }
+    if (!o->quiet)
+        print_reports(set, rs, o->verbose);
+    if (counts[KZ_SGV_INVALID] > 0 || set->nmissing > 0)
+        rc = KZ_EXIT_PARTIAL;
+    if (rs != NULL) {
         if (!o->quiet)
             fprintf(stderr,
                     "kizuki: rules: compiled %zu rules into %zu targets, "
@@ -269,18 +320,18 @@ check(char **paths, size_t n, const rules_opts *o)
     }
     if (!o->quiet) {
         for (i = 0; i < KZ_SGV_COUNT; i++)
-            if (set->counts[i] > 0)
+            if (counts[i] > 0)
                 printf("%-12s %zu\n", kz_sg_verdict_name((kz_sg_verdict)i),
-                       set->counts[i]);
+                       counts[i]);
         fprintf(stderr,
                 "kizuki: rules: %zu files read; load %.3f s, compile "
                 "%.3f s\n",
                 set->files, t_load, t_comp);
     }
-    loaded = set->counts[KZ_SGV_LOADED];
+    loaded = counts[KZ_SGV_LOADED];
     for (i = 0; i < KZ_SGV_COUNT; i++)
         if (i != KZ_SGV_LOADED)
-            skipped += set->counts[i];
+            skipped += counts[i];
     printf("loaded %zu, skipped %zu\n", loaded, skipped);
 out:
     kz_ruleset_free(rs);

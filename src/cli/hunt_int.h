@@ -68,6 +68,7 @@ typedef struct kz_hunt_report {
     const kz_sigma_set *set;         /* loaded rules, or NULL */
     size_t sources;                  /* rule paths given (pack + -r) */
     const char *skip_report;         /* file listing skipped rules */
+    size_t compile_skipped;          /* loaded, but past a matcher bound */
     const kz_sigma_rule *const *rules; /* rule of each index */
     uint64_t written;                /* rows written */
     uint8_t min_level;               /* --min-level */

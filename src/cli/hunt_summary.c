@@ -256,19 +256,24 @@ kz_hunt_summary(FILE *f, const kz_hunt_tally *t, const kz_hunt_report *r)
 
     kz_cli_summary(f, r->read, r->elapsed, r->input_tz_min);
     if (r->set != NULL) {
-        skipped = r->set->nreports - r->set->counts[KZ_SGV_LOADED];
+        skipped = r->set->nreports - r->set->counts[KZ_SGV_LOADED] +
+                  r->compile_skipped;
         fprintf(f, "kizuki: rules: %zu loaded from %zu source%s, %zu "
                    "file%s",
-                r->set->counts[KZ_SGV_LOADED], r->sources,
+                r->set->counts[KZ_SGV_LOADED] - r->compile_skipped,
+                r->sources,
                 r->sources == 1 ? "" : "s", r->set->files,
                 r->set->files == 1 ? "" : "s");
         if (skipped > 0) {
             fprintf(f, "; %zu skipped (", skipped);
-            for (v = 1, i = 0; v < KZ_SGV_COUNT; v++)
-                if (r->set->counts[v] > 0)
+            for (v = 1, i = 0; v < KZ_SGV_COUNT; v++) {
+                size_t k = r->set->counts[v] +
+                           (v == KZ_SGV_INVALID ? r->compile_skipped : 0);
+
+                if (k > 0)
                     fprintf(f, "%s%s %zu", i++ ? ", " : "",
-                            kz_sg_verdict_name((kz_sg_verdict)v),
-                            r->set->counts[v]);
+                            kz_sg_verdict_name((kz_sg_verdict)v), k);
+            }
             fputc(')', f);
             if (r->skip_report != NULL)
                 fprintf(f, ", listed in %s",

@@ -15,12 +15,21 @@
 #include "match/match_int.h"
 #include "sigma/logsource.h"
 
+/* Per-rule bounds: a rule past one is skipped (kz_ruleset_skipped), the
+ * others still compile. Nodes also bound rules without predicates (a
+ * selection of empty items referenced many times by the condition). */
+#define RULE_MAX_PREDS ((size_t)1 << 18)
+#define RULE_MAX_NODES ((size_t)1 << 20)
+
+
 /* Compile state. */
 typedef struct cc {
     kz_ruleset *rs;
     kz_names *names;
     kz_error *err;
     const kz_sigma_rule *rule;     /* rule being compiled */
+    size_t pred0, node0;           /* first predicate / node of the rule */
+    bool global;                   /* the failure concerns the whole set */
     size_t cap_targets, cap_preds, cap_nodes, cap_kids, cap_slots;
     size_t cap_rules;
     /* dispatch entries: (chan, eid, target); eid UINT32_MAX = any */
@@ -109,6 +118,9 @@ new_node(cc *c, uint8_t op, uint32_t n, uint32_t a, uint32_t *out)
     kz_ruleset *rs = c->rs;
     kz_status st;
 
+    if (rs->nnodes - c->node0 >= RULE_MAX_NODES)
+        return kz_error_set(c->err, KZ_ELIMIT, "%s: more than %zu condition "
+                            "nodes", c->rule->path, RULE_MAX_NODES);
     if ((st = GROW(c, nodes, cap_nodes, rs->nnodes + 1)) != KZ_OK)
         return st;
     rs->nodes[rs->nnodes].op = op;
@@ -147,6 +159,14 @@ new_pred(cc *c, const kz_sg_item *it, const kz_sg_value *v, uint32_t target,
     mt_pred p;
     kz_status st;
 
+    if (rs->npreds - c->pred0 >= RULE_MAX_PREDS)
+        return kz_error_set(c->err, KZ_ELIMIT, "%s: more than %zu "
+                            "predicates", c->rule->path, RULE_MAX_PREDS);
+    if (rs->npreds >= MT_MAX_PREDS) {
+        c->global = true;
+        return kz_error_set(c->err, KZ_ELIMIT, "the rules need more than %u "
+                            "predicates", MT_MAX_PREDS);
+    }
     memset(&p, 0, sizeof(p));
     p.v = v;
     p.target = target;
@@ -199,9 +219,6 @@ new_pred(cc *c, const kz_sg_item *it, const kz_sg_value *v, uint32_t target,
         (p.kind == MP_EXISTS || p.kind == MP_NULL || p.kind == MP_REF))
         return kz_error_set(c->err, KZ_EFORMAT, "%s: keyword with a "
                             "field-only modifier", c->rule->path);
-    if (rs->npreds >= MT_MAX_PREDS)
-        return kz_error_set(c->err, KZ_ELIMIT, "more than %u predicates",
-                            MT_MAX_PREDS);
     if ((st = GROW(c, preds, cap_preds, rs->npreds + 1)) != KZ_OK) {
         pcre2_code_free(p.re);
         return st;
@@ -721,7 +738,8 @@ build_dispatch(cc *c)
     uint8_t *seen = NULL;
     kz_status st = KZ_OK;
 
-    qsort(c->disp, c->ndisp, sizeof(*c->disp), disp_cmp);
+    if (c->ndisp > 1)
+        qsort(c->disp, c->ndisp, sizeof(*c->disp), disp_cmp);
     /* Count buckets: one per channel ("any") plus one per (chan, eid). */
     for (i = 0; i < c->ndisp; i++)
         if (c->disp[i].eid != UINT32_MAX &&
@@ -852,13 +870,121 @@ compile_target(cc *c, uint32_t rule, const kz_ls_target *lt)
     return st;
 }
 
+/* What the ruleset held before a rule: compile_rule undoes a failed rule
+ * back to it. */
+typedef struct mark {
+    size_t rules, targets, preds, nodes, kids, slots, chans, disp;
+} mark;
+
+static void
+rollback(cc *c, const mark *m)
+{
+    kz_ruleset *rs = c->rs;
+    size_t i;
+
+    for (i = m->preds; i < rs->npreds; i++)
+        pcre2_code_free(rs->preds[i].re);
+    for (i = m->slots; i < rs->nslots; i++)
+        if (rs->slots[i].id >= 0 && (size_t)rs->slots[i].id < rs->nids)
+            rs->slot_of_id[rs->slots[i].id] = -1;
+    for (i = m->chans; i < rs->nchans; i++) {
+        free(rs->chans[i].name);
+        free(rs->chans[i].eids);
+    }
+    rs->nrules = m->rules;
+    rs->ntargets = m->targets;
+    rs->npreds = m->preds;
+    rs->nnodes = m->nodes;
+    rs->nkids = m->kids;
+    rs->nslots = m->slots;
+    rs->nchans = m->chans;
+    c->ndisp = m->disp;
+}
+
+/* Records that rule r was skipped because of msg ("PATH: why" or why). */
+static kz_status
+add_skip(kz_ruleset *rs, const kz_sigma_rule *r, const char *msg)
+{
+    kz_ruleset *x = rs;
+    size_t pl = strlen(r->path);
+    const char *why;
+    kz_status st;
+
+    if (strncmp(msg, r->path, pl) == 0 && msg[pl] == ':' &&
+        msg[pl + 1] == ' ')
+        msg += pl + 2;
+    if (*msg == '\0')
+        msg = "cannot compile";
+    if ((why = kz_arena_strndup(&rs->arena, msg, strlen(msg))) == NULL)
+        return KZ_ENOMEM;
+    if ((st = kz_grow(&x->skip, &x->cap_skip, x->nskip + 1,
+                      sizeof(*x->skip), 8)) != KZ_OK)
+        return st;
+    x->skip[x->nskip].rule = r;
+    x->skip[x->nskip++].why = why;
+    return KZ_OK;
+}
+
+/* Compiles rule r (all its targets). A failure that concerns this rule
+ * only is undone and recorded as a skip (KZ_OK); out of memory and the
+ * set-wide predicate bound fail the whole compile (message in err). */
+static kz_status
+compile_rule(cc *c, const kz_sigma_rule *r, kz_error *err)
+{
+    kz_ruleset *rs = c->rs;
+    const kz_ls_target *tg;
+    size_t nt, k;
+    const char *why;
+    kz_error rerr;
+    kz_status st;
+    mark m;
+    uint32_t ri;
+
+    st = kz_logsource_map(r, &rs->arena, &tg, &nt, &why);
+    if (st == KZ_EUNSUPPORTED)
+        return KZ_OK;
+    if (st != KZ_OK)
+        return st;
+    m.rules = rs->nrules;
+    m.targets = rs->ntargets;
+    m.preds = rs->npreds;
+    m.nodes = rs->nnodes;
+    m.kids = rs->nkids;
+    m.slots = rs->nslots;
+    m.chans = rs->nchans;
+    m.disp = c->ndisp;
+    if ((st = GROW(c, rules, cap_rules, rs->nrules + 1)) != KZ_OK)
+        return st;
+    ri = (uint32_t)rs->nrules;
+    rs->rules[rs->nrules++] = r;
+    kz_error_clear(&rerr);
+    c->err = &rerr;
+    c->rule = r;
+    c->pred0 = rs->npreds;
+    c->node0 = rs->nnodes;
+    c->global = false;
+    for (k = 0; k < nt && st == KZ_OK; k++)
+        st = compile_target(c, ri, &tg[k]);
+    c->err = err;
+    if (st == KZ_OK)
+        return KZ_OK;
+    rollback(c, &m);
+    if (st == KZ_ENOMEM || c->global) {
+        kz_error_set(err, st, "%s", rerr.msg[0] != '\0'
+                                        ? rerr.msg : kz_status_str(st));
+        return st;
+    }
+    return add_skip(rs, r, rerr.msg[0] != '\0' ? rerr.msg
+                                               : kz_status_str(st));
+}
+
 kz_status
 kz_ruleset_compile(const kz_sigma_set *set, kz_names *names,
                    const kz_match_opts *o, kz_ruleset **out, kz_error *err)
 {
     kz_ruleset *rs;
     cc c;
-    size_t i, k;
+    size_t i;
     kz_status st = KZ_OK;
     struct timespec t0, t1;
 
@@ -887,30 +1013,9 @@ kz_ruleset_compile(const kz_sigma_set *set, kz_names *names,
     rs->slots[0].id = KZ_NAME_NONE;
     rs->slots[0].sys = SYS_NONE;
     rs->nslots = 1;
-    for (i = 0; i < set->nrules && st == KZ_OK; i++) {
-        const kz_sigma_rule *r = set->rules[i];
-        const kz_ls_target *tg;
-        size_t nt;
-        const char *why;
-        uint32_t ri;
-
-        if (r->kind != KZ_SG_RULE)
-            continue;
-        st = kz_logsource_map(r, &rs->arena, &tg, &nt, &why);
-        if (st == KZ_EUNSUPPORTED) {
-            st = KZ_OK;
-            continue;
-        }
-        if (st != KZ_OK)
-            break;
-        if ((st = GROW(&c, rules, cap_rules, rs->nrules + 1)) != KZ_OK)
-            break;
-        ri = (uint32_t)rs->nrules;
-        rs->rules[rs->nrules++] = r;
-        c.rule = r;
-        for (k = 0; k < nt && st == KZ_OK; k++)
-            st = compile_target(&c, ri, &tg[k]);
-    }
+    for (i = 0; i < set->nrules && st == KZ_OK; i++)
+        if (set->rules[i]->kind == KZ_SG_RULE)
+            st = compile_rule(&c, set->rules[i], err);
     if (st == KZ_OK)
         st = mt_build_dbs(rs, err);
     /* after the databases: a refused expression became MP_PCRE */
@@ -987,6 +1092,7 @@ kz_ruleset_free(kz_ruleset *rs)
     free(rs->chans);
     free(rs->chan_hash);
     free(rs->buckets);
+    free(rs->skip);
     kz_arena_fini(&rs->arena);
     free(rs);
 }
@@ -1007,4 +1113,19 @@ const kz_sigma_rule *
 kz_ruleset_rule(const kz_ruleset *rs, size_t i)
 {
     return i < rs->nrules ? rs->rules[i] : NULL;
+}
+
+size_t
+kz_ruleset_skipped(const kz_ruleset *rs, size_t i, const kz_sigma_rule **r,
+                   const char **why)
+{
+    const kz_ruleset *x = rs;
+
+    if (i < x->nskip) {
+        if (r != NULL)
+            *r = x->skip[i].rule;
+        if (why != NULL)
+            *why = x->skip[i].why;
+    }
+    return x->nskip;
 }

@@ -276,13 +276,16 @@ pool_run(void *arg)
     }
 }
 
+/* Compiles every job on `threads` threads (0 = one per core), the
+ * calling thread included, at most MAX_THREADS. */
 static void
-compile_all(job *jobs, size_t njobs)
+compile_all(job *jobs, size_t njobs, unsigned threads)
 {
     pool p;
     pthread_t th[MAX_THREADS];
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    size_t nt = cpus > 1 ? (size_t)cpus : 1, i, started = 0;
+    size_t nt = threads != 0 ? threads : cpus > 1 ? (size_t)cpus : 1;
+    size_t i, started = 0;
 
     if (nt > MAX_THREADS)
         nt = MAX_THREADS;
@@ -567,7 +570,7 @@ mt_build_dbs(kz_ruleset *rs, kz_error *err)
         /* biggest first, on a copy (ids stay in job order) */
         memcpy(sorted, jobs, njobs * sizeof(*jobs));
         qsort(sorted, njobs, sizeof(*sorted), job_size_cmp);
-        compile_all(sorted, njobs);
+        compile_all(sorted, njobs, rs->o.threads);
         for (i = 0; i < njobs; i++) {
             size_t q;
 

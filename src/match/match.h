@@ -47,6 +47,8 @@ typedef struct kz_match_opts {
                                     (0 = 1 MiB); longer values are cut
                                     and counted */
     const char *cache_dir;       /* compiled-database cache, or NULL */
+    unsigned threads;            /* threads compiling the databases
+                                    (0 = one per core, at most 8) */
     kz_render_opts render;       /* value rendering (ANSI code page) */
 } kz_match_opts;
 
@@ -64,12 +66,19 @@ typedef struct kz_ruleset_stats {
 
 /* Compiles the loaded rules of set (which must be finished and must
  * outlive the ruleset) and adds the field names they read to names, which
- * must not be frozen yet. Returns KZ_EFORMAT with the rule's path and
- * reason in err when a predicate cannot compile (a bad regex is reported
- * by the loader, so this is an internal limit). */
+ * must not be frozen yet. A rule that cannot compile (a per-rule bound,
+ * a regex PCRE2 refuses...) is left out and listed by kz_ruleset_skipped;
+ * the others still compile. Fails (message in err) only on out of memory
+ * or a bound of the whole set (2^24 predicates). */
 kz_status kz_ruleset_compile(const kz_sigma_set *set, kz_names *names,
                              const kz_match_opts *o, kz_ruleset **out,
                              kz_error *err);
+
+/* Rules left out by kz_ruleset_compile: returns their count and, when
+ * i < count, sets *r to the i-th one (set order) and *why to the reason
+ * (no path; owned by rs). r or why may be NULL. */
+size_t kz_ruleset_skipped(const kz_ruleset *rs, size_t i,
+                          const kz_sigma_rule **r, const char **why);
 
 /* Frees a ruleset. Accepts NULL. */
 void kz_ruleset_free(kz_ruleset *rs);

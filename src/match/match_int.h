@@ -131,7 +131,15 @@ typedef struct mt_chan {
     size_t neids;
 } mt_chan;
 
+/* A rule that could not compile, and why (kz_ruleset_skipped). */
+typedef struct mt_skip {
+    const kz_sigma_rule *rule;
+    const char *why;               /* reason without the path (arena) */
+} mt_skip;
+
 struct kz_ruleset {
+    mt_skip *skip;                 /* rules skipped at compile */
+    size_t nskip, cap_skip;
     const kz_sigma_rule **rules;   /* compiled rules, in set order */
     size_t nrules;
     mt_target *targets;

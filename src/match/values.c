@@ -302,16 +302,24 @@ bool
 mt_timepart_match(const kz_sg_value *v, const char *s, size_t n)
 {
     kz_time t;
-    bool has_off;
+    bool has_off, has_time;
     int y, mo, d, h = 0, mi = 0, x;
 
-    /* The text must be a valid timestamp; its parts are read as written. */
+    /* The text must be a whole valid timestamp (kz_time_parse_iso:
+     * YYYY-MM-DD, then optionally [T ]HH:MM[:SS[.f]], then optionally a
+     * zone); its parts are read as written. The time is there only when
+     * the date is followed by its separator: in "2019-03-19+09:00" the
+     * 09 is the zone, and the hour and minute are absent (false). */
     if (n < 10 || !kz_time_parse_iso(s, n, 0, &t, &has_off))
         return false;
     if (!digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) ||
         s[7] != '-' || !digits(s + 8, 2, &d))
         return false;
-    if (n >= 16 && !(digits(s + 11, 2, &h) && digits(s + 14, 2, &mi)))
+    has_time = n >= 16 && (s[10] == 'T' || s[10] == 't' || s[10] == ' ');
+    if (has_time && !(digits(s + 11, 2, &h) && s[13] == ':' &&
+                      digits(s + 14, 2, &mi)))
+        return false;
+    if (!has_time && (v->part == KZ_TP_MINUTE || v->part == KZ_TP_HOUR))
         return false;
     switch (v->part) {
     case KZ_TP_MINUTE: x = mi; break;
@@ -338,12 +346,41 @@ eq_case(const char *a, const char *b, size_t n, bool cased)
     return true;
 }
 
+/* Bytes folded on the stack before contains needs the heap. */
+#define FOLD_STACK 512
+
+/* Does a contain b, ASCII letters compared caselessly (other bytes
+ * exactly, as eq_case)? Both are folded once into one buffer and searched
+ * with memmem (linear: two-way), never the a x b byte loop. */
+static bool
+contains_caseless(const char *a, size_t an, const char *b, size_t bn)
+{
+    char stack[FOLD_STACK], *buf = stack;
+    size_t i;
+    bool r;
+
+    if (an + bn > sizeof(stack) && (buf = malloc(an + bn)) == NULL) {
+        /* No memory for the copies: the quadratic loop, bounded by
+         * max_value, is still correct. */
+        for (i = 0; i + bn <= an; i++)
+            if (eq_case(a + i, b, bn, false))
+                return true;
+        return false;
+    }
+    for (i = 0; i < an; i++)
+        buf[i] = (char)kz_ascii_lower((unsigned char)a[i]);
+    for (i = 0; i < bn; i++)
+        buf[an + i] = (char)kz_ascii_lower((unsigned char)b[i]);
+    r = memmem(buf, an, buf + an, bn) != NULL;
+    if (buf != stack)
+        free(buf);
+    return r;
+}
+
 bool
 mt_ref_match(const char *a, size_t an, const char *b, size_t bn,
              uint8_t mode, bool cased)
 {
-    size_t i;
-
     switch (mode) {
     case KZ_REF_STARTSWITH:
         return bn <= an && eq_case(a, b, bn, cased);
@@ -352,10 +389,11 @@ mt_ref_match(const char *a, size_t an, const char *b, size_t bn,
     case KZ_REF_CONTAINS:
         if (bn > an)
             return false;
-        for (i = 0; i + bn <= an; i++)
-            if (eq_case(a + i, b, bn, cased))
-                return true;
-        return false;
+        if (bn == 0)
+            return true;
+        if (cased)
+            return memmem(a, an, b, bn) != NULL;
+        return contains_caseless(a, an, b, bn);
     default:
         return an == bn && eq_case(a, b, an, cased);
     }

@@ -157,7 +157,7 @@ read_condition(kz_sg_ctx *c, const kz_yn *n, kz_sg_correlation *k,
         if (key->kind != KZ_YN_SCALAR)
             return kz_sg_fail(c, KZ_SGV_INVALID, key->line,
                               "bad correlation condition key");
-        if (strcmp(key->str, "field") == 0) {
+        if (kz_yn_key_is(key, "field")) {
             if ((st = kz_sg_strlist_read(c, val, "field", &k->fields)) !=
                 KZ_OK)
                 return st;
@@ -165,7 +165,7 @@ read_condition(kz_sg_ctx *c, const kz_yn *n, kz_sg_correlation *k,
                 k->field = k->fields.v[0];
             continue;
         }
-        if (strcmp(key->str, "percentile") == 0) {
+        if (kz_yn_key_is(key, "percentile")) {
             if (!number(val, &k->percentile) || k->percentile < 0 ||
                 k->percentile > 100)
                 return kz_sg_fail(c, KZ_SGV_INVALID, val->line,
@@ -173,7 +173,7 @@ read_condition(kz_sg_ctx *c, const kz_yn *n, kz_sg_correlation *k,
             continue;
         }
         for (j = 0; j < 6; j++)
-            if (strcmp(key->str, op_names[j]) == 0) {
+            if (kz_yn_key_is(key, op_names[j])) {
                 conds[cnt].op = (uint8_t)j;
                 if (!number(val, &conds[cnt].value))
                     return kz_sg_fail(c, KZ_SGV_INVALID, val->line,
@@ -260,7 +260,7 @@ kz_sg_correlation_read(kz_sg_ctx *c, const kz_yn *n)
         bool ok = false;
 
         for (j = 0; j < sizeof(keys) / sizeof(keys[0]); j++)
-            if (key->kind == KZ_YN_SCALAR && strcmp(key->str, keys[j]) == 0)
+            if (kz_yn_key_is(key, keys[j]))
                 ok = true;
         if (!ok)
             return kz_sg_fail(c, KZ_SGV_INVALID, key->line,

@@ -145,16 +145,17 @@ kz_sg_detection(kz_sg_ctx *c, const kz_yn *det, bool filter)
         if (key->kind != KZ_YN_SCALAR || key->len == 0)
             return kz_sg_fail(c, KZ_SGV_INVALID, key->line,
                               "a search identifier must be a scalar");
-        if (strcmp(key->str, "condition") == 0 ||
-            (filter && strcmp(key->str, "rules") == 0))
+        if (kz_yn_key_is(key, "condition") ||
+            (filter && kz_yn_key_is(key, "rules")))
             continue;
-        if (strcmp(key->str, "timeframe") == 0)
+        if (kz_yn_key_is(key, "timeframe"))
             return kz_sg_fail(c, KZ_SGV_INVALID, key->line,
                               "deprecated v1 aggregation (timeframe)");
         /* Duplicate keys: the last one wins, as with PyYAML. */
         for (k = i + 1; k < det->n; k++)
             if (det->kids[2 * k]->kind == KZ_YN_SCALAR &&
-                strcmp(det->kids[2 * k]->str, key->str) == 0)
+                det->kids[2 * k]->len == key->len &&
+                memcmp(det->kids[2 * k]->str, key->str, key->len) == 0)
                 later = true;
         if (later)
             continue;

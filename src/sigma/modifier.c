@@ -504,12 +504,22 @@ base64_alts(kz_sg_ctx *c, alts *l, bool offset, int enc, unsigned line)
     return KZ_OK;
 }
 
-/* Fills %name% placeholders of raw value s into raw alternatives. */
+static kz_status
+too_big(kz_sg_ctx *c, unsigned line)
+{
+    return kz_sg_fail(c, KZ_SGV_INVALID, line, "|expand value larger than "
+                      "%zu bytes (all its alternatives together)",
+                      KZ_SG_MAX_EXPANDED);
+}
+
+/* Fills %name% placeholders of raw value s into raw alternatives;
+ * the alternatives together hold at most KZ_SG_MAX_EXPANDED bytes, and
+ * all the expanded values of a rule KZ_SG_MAX_EXPANDED_RULE. */
 static kz_status
 expand_raw(kz_sg_ctx *c, const char *s, unsigned line, alts *l)
 {
     kz_strbuf *bufs = NULL;
-    size_t nb = 1, i, k;
+    size_t nb = 1, i, k, total = 0; /* total: bytes of all bufs */
     kz_status st = KZ_OK;
     const char *p = s;
 
@@ -519,6 +529,11 @@ expand_raw(kz_sg_ctx *c, const char *s, unsigned line, alts *l)
     while (*p && st == KZ_OK) {
         const char *q;
 
+        if (total + nb > KZ_SG_MAX_EXPANDED) {
+            st = too_big(c, line);
+            break;
+        }
+        total += nb; /* one byte added to every alternative */
         if (p[0] == '\\' && p[1] == '%') {
             for (i = 0; i < nb && st == KZ_OK; i++)
                 st = kz_strbuf_addc(&bufs[i], '%');
@@ -536,8 +551,9 @@ expand_raw(kz_sg_ctx *c, const char *s, unsigned line, alts *l)
                 kz_sg_expand_get(c->opts ? c->opts->expand : NULL, p + 1,
                                  (size_t)(q - p - 1));
             kz_strbuf *nbufs;
-            size_t nn;
+            size_t nn, vsum = 0, grown, added;
 
+            total -= nb; /* the '%' counted above is not copied */
             if (vals == NULL || vals->n == 0) {
                 st = kz_sg_fail(c, KZ_SGV_PLACEHOLDER, line,
                                 "placeholder %%%.*s%% has no values "
@@ -553,6 +569,19 @@ expand_raw(kz_sg_ctx *c, const char *s, unsigned line, alts *l)
                                 "values", KZ_SG_MAX_ALTS);
                 break;
             }
+            /* Bytes after this step: every alternative so far once per
+             * value, plus every value once per alternative so far. */
+            for (k = 0; k < vals->n && vsum <= KZ_SG_MAX_EXPANDED; k++)
+                vsum += strlen(vals->v[k]);
+            if (vsum > KZ_SG_MAX_EXPANDED ||
+                !kz_size_mul(total, vals->n, &grown) ||
+                !kz_size_mul(vsum, nb, &added) ||
+                grown > KZ_SG_MAX_EXPANDED ||
+                added > KZ_SG_MAX_EXPANDED - grown) {
+                st = too_big(c, line);
+                break;
+            }
+            total = grown + added;
             if ((nbufs = calloc(nn, sizeof(*nbufs))) == NULL) {
                 st = KZ_ENOMEM;
                 break;
@@ -574,6 +603,14 @@ expand_raw(kz_sg_ctx *c, const char *s, unsigned line, alts *l)
             nb = nn;
             p = q + 1;
         }
+    }
+    if (st == KZ_OK) {
+        if (total > KZ_SG_MAX_EXPANDED_RULE - c->expanded)
+            st = kz_sg_fail(c, KZ_SGV_INVALID, line,
+                            "|expand values of this rule exceed %zu bytes "
+                            "in all", KZ_SG_MAX_EXPANDED_RULE);
+        else
+            c->expanded += total;
     }
     for (i = 0; i < nb && st == KZ_OK; i++) {
         kz_sg_value v;

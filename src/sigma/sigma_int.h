@@ -35,6 +35,9 @@
 #define KZ_SG_MAX_ALTS 4096u               /* alternatives of one value */
 #define KZ_SG_MAX_DIR_DEPTH 64u            /* directory nesting */
 #define KZ_SG_MAX_VALUE ((size_t)1 << 16)  /* bytes of one value */
+#define KZ_SG_MAX_EXPANDED ((size_t)1 << 20) /* bytes of one |expand value,
+                                                all alternatives together */
+#define KZ_SG_MAX_EXPANDED_RULE ((size_t)16 << 20) /* same, whole rule */
 
 /* YAML node kinds. */
 typedef enum kz_yn_kind {
@@ -72,6 +75,10 @@ void kz_yaml_close(kz_yaml *y);
 /* The value of key k in map m, or NULL (also when m is not a map). */
 const kz_yn *kz_yn_get(const kz_yn *m, const char *k);
 
+/* True when key is a scalar whose whole text (all key->len bytes, so an
+ * embedded NUL never matches) is k. Accepts NULL (false). */
+bool kz_yn_key_is(const kz_yn *key, const char *k);
+
 /* True when n is a plain null scalar (null, ~, empty) or NULL. */
 bool kz_yn_is_null(const kz_yn *n);
 
@@ -84,6 +91,7 @@ typedef struct kz_sg_ctx {
     const char *reason;           /* why (arena string), first wins */
     unsigned line;                /* line of the problem */
     const char *warning;          /* non-fatal note (unmatched pattern) */
+    size_t expanded;              /* |expand bytes made for this rule */
 } kz_sg_ctx;
 
 /* Records a failure (verdict v, printf reason, line) unless one is

@@ -98,6 +98,7 @@ kz_yaml_next(kz_yaml *y, kz_yn **root, const char **why, unsigned *line)
     kz_status st = KZ_OK;
     kz_yn *doc = NULL;
     bool in_doc = false;
+    unsigned doc_line = 1;   /* line of the document's start */
 
     *root = NULL;
     *why = NULL;
@@ -119,9 +120,16 @@ kz_yaml_next(kz_yaml *y, kz_yn **root, const char **why, unsigned *line)
         case YAML_DOCUMENT_START_EVENT:
             in_doc = true;
             doc = NULL;
+            doc_line = (unsigned)ev.start_mark.line + 1;
             break;
         case YAML_DOCUMENT_END_EVENT:
+            /* yaml_event_delete zeroes ev: nothing of it is read after. */
             yaml_event_delete(&ev);
+            /* libyaml gives an empty document an empty scalar placed
+             * after the `---` line: report the document's own line. */
+            if (doc != NULL && doc->kind == KZ_YN_SCALAR && doc->plain &&
+                doc->len == 0)
+                doc->line = doc_line;
             *root = doc;
             if (doc == NULL) {
                 /* An empty document: a null scalar root. */
@@ -131,7 +139,7 @@ kz_yaml_next(kz_yaml *y, kz_yn **root, const char **why, unsigned *line)
                 doc->kind = KZ_YN_SCALAR;
                 doc->plain = true;
                 doc->str = "";
-                doc->line = (unsigned)ev.start_mark.line + 1;
+                doc->line = doc_line;
                 *root = doc;
             }
             return KZ_OK;
@@ -233,13 +241,20 @@ kz_yn_get(const kz_yn *m, const char *k)
     if (m == NULL || m->kind != KZ_YN_MAP)
         return NULL;
     /* The last one wins, as with PyYAML (pySigma's loader). */
-    for (i = 0; i < m->n; i++) {
-        const kz_yn *key = m->kids[2 * i];
-
-        if (key->kind == KZ_YN_SCALAR && strcmp(key->str, k) == 0)
+    for (i = 0; i < m->n; i++)
+        if (kz_yn_key_is(m->kids[2 * i], k))
             found = m->kids[2 * i + 1];
-    }
     return found;
+}
+
+bool
+kz_yn_key_is(const kz_yn *key, const char *k)
+{
+    size_t n = strlen(k);
+
+    /* By length: "title\0x" (a quoted key with a NUL) is not "title". */
+    return key != NULL && key->kind == KZ_YN_SCALAR && key->len == n &&
+           memcmp(key->str, k, n) == 0;
 }
 
 bool

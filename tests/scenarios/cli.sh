@@ -408,6 +408,63 @@ Y
     grep -q "a_ok.yml: loaded" out || fail "--verbose does not list loaded"
 }
 
+case_rules_check_compile_skip() {
+    mkdir r
+    cat >r/a_ok.yml <<'Y'
+title: ok
+logsource: {product: windows, category: process_creation}
+detection:
+    sel: {Image|endswith: '\x.exe'}
+    condition: sel
+Y
+    # 4000 values referenced 70 times: 280,000 predicates, more than one
+    # rule may compile into; the loader accepts it, the compiler skips it
+    {
+        printf 'title: hostile\nlogsource: {product: windows, '
+        printf 'category: process_creation}\ndetection:\n  sel:\n'
+        printf '    CommandLine|contains:\n'
+        i=0
+        while [ $i -lt 4000 ]; do printf '      - v%d\n' $i; i=$((i + 1)); done
+        printf '  condition: sel'
+        i=1
+        while [ $i -lt 70 ]; do printf ' and sel'; i=$((i + 1)); done
+        printf '\n'
+    } >r/b_hostile.yml
+    run rules check --no-rule-cache r
+    expect_rc 1 "a rule that does not compile makes rules check exit 1"
+    grep -q "b_hostile.yml: invalid: more than 262144 predicates" out ||
+        fail "skipped rule not reported: $(cat out)"
+    [ "$(tail -n 1 out)" = "loaded 1, skipped 1" ] ||
+        fail "last line: $(tail -n 1 out)"
+    # hunt leaves the same rule out, says so, and still runs the other
+    run hunt --no-default-rules --no-rule-cache -r r -o t.csv \
+        "$SRC/examples/evtx"
+    expect_rc 0 "hunt with a rule past a matcher bound"
+    grep -q "b_hostile.yml: invalid: more than 262144 predicates.*rule skipped" \
+        err || fail "hunt did not report the skipped rule: $(cat err)"
+    grep -q "rules: 1 loaded .*1 skipped (invalid 1)" err ||
+        fail "hunt summary does not count it: $(grep rules: err)"
+    grep -q "b_hostile.yml.*invalid" t.csv.skipped-rules.tsv ||
+        fail "skip report lacks it"
+}
+
+case_rules_check_cache_dir() {
+    cat >ok.yml <<'Y'
+title: ok
+logsource: {product: windows, category: process_creation}
+detection: {sel: {Image: x}, condition: sel}
+Y
+    run rules check --rule-cache new/cache ok.yml
+    expect_rc 0 "rules check with a new cache directory"
+    [ -d new/cache ] || fail "--rule-cache DIR not created"
+    [ "$(stat -c %a new/cache)" = 700 ] || fail "cache mode not 0700"
+    ls new/cache | grep -q '\.hsdb$' || fail "no database cached"
+    printf 'x' >file
+    run rules check --rule-cache file/sub ok.yml
+    expect_rc 0 "rules check with an impossible cache directory"
+    expect_err "kizuki: --rule-cache file/sub: cannot create: .*; compiling without a cache"
+}
+
 case_rules_check_usage() {
     run rules check
     expect_rc 2 "rules check without paths"

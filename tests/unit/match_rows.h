@@ -585,6 +585,18 @@ static const mrow rows_time[] = {
       0, { "UtcTime=2024-03-15T22:10:05+02:00" }, 1 },
     { "hour: not a timestamp", LS_PC, S1("UtcTime|hour", "0"), NULL, 0,
       { "UtcTime=abc" }, 0 },
+    /* a date without a time: the hour and minute are absent (false), the
+     * zone is not read as a time */
+    { "hour: date and zone only (09 is the zone)", LS_PC,
+      S1("UtcTime|hour", "9"), NULL, 0, { "UtcTime=2019-03-19+09:00" }, 0 },
+    { "minute: date and zone only", LS_PC, S1("UtcTime|minute", "0"), NULL,
+      0, { "UtcTime=2019-03-19+09:00" }, 0 },
+    { "hour: date only", LS_PC, S1("UtcTime|hour", "0"), NULL, 0,
+      { "UtcTime=2019-03-19" }, 0 },
+    { "day: date and zone only", LS_PC, S1("UtcTime|day", "19"), NULL, 0,
+      { "UtcTime=2019-03-19+09:00" }, 1 },
+    { "hour: trailing text", LS_PC, S1("UtcTime|hour", "22"), NULL, 0,
+      { "UtcTime=2024-03-15 22:10:05x" }, 0 },
     { "hour: missing field", LS_PC, S1("UtcTime|hour", "22"), NULL, 0,
       { "Image=x" }, 0 },
 };

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/arena.h"
 #include "event/event.h"
@@ -782,6 +783,163 @@ test_other_value_kinds(void)
     arena_done();
 }
 
+/* Hostile rules for test_rule_skipped_not_set (kind = row kind). */
+static kz_sigma_rule *
+hostile(int kind)
+{
+    kz_sg_item it;
+    kz_sigma_rule *r;
+    kz_sg_cond *c;
+    size_t i, nref = 0;
+
+    if (kind == 0) {        /* a regex PCRE2 refuses */
+        it = item1("CommandLine", regex("(", 0));
+        return rule(NULL, "sysmon", &it, 1, NULL, 0);
+    }
+    if (kind == 1) {        /* exists on keywords */
+        kz_sg_value v;
+
+        memset(&v, 0, sizeof(v));
+        v.kind = KZ_SV_EXISTS;
+        v.exists = true;
+        it = item1(NULL, v);
+        return rule(NULL, "sysmon", &it, 1, NULL, 0);
+    }
+    if (kind == 2) {        /* 2100 x 128 predicates */
+        kz_sg_value *v = al(128 * sizeof(*v));
+        kz_sg_group *g = al(sizeof(*g));
+
+        for (i = 0; i < 128; i++)
+            v[i] = glob("x");
+        it = item1("Image", glob("x"));
+        g->alts = v;
+        g->nalts = 128;
+        it.groups = g;
+        nref = 2100;
+    } else {                /* 4000 x 301 nodes, no predicate */
+        kz_sg_item *e = al(300 * sizeof(*e));
+
+        r = rule(NULL, "sysmon", e, 300, NULL, 0);
+        nref = 4000;
+    }
+    if (kind == 2)
+        r = rule(NULL, "sysmon", &it, 1, NULL, 0);
+    c = cnode(KZ_CN_AND, 0, nref);
+    for (i = 0; i < nref; i++)
+        ((const kz_sg_cond **)c->kids)[i] = cnode(KZ_CN_SEL, 0, 0);
+    r->cond = c;
+    r->path = "hostile.yml";
+    return r;
+}
+
+/* A rule that cannot compile is skipped with its reason; the rules
+ * around it still compile and match (it used to fail the whole set). */
+static void
+test_rule_skipped_not_set(void)
+{
+    static const struct {
+        int kind;
+        const char *why;
+    } rows[] = {
+        { 0, "regex /(/ does not compile" },
+        { 1, "keyword with a field-only modifier" },
+        { 2, "more than 262144 predicates" },
+        { 3, "more than 1048576 condition nodes" },
+    };
+    size_t i;
+
+    for (i = 0; i < T_COUNT(rows); i++) {
+        env e;
+        tev t;
+        kz_sg_item a = item1("Image", glob("*a*"));
+        const char *kv[] = { "Image=abc" };
+        const kz_sigma_rule *sr = NULL;
+        const char *why = NULL;
+
+        memset(&e, 0, sizeof(e));
+        env_add(&e, rule(NULL, "sysmon", &a, 1, NULL, 0));
+        env_add(&e, hostile(rows[i].kind));
+        env_add(&e, rule(NULL, "sysmon", &a, 1, NULL, 0));
+        T_CHECK(env_compile(&e, NULL), "row %zu: set failed", i);
+        if (e.rs == NULL)
+            continue;
+        T_EQ_INT(kz_ruleset_rule_count(e.rs), 2);
+        T_EQ_INT(kz_ruleset_skipped(e.rs, 0, &sr, &why), 1);
+        T_CHECK(sr == e.rules[1] && why != NULL &&
+                strncmp(why, rows[i].why, strlen(rows[i].why)) == 0,
+                "row %zu: skipped '%s'", i, why ? why : "(none)");
+        T_EQ_INT(e.rs->ntargets, 2);
+        T_EQ_INT(e.rs->nslots, 2); /* keywords, Image: nothing left over */
+        tev_init(&t, &e, SYSMON, 1, kv, 1);
+        T_EQ_INT(run(&e, &t), 2);
+        T_EQ_INT(e.hits[1], 1);
+        env_fini(&e);
+        arena_done();
+    }
+}
+
+/* fieldref|contains: same answers as the byte loop, in linear time
+ * (two 1 MiB values took ~10^11 steps before). */
+static void
+test_fieldref_contains_linear(void)
+{
+    static const struct {
+        const char *a, *b;
+        uint8_t mode;
+        bool cased, want;
+    } rows[] = {
+        { "C:\\Temp\\X.EXE -y", "x.exe", KZ_REF_CONTAINS, false, true },
+        { "C:\\Temp\\X.EXE -y", "x.exe", KZ_REF_CONTAINS, true, false },
+        { "C:\\Temp\\x.exe -y", "x.exe", KZ_REF_CONTAINS, true, true },
+        { "abc", "", KZ_REF_CONTAINS, false, true },
+        { "ab", "abc", KZ_REF_CONTAINS, false, false },
+        { "aab", "AB", KZ_REF_CONTAINS, false, true },
+        /* non-ASCII bytes compare exactly, as before */
+        { "x\xc3\x89y", "\xc3\xa9", KZ_REF_CONTAINS, false, false },
+        { "x\xc3\x89y", "\xc3\x89Y", KZ_REF_CONTAINS, false, true },
+        { "a\0B", "\0b", KZ_REF_CONTAINS, false, true },
+        { "abc", "AB", KZ_REF_STARTSWITH, false, true },
+        { "abc", "BC", KZ_REF_ENDSWITH, false, true },
+        { "abc", "ABC", KZ_REF_EQUALS, true, false },
+    };
+    size_t i, big = (size_t)1 << 20;
+    char *a = malloc(big), *b = malloc(big / 2 + 1);
+    struct timespec t0, t1;
+    double s;
+
+    for (i = 0; i < T_COUNT(rows); i++) {
+        size_t an = strlen(rows[i].a), bn = strlen(rows[i].b);
+
+        if (i == 8) {
+            an = 3;
+            bn = 2;
+        }
+        T_CHECK(mt_ref_match(rows[i].a, an, rows[i].b, bn, rows[i].mode,
+                             rows[i].cased) == rows[i].want, "row %zu", i);
+    }
+    T_CHECK(a != NULL && b != NULL, "malloc");
+    if (a == NULL || b == NULL)
+        goto out;
+    /* the worst case of the byte loop: aaaa...a vs aaa...ab */
+    memset(a, 'A', big);
+    memset(b, 'a', big / 2);
+    b[big / 2] = 'b';
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    T_CHECK(!mt_ref_match(a, big, b, big / 2 + 1, KZ_REF_CONTAINS, false),
+            "caseless");
+    T_CHECK(!mt_ref_match(a, big, b, big / 2 + 1, KZ_REF_CONTAINS, true),
+            "cased");
+    b[big / 2] = 'A';
+    T_CHECK(mt_ref_match(a, big, b, big / 2 + 1, KZ_REF_CONTAINS, false),
+            "caseless, found");
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    T_CHECK(s < 2.0, "%.2f s for three 1 MiB fieldref|contains", s);
+out:
+    free(a);
+    free(b);
+}
+
 static void
 test_fieldref_and_null_value(void)
 {
@@ -966,6 +1124,8 @@ main(int argc, char **argv)
         T_CASE(test_render_cache_once_per_field),
         T_CASE(test_other_value_kinds),
         T_CASE(test_fieldref_and_null_value),
+        T_CASE(test_rule_skipped_not_set),
+        T_CASE(test_fieldref_contains_linear),
         T_CASE(test_keywords_any_field),
         T_CASE(test_two_threads_same_hits),
         T_CASE(test_database_cache),

@@ -529,6 +529,12 @@ test_verdicts(void)
           KZ_SGV_INVALID, 1, "deprecated v1 rule collection" },
         { RULE_HEAD "  a: null\n  condition: a\n", KZ_SGV_INVALID, 5,
           "empty selection 'a'" },
+        /* a key with a NUL is not the key before it */
+        { "\"title\\0x\": t\nlogsource: {product: windows}\n"
+          "detection: {a: {F: 1}, condition: a}\n", KZ_SGV_INVALID, 1,
+          "missing title" },
+        /* an empty document reports its own line */
+        { "\n\n---\n", KZ_SGV_NOT_RULE, 3, "not a Sigma document" },
     };
     size_t i;
 
@@ -793,6 +799,85 @@ test_expand(void)
     rmdir(dir);
 }
 
+/* |expand bounds: one value's alternatives together <= 1 MiB, a rule's
+ * expanded values <= 16 MiB (4096 x 64 KiB could be made before). */
+static void
+test_expand_bounds(void)
+{
+    static const struct {
+        const char *value;  /* the |expand value */
+        int items;          /* items F0..F(n-1) with that value */
+        bool loaded;
+        const char *reason;
+    } rows[] = {
+        { "'%Small%'", 1, true, NULL },
+        { "'%Small%%Small%'", 1, true, NULL },
+        { "'%Big%'", 1, false, "|expand value larger than 1048576 bytes" },
+        { "'%Small%%Small%%Small%'", 1, false,
+          "|expand value larger than 1048576 bytes" },
+        { "'%Mid%'", 1, true, NULL },
+        { "'%Mid%'", 20, false, "|expand values of this rule exceed" },
+    };
+    /* Small: 16 x 300 bytes; Mid: 200 x 5000 (1,000,000); Big: 300 x
+     * 4000 (1,200,000) */
+    static const struct {
+        const char *name;
+        size_t n, len;
+    } names[] = { { "Small", 16, 300 }, { "Mid", 200, 5000 },
+                  { "Big", 300, 4000 } };
+    char path[] = "/tmp/kz-expand-XXXXXX";
+    kz_sigma_load_opts o = { 0 };
+    kz_sg_expand *e;
+    kz_error err;
+    kz_strbuf b;
+    size_t i, j, k;
+    int fd;
+
+    kz_error_clear(&err);
+    kz_strbuf_init(&b, 0);
+    for (i = 0; i < T_COUNT(names); i++) {
+        kz_strbuf_addf(&b, "%s:\n", names[i].name);
+        for (j = 0; j < names[i].n; j++) {
+            kz_strbuf_addf(&b, "  - v%zu", j);
+            for (k = 0; k < names[i].len - 2 - (j > 9) - (j > 99); k++)
+                kz_strbuf_addc(&b, 'x');
+            kz_strbuf_addc(&b, '\n');
+        }
+    }
+    fd = mkstemp(path);
+    T_CHECK(fd >= 0 && write(fd, b.data, b.len) == (ssize_t)b.len, "tmp");
+    if (fd >= 0)
+        close(fd);
+    e = kz_sg_expand_load(path, &err);
+    T_CHECK(e != NULL, "%s", err.msg);
+    o.expand = e;
+    for (i = 0; e != NULL && i < T_COUNT(rows); i++) {
+        kz_sigma_set *s;
+        const char *why;
+        int n;
+
+        kz_strbuf_reset(&b);
+        kz_strbuf_adds(&b, RULE_HEAD "  a:\n");
+        for (n = 0; n < rows[i].items; n++)
+            kz_strbuf_addf(&b, "    F%d|expand: %s\n", n, rows[i].value);
+        kz_strbuf_adds(&b, "  condition: a\n");
+        s = load_opts(b.data, &o);
+        why = s->nreports ? s->reports[0].reason : NULL;
+        if (rows[i].loaded)
+            T_CHECK(s->nrules == 1, "row %zu: not loaded: %s", i,
+                    why ? why : "?");
+        else
+            T_CHECK(s->nrules == 0 && s->counts[KZ_SGV_INVALID] == 1 &&
+                    why != NULL && strncmp(why, rows[i].reason,
+                                           strlen(rows[i].reason)) == 0,
+                    "row %zu: '%s'", i, why ? why : "(loaded)");
+        kz_sigma_set_free(s);
+    }
+    kz_strbuf_fini(&b);
+    kz_sg_expand_free(e);
+    remove(path);
+}
+
 /* ---- conformance over the shared SigmaHQ corpus ---------------------- */
 
 /* The load-time bound is checked only without sanitizers (they cost 10x+). */
@@ -881,6 +966,7 @@ main(int argc, char **argv)
         T_CASE(test_filters),
         T_CASE(test_unmapped),
         T_CASE(test_expand),
+        T_CASE(test_expand_bounds),
         T_CASE(test_conformance_sigmahq),
     };
 
