@@ -464,6 +464,14 @@ parse_element(builder *b, uint8_t tok, unsigned level)
     c->nodes[at].name = name;
     c->nodes[at].len = nlen;
     c->nodes[at].code = code;
+    /* Field id of the element name, looked up once per template and
+     * chunk rather than once per record (EventData children that are
+     * not <Data> become fields by name). */
+    if (c->o->names != NULL && code == NC_NONE && nlen <= 128) {
+        int32_t id = kz_names_lookup(c->o->names, name, nlen);
+
+        c->nodes[at].id = id == KZ_NAME_NONE ? EVTX_ID_ABSENT : id;
+    }
     if ((tok & 0x40) && !parse_attributes(b))
         return false;
     if (!kz_rd_u8(r, &next))

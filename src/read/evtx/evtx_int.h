@@ -103,8 +103,9 @@ typedef struct xnode {
     const char *name;        /* X_ELEM/X_ATTR: UTF-8 name (NUL-terminated);
                                 X_TEXT: UTF-8 text */
     uint32_t len;            /* bytes of name/text */
-    int32_t id;              /* X_TEXT: interned id of the text as a
-                                field name; EVTX_ID_ABSENT once looked up
+    int32_t id;              /* X_TEXT (the text) and X_ELEM (the element
+                                name, NC_NONE elements only): interned id
+                                as a field name; EVTX_ID_ABSENT once looked up
                                 and not found (no lookup per record);
                                 KZ_NAME_NONE when not looked up */
     const struct xtemplate *tmpl; /* X_TEMPLATE: the template */

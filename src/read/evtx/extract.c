@@ -621,7 +621,7 @@ eventdata_elem(walk *w, const xnode *nodes, uint32_t i, const vals *vs,
     if (!parts_value(w, nodes, i, vs, parts, nparts, &v))
         return !w->oom;
     if (nodes[i].code != NC_DATA)
-        return add_field(w, nodes[i].name, nodes[i].len, KZ_NAME_NONE, group,
+        return add_field(w, nodes[i].name, nodes[i].len, nodes[i].id, group,
                          &v);
     if (!attr_value(w, nodes, i, vs, NC_NAME, NULL, &nv, &name_node)) {
         if (w->oom)
