@@ -182,6 +182,24 @@ test_names_loose_spaces(void)
                 "row %zu '%s': got %d", i, rows[i].look, (int)got);
     }
     kz_names_free(t);
+    /* Names with spaces added between rehashes are found loosely too. */
+    t = kz_names_new();
+    for (i = 0; i < 300; i++) {
+        char nm[32];
+        int n = snprintf(nm, sizeof(nm), "Field Name %zu", i);
+        int32_t id;
+
+        T_EQ_INT(kz_names_add(t, nm, (size_t)n, &id), KZ_OK);
+    }
+    kz_names_freeze(t);
+    for (i = 0; i < 300; i++) {
+        char nm[32];
+        int n = snprintf(nm, sizeof(nm), "fieldname%zu", i);
+
+        T_CHECK(kz_names_lookup(t, nm, (size_t)n) == (int32_t)i,
+                "loose lookup of name %zu", i);
+    }
+    kz_names_free(t);
 }
 
 static void
