@@ -7,6 +7,8 @@
 # Corpora:
 #   A  bench/corpus/*.evtx, 1 GiB written by the EVTX writer (built as in
 #      bench/run.sh when absent)
+#   M  bench/corpus-mixed/*.evtx, 512 MiB: the shared samples' events written
+#      again by the EVTX writer (built here when absent)
 #   S  every .evtx under ../shared/data/evtx (337 files)
 # Rules: ../shared/data/sigma/rules/windows, rules-threat-hunting/windows and
 # rules-emerging-threats (what tests/conformance/sigma_golden.py loads).
@@ -39,7 +41,7 @@ mkdir -p "$out"
 TMPDIR=$(mktemp -d "${TMPDIR:-/tmp}/kz-bench-hunt.XXXXXX")
 XDG_CACHE_HOME=$TMPDIR
 export TMPDIR XDG_CACHE_HOME
-mkdir -p "$TMPDIR/rules-db"   # hunt does not create a missing --rule-cache directory
+mkdir -p "$TMPDIR/rules-db"
 trap 'rm -rf "$TMPDIR"' EXIT
 for tool in hyperfine /usr/bin/time; do
   command -v "$tool" >/dev/null || { echo "bench: $tool missing (make test-deps)" >&2; exit 2; }
@@ -89,7 +91,17 @@ if [ ! -f "$corpus/MANIFEST.json" ]; then
   [ -f "$out/shared.jsonl" ] || { "$kz" dump -q "$shared/evtx" > "$out/shared.jsonl" 2>/dev/null || true; }
   "$py" "$top/tests/tools/make_bench_corpus.py" "$corpus" --input "$out/shared.jsonl" -q
 fi
+# Corpus M: the shared samples' events (attack simulations: Security, System,
+# Sysmon, PowerShell...) written again by the EVTX writer, 512 MiB; a mix closer
+# to real logs than A, whose events are all SigmaHQ regression positives.
+mixed="$top/bench/corpus-mixed"
+if [ ! -f "$mixed/MANIFEST.json" ]; then
+  echo "== corpus M: building ==" >&2
+  [ -f "$out/shared.jsonl" ] || { "$kz" dump -q "$shared/evtx" > "$out/shared.jsonl" 2>/dev/null || true; }
+  "$py" "$top/tests/tools/make_bench_corpus.py" "$mixed" --input "$out/shared.jsonl" --size 512M -q
+fi
 mapfile -t A < <(find "$corpus" -name '*.evtx' | sort)
+mapfile -t M < <(find "$mixed" -name '*.evtx' | sort)
 mapfile -t S < <(find "$shared/evtx" -name '*.evtx' | LC_ALL=C sort)
 empty="$out/empty.jsonl"
 : > "$empty"
@@ -126,9 +138,10 @@ echo
 echo "load+compile: min $load s wall, CPU time $cpu s (user+sys; more than the wall time when"
 echo "compilation uses several threads), peak RSS $rss MiB"
 echo
-for name in A S; do
+for name in A M S; do
   case $name in
     A) files=("${A[@]}") ;;
+    M) files=("${M[@]}") ;;
     S) files=("${S[@]}") ;;
   esac
   read -r used size < <(stats "${files[@]}")
