@@ -122,12 +122,36 @@ kz_time_format_iso(kz_strbuf *b, kz_time t, int offset_min)
 {
     kz_civil c;
     int off = offset_min < 0 ? -offset_min : offset_min;
+    char tmp[32], *o = tmp;
 
     kz_time_to_civil(t, offset_min, &c);
-    return kz_strbuf_addf(b, "%04d-%02d-%02dT%02d:%02d:%02d.%06d%c%02d:%02d",
-                          c.year, c.month, c.day, c.hour, c.min, c.sec,
-                          c.ticks / 10, offset_min < 0 ? '-' : '+',
-                          off / 60, off % 60);
+    /* Digits by hand on the common path (every timeline row has a time);
+     * years past four digits and offsets past 99 hours keep printf's
+     * widths. */
+    if (c.year < 0 || c.year > 9999 || off / 60 > 99)
+        return kz_strbuf_addf(b,
+                              "%04d-%02d-%02dT%02d:%02d:%02d.%06d%c%02d:%02d",
+                              c.year, c.month, c.day, c.hour, c.min, c.sec,
+                              c.ticks / 10, offset_min < 0 ? '-' : '+',
+                              off / 60, off % 60);
+    o = put_digits(o, c.year, 4);
+    *o++ = '-';
+    o = put_digits(o, c.month, 2);
+    *o++ = '-';
+    o = put_digits(o, c.day, 2);
+    *o++ = 'T';
+    o = put_digits(o, c.hour, 2);
+    *o++ = ':';
+    o = put_digits(o, c.min, 2);
+    *o++ = ':';
+    o = put_digits(o, c.sec, 2);
+    *o++ = '.';
+    o = put_digits(o, c.ticks / 10, 6);
+    *o++ = offset_min < 0 ? '-' : '+';
+    o = put_digits(o, off / 60, 2);
+    *o++ = ':';
+    o = put_digits(o, off % 60, 2);
+    return kz_strbuf_add(b, tmp, (size_t)(o - tmp));
 }
 
 static bool

@@ -450,6 +450,37 @@ mark_triggers(kz_ruleset *rs, mt_target *t)
     return st;
 }
 
+/* Builds pat_trig: per pattern, the targets of its trigger predicates
+ * (the predicates of a pattern are in increasing order, so are their
+ * targets: equal neighbours are merged). Frees pat_preds. */
+static kz_status
+build_pat_trig(kz_ruleset *rs)
+{
+    size_t id, i, q = 0;
+
+    rs->pat_trig0 = malloc((rs->npat + 1) * sizeof(uint32_t));
+    rs->pat_trig = malloc((rs->npat_preds + 1) * sizeof(uint32_t));
+    if (rs->pat_trig0 == NULL || rs->pat_trig == NULL)
+        return KZ_ENOMEM;
+    for (id = 0; id < rs->npat; id++) {
+        size_t q0 = q;
+
+        rs->pat_trig0[id] = (uint32_t)q;
+        for (i = rs->pat_pred0[id]; i < rs->pat_pred0[id + 1]; i++) {
+            const mt_pred *p = &rs->preds[rs->pat_preds[i]];
+
+            if (p->trigger && (q == q0 || rs->pat_trig[q - 1] != p->target))
+                rs->pat_trig[q++] = p->target;
+        }
+    }
+    rs->pat_trig0[rs->npat] = (uint32_t)q;
+    free(rs->pat_pred0);
+    free(rs->pat_preds);
+    rs->pat_pred0 = NULL;
+    rs->pat_preds = NULL;
+    return KZ_OK;
+}
+
 /* ---- event id requirement ------------------------------------------- */
 
 #define EID_SET_MAX 64
@@ -1022,6 +1053,8 @@ kz_ruleset_compile(const kz_sigma_set *set, kz_names *names,
     for (i = 0; i < rs->ntargets && st == KZ_OK; i++)
         st = mark_triggers(rs, &rs->targets[i]);
     if (st == KZ_OK)
+        st = build_pat_trig(rs);
+    if (st == KZ_OK)
         st = build_dispatch(&c);
     if (st == KZ_OK && (rs->mctx = pcre2_match_context_create(NULL)) == NULL)
         st = KZ_ENOMEM;
@@ -1088,7 +1121,11 @@ kz_ruleset_free(kz_ruleset *rs)
     free(rs->slot_of_id);
     free(rs->pat_pred0);
     free(rs->pat_preds);
+    free(rs->pat_trig0);
+    free(rs->pat_trig);
     free(rs->pat_lit);
+    free(rs->exact);
+    free(rs->exact_text);
     free(rs->chans);
     free(rs->chan_hash);
     free(rs->buckets);

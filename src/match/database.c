@@ -5,7 +5,9 @@
  * on-disk cache of the serialized databases keyed by a hash of every
  * expression. Caseless ASCII literals (contains, startswith, endswith,
  * exact) go to a second, literal database per slot, anchors checked at
- * match time. See docs/internals/match.md.
+ * match time; exact ones to a hash table instead; the literal database
+ * also holds a required literal of each rule regex on the field
+ * (prefilter). See docs/internals/match.md.
  */
 #include "match/match_int.h"
 
@@ -18,8 +20,10 @@
 #include "base/hash.h"
 
 #define MAX_THREADS 8
-#define CACHE_MAGIC "KZHSDB2"
+#define CACHE_MAGIC "KZHSDB3"
 #define MAX_LIT ((uint32_t)1 << 28) /* longer literals stay regexes */
+#define PRE_MIN 3                   /* shortest prefilter literal */
+#define EXACT (MT_LIT_START | MT_LIT_END)
 
 /* One predicate's expression. */
 typedef struct pexpr {
@@ -44,8 +48,16 @@ typedef struct job {
     uint32_t base;             /* pattern id of expression 0 */
     kz_strbuf all;             /* expression texts */
     kz_strbuf lits;            /* literal bytes of lit expressions */
+    const uint32_t *rx;        /* MP_PCRE rule regexes of the slot */
+    size_t nrx;
+    uint32_t *pre_pred;        /* prefilter q: its regex predicate, */
+    size_t *pre_off;           /* literal in lits, pattern id base+m+q */
+    uint32_t *pre_len;
+    size_t npre;               /* (ids reserved even when nopre) */
+    bool nopre;                /* prefilters refused: none used */
     hs_database_t *db;         /* result: regex database */
-    hs_database_t *ldb;        /* result: literal database */
+    hs_database_t *ldb;        /* result: literal database (exact
+                                  literals excluded, prefilters included) */
     long refused;              /* unique index refused, or -1 */
     char why[160];             /* compile error text when not refused */
 } job;
@@ -107,7 +119,7 @@ lit_form(const kz_sg_value *v, kz_strbuf *lits, uint8_t *anc, kz_status *st)
 /* Fills job j from the predicates pl[0..n) of slot s. */
 static kz_status
 job_prepare(const kz_ruleset *rs, job *j, uint32_t s, const uint32_t *pl,
-            size_t n)
+            size_t n, const uint32_t *rx, size_t nrx)
 {
     size_t *offs = malloc((n ? n : 1) * sizeof(*offs)), i;
     kz_status st = KZ_OK;
@@ -117,11 +129,17 @@ job_prepare(const kz_ruleset *rs, job *j, uint32_t s, const uint32_t *pl,
     j->refused = -1;
     kz_strbuf_init(&j->all, 0);
     kz_strbuf_init(&j->lits, 0);
+    j->rx = rx;
+    j->nrx = nrx;
+    j->pre_pred = malloc((nrx ? nrx : 1) * sizeof(*j->pre_pred));
+    j->pre_off = malloc((nrx ? nrx : 1) * sizeof(*j->pre_off));
+    j->pre_len = malloc((nrx ? nrx : 1) * sizeof(*j->pre_len));
     j->pe = malloc((n ? n : 1) * sizeof(*j->pe));
     j->first = malloc((n + 1) * sizeof(*j->first));
     j->dropped = calloc(n ? n : 1, 1);
     if (offs == NULL || j->pe == NULL || j->first == NULL ||
-        j->dropped == NULL) {
+        j->dropped == NULL || j->pre_pred == NULL || j->pre_off == NULL ||
+        j->pre_len == NULL) {
         free(offs);
         return KZ_ENOMEM;
     }
@@ -153,6 +171,23 @@ job_prepare(const kz_ruleset *rs, job *j, uint32_t s, const uint32_t *pl,
                 j->first[j->m++] = i;
         j->first[j->m] = n;
     }
+    /* prefilters: a required literal of each rule regex of the slot */
+    for (i = 0; i < nrx && st == KZ_OK; i++) {
+        size_t l0 = j->lits.len;
+        const char *re = rs->preds[rx[i]].v->regex;
+
+        if (!mt_regex_literal(re, PRE_MIN, &j->lits)) {
+            j->lits.len = l0;
+            continue;
+        }
+        if (j->lits.len - l0 >= MAX_LIT) {
+            j->lits.len = l0;
+            continue;
+        }
+        j->pre_pred[j->npre] = rx[i];
+        j->pre_off[j->npre] = l0;
+        j->pre_len[j->npre++] = (uint32_t)(j->lits.len - l0);
+    }
     free(offs);
     return st;
 }
@@ -165,6 +200,9 @@ job_fini(job *j)
     free(j->pe);
     free(j->first);
     free(j->dropped);
+    free(j->pre_pred);
+    free(j->pre_off);
+    free(j->pre_len);
     if (j->db != NULL)
         hs_free_database(j->db);
     if (j->ldb != NULL)
@@ -172,11 +210,13 @@ job_fini(job *j)
 }
 
 /* Compiles the live expressions of j (thread-safe: touches only j): the
- * literal database first, then the regex one. */
+ * literal database first (exact literals excluded: the matcher looks
+ * them up in a hash table; prefilter literals included), then the regex
+ * one. If Vectorscan refuses a prefilter, the job goes without them. */
 static void
 job_compile(job *j)
 {
-    size_t mm = j->m ? j->m : 1;
+    size_t mm = j->m + j->npre ? j->m + j->npre : 1;
     const char **ex = malloc(mm * sizeof(*ex));
     unsigned *fl = malloc(mm * sizeof(*fl));
     unsigned *ids = malloc(mm * sizeof(*ids));
@@ -194,14 +234,23 @@ job_compile(job *j)
         snprintf(j->why, sizeof(j->why), "out of memory");
         goto out;
     }
+again:
     for (pass = 0; pass < 2; pass++) {
         hs_database_t **dst = pass == 0 ? &j->ldb : &j->db;
 
         live = 0;
+        for (k = 0; pass == 0 && !j->nopre && k < j->npre; k++) {
+            ids[live] = j->base + (unsigned)(j->m + k);
+            ex[live] = j->lits.data + j->pre_off[k];
+            lens[live] = j->pre_len[k];
+            fl[live] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
+            back[live++] = SIZE_MAX;
+        }
         for (k = 0; k < j->m; k++) {
             const pexpr *p = &j->pe[j->first[k]];
 
-            if (j->dropped[k] || p->lit != (pass == 0))
+            if (j->dropped[k] || p->lit != (pass == 0) ||
+                (p->lit && p->anc == EXACT))
                 continue;
             ids[live] = j->base + (unsigned)k;
             if (pass == 0) {
@@ -230,6 +279,16 @@ job_compile(job *j)
         if (he == HS_SUCCESS)
             continue;
         *dst = NULL;
+        if (ce != NULL && ce->expression >= 0 &&
+            (size_t)ce->expression < live &&
+            back[ce->expression] == SIZE_MAX) {
+            hs_free_compile_error(ce);
+            if (j->ldb != NULL)
+                hs_free_database(j->ldb);
+            j->ldb = NULL;
+            j->nopre = true;
+            goto again;
+        }
         if (ce != NULL && ce->expression >= 0 &&
             (size_t)ce->expression < live)
             j->refused = (long)back[ce->expression];
@@ -344,6 +403,10 @@ cache_key(const job *jobs, size_t njobs)
             h = kz_hash_mix(h, kz_hash(p->text, strlen(p->text)));
             h = kz_hash_mix(h, p->cased);
         }
+        h = kz_hash_mix(h, j->npre);
+        for (k = 0; k < j->npre; k++)
+            h = kz_hash_mix(h, kz_hash(j->lits.data + j->pre_off[k],
+                                       j->pre_len[k]));
     }
     return h;
 }
@@ -471,6 +534,71 @@ cache_write(const job *jobs, size_t njobs, const char *path, uint64_t key)
         remove(tmp);
 }
 
+/* ---- exact literals ---------------------------------------------------- */
+
+uint64_t
+mt_exact_hash(uint32_t slot, const char *s, size_t n)
+{
+    return kz_hash_mix(kz_hash_fold(s, n), slot);
+}
+
+/* Puts the exact caseless ASCII literals of every job (not compiled into
+ * a literal database) in the ruleset's hash table, their lowercase text
+ * in exact_text, and the longest per slot in exact_max. */
+static kz_status
+build_exact(kz_ruleset *rs, const job *jobs, size_t njobs)
+{
+    size_t i, k, n = 0, bytes = 0, cap = 16, at = 0;
+
+    for (i = 0; i < njobs; i++)
+        for (k = 0; k < jobs[i].m; k++) {
+            const pexpr *p = &jobs[i].pe[jobs[i].first[k]];
+
+            if (!jobs[i].dropped[k] && p->lit && p->anc == EXACT) {
+                n++;
+                bytes += p->llen;
+            }
+        }
+    if (n == 0)
+        return KZ_OK;
+    if (bytes > UINT32_MAX || n > UINT32_MAX / 4)
+        return KZ_ELIMIT;
+    while (cap < 2 * n)
+        cap *= 2;
+    rs->exact = calloc(cap, sizeof(*rs->exact));
+    rs->exact_text = malloc(bytes ? bytes : 1);
+    if (rs->exact == NULL || rs->exact_text == NULL)
+        return KZ_ENOMEM;
+    rs->exact_cap = cap;
+    for (i = 0; i < njobs; i++) {
+        const job *j = &jobs[i];
+
+        for (k = 0; k < j->m; k++) {
+            const pexpr *p = &j->pe[j->first[k]];
+            const char *t;
+            size_t h, c;
+
+            if (j->dropped[k] || !p->lit || p->anc != EXACT)
+                continue;
+            t = j->lits.data + p->loff;
+            for (c = 0; c < p->llen; c++)
+                rs->exact_text[at + c] = (char)kz_ascii_lower(
+                    (unsigned char)t[c]);
+            h = (size_t)mt_exact_hash(j->slot, t, p->llen) & (cap - 1);
+            while (rs->exact[h].pat != 0)
+                h = (h + 1) & (cap - 1);
+            rs->exact[h].pat = j->base + (uint32_t)k + 1;
+            rs->exact[h].slot = j->slot;
+            rs->exact[h].off = (uint32_t)at;
+            rs->exact[h].len = p->llen;
+            at += p->llen;
+            if (p->llen > rs->slots[j->slot].exact_max)
+                rs->slots[j->slot].exact_max = p->llen;
+        }
+    }
+    return KZ_OK;
+}
+
 /* ---- driver ----------------------------------------------------------- */
 
 static int
@@ -488,7 +616,7 @@ build_csr(kz_ruleset *rs, job *jobs, size_t njobs)
     size_t i, k, q, total = 0;
 
     for (i = 0; i < njobs; i++)
-        total += jobs[i].m;
+        total += jobs[i].m + jobs[i].npre;
     rs->npat = total;
     rs->pat_pred0 = malloc((total + 1) * sizeof(uint32_t));
     rs->pat_preds = malloc((rs->npreds + 1) * sizeof(uint32_t));
@@ -510,8 +638,19 @@ build_csr(kz_ruleset *rs, job *jobs, size_t njobs)
                 continue;
             if (p->lit)
                 rs->pat_lit[j->base + k] = p->llen << 2 | p->anc;
-            for (e = j->first[k]; e < j->first[k + 1]; e++)
+            for (e = j->first[k]; e < j->first[k + 1]; e++) {
+                rs->preds[j->pe[e].pred].pat = j->base + (uint32_t)k;
                 rs->pat_preds[q++] = j->pe[e].pred;
+            }
+        }
+        /* prefilters: no predicate of their own */
+        for (k = 0; k < j->npre; k++) {
+            uint32_t id = j->base + (uint32_t)(j->m + k);
+
+            rs->pat_pred0[id] = (uint32_t)q;
+            rs->pat_lit[id] = j->pre_len[k] << 2;
+            if (!j->nopre)
+                rs->preds[j->pre_pred[k]].pre = id + 1;
         }
     }
     rs->pat_pred0[total] = (uint32_t)q;
@@ -525,6 +664,9 @@ mt_build_dbs(kz_ruleset *rs, kz_error *err)
     size_t *cnt = calloc(rs->nslots + 1, sizeof(size_t));
     size_t *at = calloc(rs->nslots + 1, sizeof(size_t));
     uint32_t *list = malloc((rs->npreds + 1) * sizeof(uint32_t));
+    size_t *rcnt = calloc(rs->nslots + 1, sizeof(size_t));
+    size_t *rat = calloc(rs->nslots + 1, sizeof(size_t));
+    uint32_t *rlist = malloc((rs->npreds + 1) * sizeof(uint32_t));
     job *jobs = calloc(rs->nslots + 1, sizeof(*jobs));
     size_t i, s, njobs = 0;
     uint32_t base = 0;
@@ -533,7 +675,8 @@ mt_build_dbs(kz_ruleset *rs, kz_error *err)
     kz_status st = KZ_OK;
     bool cached = false;
 
-    if (cnt == NULL || at == NULL || list == NULL || jobs == NULL) {
+    if (cnt == NULL || at == NULL || list == NULL || jobs == NULL ||
+        rcnt == NULL || rat == NULL || rlist == NULL) {
         st = KZ_ENOMEM;
         goto out;
     }
@@ -545,15 +688,29 @@ mt_build_dbs(kz_ruleset *rs, kz_error *err)
     for (i = 0; i < rs->npreds; i++)
         if (rs->preds[i].kind == MP_HS)
             list[at[rs->preds[i].slot]++] = (uint32_t)i;
+    /* rule regexes on a field (prefilters; keywords excluded) */
+    for (i = 0; i < rs->npreds; i++) {
+        rs->preds[i].pre = 0;
+        if (rs->preds[i].kind == MP_PCRE && rs->preds[i].slot != 0 &&
+            rs->preds[i].v->kind == KZ_SV_REGEX)
+            rcnt[rs->preds[i].slot]++;
+    }
+    for (s = 1; s <= rs->nslots; s++)
+        rat[s] = rat[s - 1] + rcnt[s - 1];
+    for (i = 0; i < rs->npreds; i++)
+        if (rs->preds[i].kind == MP_PCRE && rs->preds[i].slot != 0 &&
+            rs->preds[i].v->kind == KZ_SV_REGEX)
+            rlist[rat[rs->preds[i].slot]++] = (uint32_t)i;
     for (s = 0; s < rs->nslots && st == KZ_OK; s++)
         if (cnt[s] != 0)
             st = job_prepare(rs, &jobs[njobs++], (uint32_t)s,
-                             list + at[s] - cnt[s], cnt[s]);
+                             list + at[s] - cnt[s], cnt[s],
+                             rlist + rat[s] - rcnt[s], rcnt[s]);
     if (st != KZ_OK)
         goto out;
     for (i = 0; i < njobs; i++) {
         jobs[i].base = base;
-        base += (uint32_t)jobs[i].m;
+        base += (uint32_t)(jobs[i].m + jobs[i].npre);
     }
     if (rs->o.cache_dir != NULL) {
         key = cache_key(jobs, njobs);
@@ -579,6 +736,7 @@ mt_build_dbs(kz_ruleset *rs, kz_error *err)
             jobs[q].db = sorted[i].db;
             jobs[q].ldb = sorted[i].ldb;
             jobs[q].refused = sorted[i].refused;
+            jobs[q].nopre = sorted[i].nopre;
             memcpy(jobs[q].why, sorted[i].why, sizeof(jobs[q].why));
         }
         free(sorted);
@@ -594,7 +752,10 @@ mt_build_dbs(kz_ruleset *rs, kz_error *err)
                 st = kz_error_set(err, KZ_EINTERNAL, "vectorscan: field %s: "
                                   "%s", rs->slots[j->slot].name, j->why);
         }
-        if (st == KZ_OK && rs->o.cache_dir != NULL)
+        for (i = 0; i < njobs; i++)
+            if (jobs[i].nopre)
+                break; /* the key counted the refused prefilters */
+        if (st == KZ_OK && rs->o.cache_dir != NULL && i == njobs)
             cache_write(jobs, njobs, path, key);
     }
     rs->st.from_cache = cached;
@@ -616,6 +777,8 @@ mt_build_dbs(kz_ruleset *rs, kz_error *err)
     }
     if (st == KZ_OK)
         st = build_csr(rs, jobs, njobs);
+    if (st == KZ_OK)
+        st = build_exact(rs, jobs, njobs);
 out:
     for (i = 0; i < njobs; i++)
         job_fini(&jobs[i]);
@@ -623,5 +786,8 @@ out:
     free(cnt);
     free(at);
     free(list);
+    free(rcnt);
+    free(rat);
+    free(rlist);
     return st;
 }

@@ -384,22 +384,20 @@ on_scan(unsigned id, unsigned long long from, unsigned long long to,
 {
     kz_matcher *m = ctx;
     const kz_ruleset *rs = m->rs;
-    const mt_bucket *b = m->bucket;
-    uint32_t t, i, p, ep = m->epoch;
+    const uint64_t *mem = m->bucket->member;
+    uint32_t t, i, e, ep = m->epoch;
 
     (void)from;
     (void)to;
     (void)flags;
     if (m->patst[id] == ep)
         return 0;
-    m->patst[id] = ep;
-    for (i = rs->pat_pred0[id]; i < rs->pat_pred0[id + 1]; i++) {
-        p = rs->pat_preds[i];
-        m->pst[p] = (ep << 1) | 1u;
-        if (!rs->preds[p].trigger || !m->queue)
-            continue;
-        t = rs->preds[p].target;
-        if ((b->member[t / 64] >> (t % 64) & 1) && m->tst[t] != ep) {
+    m->patst[id] = ep; /* the value of its predicates (pred_value) */
+    if (!m->queue)
+        return 0;
+    for (i = rs->pat_trig0[id], e = rs->pat_trig0[id + 1]; i < e; i++) {
+        t = rs->pat_trig[i];
+        if ((mem[t / 64] >> (t % 64) & 1) && m->tst[t] != ep) {
             m->tst[t] = ep;
             m->trig[m->ntrig++] = t;
         }
@@ -470,16 +468,41 @@ fold_value(kz_matcher *m, const char *s, size_t n)
     return st == KZ_OK;
 }
 
+/* Reports the exact literals of slot equal (ASCII caseless) to
+ * s[0..n), as the literal database would. */
+static void
+exact_lookup(kz_matcher *m, uint32_t slot, const char *s, size_t n)
+{
+    const kz_ruleset *rs = m->rs;
+    size_t mask = rs->exact_cap - 1, h, i;
+
+    h = (size_t)mt_exact_hash(slot, s, n) & mask;
+    for (; rs->exact[h].pat != 0; h = (h + 1) & mask) {
+        const mt_exact *e = &rs->exact[h];
+        const char *t = rs->exact_text + e->off;
+
+        if (e->slot != slot || e->len != n)
+            continue;
+        for (i = 0; i < n; i++)
+            if ((char)kz_ascii_lower((unsigned char)s[i]) != t[i])
+                break;
+        if (i == n)
+            on_scan(e->pat - 1, 0, n, 0, m);
+    }
+}
+
 static bool
 scan_value(kz_matcher *m, const mt_pred *p, const char *s, size_t n)
 {
+    uint32_t emax = m->rs->slots[m->cur_slot].exact_max;
+
     (void)p;
     if (m->cur_db != NULL &&
         hs_scan(m->cur_db, n ? s : "", (unsigned)n, 0, m->scratch, on_scan,
                 m) != HS_SUCCESS)
         problem(m, UINT32_MAX, KZ_MP_BAD_VALUE);
-    if (m->cur_ldb == NULL)
-        return false;
+    if (m->cur_ldb == NULL && n / 3 > emax)
+        return false; /* even folded (3 bytes -> 1), longer than any */
     if (n != 0 && has_fold(s, n)) {
         if (!fold_value(m, s, n)) {
             problem(m, UINT32_MAX, KZ_MP_BAD_VALUE);
@@ -488,8 +511,11 @@ scan_value(kz_matcher *m, const mt_pred *p, const char *s, size_t n)
         s = m->fold.data;
         n = m->fold.len;
     }
+    if (n != 0 && n <= emax)
+        exact_lookup(m, m->cur_slot, s, n);
     m->scan_len = n;
-    if (hs_scan(m->cur_ldb, n ? s : "", (unsigned)n, 0, m->scratch, on_lit,
+    if (m->cur_ldb != NULL &&
+        hs_scan(m->cur_ldb, n ? s : "", (unsigned)n, 0, m->scratch, on_lit,
                 m) != HS_SUCCESS)
         problem(m, UINT32_MAX, KZ_MP_BAD_VALUE);
     return false;
@@ -502,9 +528,11 @@ scan_slot(kz_matcher *m, uint32_t slot)
     if (m->scan_st[slot] == m->epoch)
         return;
     m->scan_st[slot] = m->epoch;
+    m->cur_slot = slot;
     m->cur_db = m->rs->slots[slot].db;
     m->cur_ldb = m->rs->slots[slot].ldb;
-    if (m->cur_db != NULL || m->cur_ldb != NULL)
+    if (m->cur_db != NULL || m->cur_ldb != NULL ||
+        m->rs->slots[slot].exact_max != 0)
         each_value(m, slot, NULL, scan_value, NULL, NULL);
 }
 
@@ -610,24 +638,34 @@ pred_compute(kz_matcher *m, const mt_pred *p)
 static bool
 pred_value(kz_matcher *m, uint32_t i)
 {
-    uint32_t s = m->pst[i];
+    uint32_t s;
     bool v;
 
-    if ((s >> 1) == m->epoch)
-        return s & 1;
     if (m->rs->preds[i].kind == MP_HS) {
-        /* a slot no trigger reads: scanned now, without queueing */
+        /* its pattern's report; a slot no trigger reads is scanned now,
+         * without queueing */
         uint32_t slot = m->rs->preds[i].slot;
 
+        if (m->patst[m->rs->preds[i].pat] == m->epoch)
+            return true;
         if (m->scan_st[slot] == m->epoch)
             return false;
         m->queue = false;
         scan_slot(m, slot);
-        s = m->pst[i];
-        return (s >> 1) == m->epoch && (s & 1);
+        return m->patst[m->rs->preds[i].pat] == m->epoch;
     }
+    s = m->pst[i];
+    if ((s >> 1) == m->epoch)
+        return s & 1;
     if (m->rs->preds[i].kind == MP_FALSE)
         return false;
+    if (m->rs->preds[i].pre != 0 &&
+        m->scan_st[m->rs->preds[i].slot] == m->epoch &&
+        m->patst[m->rs->preds[i].pre - 1] != m->epoch) {
+        /* the slot was scanned and the regex's literal did not occur */
+        m->pst[i] = m->epoch << 1;
+        return false;
+    }
     v = pred_compute(m, &m->rs->preds[i]);
     m->pst[i] = (m->epoch << 1) | (v ? 1u : 0u);
     return v;

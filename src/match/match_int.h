@@ -64,6 +64,10 @@ typedef struct mt_pred {
                                   it fires, the target is evaluated */
     const kz_sg_value *v;      /* the value (rule arena) */
     pcre2_code *re;            /* MP_PCRE */
+    uint32_t pat;              /* MP_HS: its pattern id */
+    uint32_t pre;              /* MP_PCRE: 1 + id of a literal pattern the
+                                  regex cannot match without (prefilter in
+                                  the slot's literal database), or 0 */
 } mt_pred;
 
 /* System header fields readable by name (docs/sigma.md). */
@@ -84,7 +88,18 @@ typedef struct mt_slot {
     hs_database_t *ldb;        /* MP_HS caseless ASCII literals, or NULL
                                   (anchors in pat_lit) */
     size_t npat;               /* patterns in db and ldb */
+    uint32_t exact_max;        /* longest exact caseless ASCII literal of
+                                  the slot (in the exact table), 0: none */
 } mt_slot;
+
+/* Exact caseless ASCII literal (glob without `*`): looked up in a hash
+ * table of the ruleset instead of a literal database. */
+typedef struct mt_exact {
+    uint32_t pat;              /* pattern id + 1 (0: empty entry) */
+    uint32_t slot;
+    uint32_t off;              /* lowercase text in exact_text */
+    uint32_t len;
+} mt_exact;
 
 /* Condition node operators. */
 enum { N_PRED = 0, N_AND, N_OR, N_NOT, N_TRUE, N_FALSE };
@@ -155,11 +170,18 @@ struct kz_ruleset {
     int32_t *slot_of_id;           /* name id -> slot or -1 */
     size_t nids;                   /* entries of slot_of_id */
     uint32_t *pat_pred0;           /* pattern id -> first in pat_preds */
-    uint32_t *pat_preds;           /* predicates of each pattern */
+    uint32_t *pat_preds;           /* predicates of each pattern (freed
+                                      once pat_trig is built) */
+    uint32_t *pat_trig0;           /* pattern id -> first in pat_trig */
+    uint32_t *pat_trig;            /* targets a pattern triggers: those of
+                                      its trigger predicates, unique */
     uint32_t *pat_lit;             /* pattern id -> 0 (regex database) or
                                       literal length << 2 | MT_LIT_* */
     size_t npat;                   /* patterns over all databases */
     size_t npat_preds;
+    mt_exact *exact;               /* open addressing by mt_exact_hash */
+    size_t exact_cap;              /* power of two, 0: no table */
+    char *exact_text;              /* lowercase literal bytes */
     mt_chan *chans;
     size_t nchans;
     uint32_t *chan_hash;           /* open addressing: chan index + 1 */
@@ -188,7 +210,7 @@ struct kz_matcher {
     pcre2_match_context *mctx;
     pcre2_jit_stack *jit;
     uint32_t epoch;            /* event counter (>= 1) */
-    uint32_t *pst;             /* per pred: epoch << 1 | value */
+    uint32_t *pst;             /* per pred (not MP_HS): epoch << 1 | value */
     uint32_t *patst;           /* per pattern: epoch when reported */
     uint32_t *tst;             /* per target: epoch when queued */
     uint32_t *trig;            /* queued targets */
@@ -208,6 +230,7 @@ struct kz_matcher {
     kz_strbuf refb;            /* fieldref: the other field's value */
     const hs_database_t *cur_db; /* database being scanned */
     const hs_database_t *cur_ldb; /* literal database being scanned */
+    uint32_t cur_slot;         /* slot being scanned */
     size_t scan_len;           /* bytes of the value being scanned */
     kz_strbuf fold;            /* value with U+017F, U+212A folded */
     const kz_event *ev;        /* event being matched */
@@ -242,6 +265,16 @@ kz_status mt_glob_pcre(const kz_sg_value *v, const char *path,
  * pattern ids, the scratch prototype and, with a cache_dir, reads or
  * writes the serialized databases. */
 kz_status mt_build_dbs(kz_ruleset *rs, kz_error *err);
+
+/* Hash of value s[0..n) (ASCII case-folded) as an exact literal of
+ * slot. */
+uint64_t mt_exact_hash(uint32_t slot, const char *s, size_t n);
+
+/* If every match of regex re (PCRE2 syntax, no EXTENDED option) must
+ * contain a run of ASCII literal characters of at least min bytes,
+ * appends the longest such run, ASCII lowercased, to out and returns
+ * true. Conservative: any construct it does not understand gives false. */
+bool mt_regex_literal(const char *re, size_t min, kz_strbuf *out);
 
 /* Parses a whole decimal number (sign, digits, fraction, exponent; no
  * hex, inf or nan; surrounding spaces refused) into *out. */

@@ -398,3 +398,196 @@ mt_ref_match(const char *a, size_t an, const char *b, size_t bn,
         return an == bn && eq_case(a, b, an, cased);
     }
 }
+
+/* ---- required literal of a rule regex (prefilter) --------------------- */
+
+#define RUN_MAX 256 /* a longer run keeps its first RUN_MAX bytes */
+
+/* Index just past the character class opening at re[i] ('['), or
+ * SIZE_MAX when not understood. */
+static size_t
+skip_class(const char *re, size_t n, size_t i)
+{
+    i++;
+    if (i < n && re[i] == '^')
+        i++;
+    if (i < n && re[i] == ']')
+        i++; /* a leading ] is a member */
+    while (i < n) {
+        if (re[i] == '\\') {
+            i += 2;
+        } else if (re[i] == '[' && i + 1 < n &&
+                   (re[i + 1] == ':' || re[i + 1] == '.' ||
+                    re[i + 1] == '=')) {
+            size_t j;
+
+            for (j = i + 2; j + 1 < n; j++)
+                if (re[j] == re[i + 1] && re[j + 1] == ']')
+                    break;
+            if (j + 1 >= n)
+                return SIZE_MAX;
+            i = j + 2;
+        } else if (re[i] == ']') {
+            return i + 1;
+        } else {
+            i++;
+        }
+    }
+    return SIZE_MAX;
+}
+
+/* Index just past the group opening at re[i] ('('), or SIZE_MAX. */
+static size_t
+skip_group(const char *re, size_t n, size_t i)
+{
+    size_t depth = 0;
+
+    while (i < n) {
+        if (re[i] == '\\') {
+            i += 2;
+            continue;
+        }
+        if (re[i] == '[') {
+            if ((i = skip_class(re, n, i)) == SIZE_MAX)
+                return SIZE_MAX;
+            continue;
+        }
+        if (re[i] == '(')
+            depth++;
+        else if (re[i] == ')' && --depth == 0)
+            return i + 1;
+        i++;
+    }
+    return SIZE_MAX;
+}
+
+/* Index past the quantifier at re[i] (none: i); *q tells whether there
+ * was one; SIZE_MAX when not understood. */
+static size_t
+skip_quant(const char *re, size_t n, size_t i, bool *q)
+{
+    *q = false;
+    if (i >= n)
+        return i;
+    if (re[i] == '?' || re[i] == '*' || re[i] == '+') {
+        i++;
+    } else if (re[i] == '{') {
+        for (i++; i < n && re[i] != '}'; i++)
+            if (!((re[i] >= '0' && re[i] <= '9') || re[i] == ',' ||
+                  re[i] == ' '))
+                return SIZE_MAX;
+        if (i >= n)
+            return SIZE_MAX;
+        i++;
+    } else {
+        return i;
+    }
+    *q = true;
+    if (i < n && (re[i] == '?' || re[i] == '+'))
+        i++; /* lazy or possessive */
+    return i;
+}
+
+/* True when re uses a construct that can change what the top-level
+ * sequence means: \Q quoting, (* verbs (ACCEPT ends a match early),
+ * (?# comments, inline EXTENDED options. */
+static bool
+regex_odd(const char *re, size_t n)
+{
+    size_t i, j;
+
+    for (i = 0; i + 1 < n; i++) {
+        if (re[i] == '\\' && re[i + 1] == 'Q')
+            return true;
+        if (re[i] == '(' && re[i + 1] == '*')
+            return true;
+        if (re[i] != '(' || re[i + 1] != '?')
+            continue;
+        if (i + 2 < n && re[i + 2] == '#')
+            return true;
+        for (j = i + 2; j < n && ((re[j] >= 'a' && re[j] <= 'z') ||
+                                  (re[j] >= 'A' && re[j] <= 'Z') ||
+                                  re[j] == '^' || re[j] == '-');
+             j++)
+            if (re[j] == 'x')
+                return true;
+    }
+    return false;
+}
+
+bool
+mt_regex_literal(const char *re, size_t min, kz_strbuf *out)
+{
+    size_t n = strlen(re), i = 0, cn = 0, bn = 0;
+    char cur[RUN_MAX], best[RUN_MAX];
+    bool q;
+
+    if (regex_odd(re, n))
+        return false;
+#define END_RUN()                                                             \
+    do {                                                                      \
+        if (cn > bn) {                                                        \
+            memcpy(best, cur, cn);                                            \
+            bn = cn;                                                          \
+        }                                                                     \
+        cn = 0;                                                               \
+    } while (0)
+    while (i < n) {
+        unsigned char c = (unsigned char)re[i], lit;
+
+        if (c == '|' || c == ')' || c == '*' || c == '+' || c == '?' ||
+            c == '{')
+            return false; /* alternation, or not understood */
+        if (c == '(' || c == '[' || c == '.' || c == '^' || c == '$' ||
+            c >= 0x80) {
+            END_RUN();
+            if (c == '(')
+                i = skip_group(re, n, i);
+            else if (c == '[')
+                i = skip_class(re, n, i);
+            else
+                for (i++; i < n && ((unsigned char)re[i] & 0xC0) == 0x80;
+                     i++)
+                    ;
+            if (i == SIZE_MAX ||
+                (i = skip_quant(re, n, i, &q)) == SIZE_MAX)
+                return false;
+            continue;
+        }
+        if (c == '\\') {
+            unsigned char d = i + 1 < n ? (unsigned char)re[i + 1] : 0;
+
+            if (d == 0 || d >= 0x80)
+                return false;
+            if ((d >= '0' && d <= '9') || (d >= 'a' && d <= 'z') ||
+                (d >= 'A' && d <= 'Z')) {
+                /* one-letter escapes only; \x, \p, \g, \k, \c... refused */
+                if (strchr("dDwWsSbBAzZGhHvVRXKntrfea", (char)d) == NULL)
+                    return false;
+                END_RUN();
+                if ((i = skip_quant(re, n, i + 2, &q)) == SIZE_MAX)
+                    return false;
+                continue;
+            }
+            lit = d;
+            i += 2;
+        } else {
+            lit = c;
+            i++;
+        }
+        if ((i = skip_quant(re, n, i, &q)) == SIZE_MAX)
+            return false;
+        if (q) {
+            /* quantified: maybe absent or repeated */
+            END_RUN();
+            continue;
+        }
+        if (cn < RUN_MAX)
+            cur[cn++] = (char)kz_ascii_lower(lit);
+    }
+    END_RUN();
+#undef END_RUN
+    if (bn < min || bn == 0)
+        return false;
+    return kz_strbuf_add(out, best, bn) == KZ_OK;
+}

@@ -88,13 +88,122 @@ kz_det_compare(const uint8_t *a, const uint8_t *b, const uint32_t *rank,
     return 0;
 }
 
-static int
-cmp_ptr(const void *x, const void *y, void *ctx)
-{
-    const kz_det_store *s = ctx;
+/* A record's sort key, taken out of it once per sort so that the
+ * comparisons touch one small struct and call nothing. */
+typedef struct sort_key {
+    int64_t time;            /* time */
+    uint32_t arg;            /* argument index */
+    uint32_t path_len;       /* path length */
+    uint64_t path8;          /* first 8 path bytes, big-endian, 0-padded */
+    uint64_t pos;            /* record position */
+    uint32_t rank;           /* rule rank */
+    uint32_t rule;           /* rule index */
+    uint8_t *rec;            /* the record */
+} sort_key;
 
-    return kz_det_compare(*(uint8_t *const *)x, *(uint8_t *const *)y,
-                          s->o.rank, s->o.nrank);
+static void
+key_of(const kz_det_store *s, uint8_t *rec, sort_key *k)
+{
+    uint32_t i, n;
+
+    memcpy(&k->time, rec + 8, 8);
+    memcpy(&k->arg, rec + 36, 4);
+    memcpy(&k->path_len, rec + KZ_DET_HEADER, 4);
+    k->path8 = 0;
+    n = k->path_len < 8 ? k->path_len : 8;
+    for (i = 0; i < n; i++)
+        k->path8 |= (uint64_t)rec[KZ_DET_HEADER + 4 + i] << (56 - 8 * i);
+    memcpy(&k->pos, rec + 16, 8);
+    memcpy(&k->rule, rec + 4, 4);
+    k->rank = s->o.rank != NULL && k->rule < s->o.nrank ? s->o.rank[k->rule]
+                                                         : k->rule;
+    k->rec = rec;
+}
+
+/* kz_det_compare on keys: a < b. */
+static inline bool
+key_less(const sort_key *a, const sort_key *b)
+{
+    uint32_t n;
+    int c;
+
+    if (a->time != b->time)
+        return a->time < b->time;
+    if (a->arg != b->arg)
+        return a->arg < b->arg;
+    if (a->path8 != b->path8)
+        return a->path8 < b->path8;
+    if (a->path_len > 8 || b->path_len > 8) {
+        /* The first 8 bytes (or all of the shorter) are equal. */
+        n = a->path_len < b->path_len ? a->path_len : b->path_len;
+        if (n > 8) {
+            c = memcmp(a->rec + KZ_DET_HEADER + 4 + 8,
+                       b->rec + KZ_DET_HEADER + 4 + 8, n - 8);
+            if (c != 0)
+                return c < 0;
+        }
+    }
+    if (a->path_len != b->path_len)
+        return a->path_len < b->path_len;
+    if (a->pos != b->pos)
+        return a->pos < b->pos;
+    if (a->rank != b->rank)
+        return a->rank < b->rank;
+    return a->rule < b->rule;
+}
+
+/* Sorts recs[0..n) in the store's order: a stable merge sort of their
+ * keys (equal records keep their order, as qsort's merge sort did).
+ * false on OOM. */
+static bool
+sort_recs(const kz_det_store *s, uint8_t **recs, size_t n)
+{
+    sort_key *a, *b, *src, *dst, *t;
+    size_t i, w, lo, mid, hi, x, y, o;
+
+    if (n < 2)
+        return true;
+    if (n > SIZE_MAX / (2 * sizeof(sort_key)) ||
+        (a = malloc(2 * n * sizeof(sort_key))) == NULL)
+        return false;
+    b = a + n;
+    for (i = 0; i < n; i++)
+        key_of(s, recs[i], &a[i]);
+    /* Runs of 8 by insertion, then bottom-up merges. */
+    for (lo = 0; lo < n; lo += 8) {
+        hi = lo + 8 < n ? lo + 8 : n;
+        for (i = lo + 1; i < hi; i++) {
+            sort_key k = a[i];
+
+            for (x = i; x > lo && key_less(&k, &a[x - 1]); x--)
+                a[x] = a[x - 1];
+            a[x] = k;
+        }
+    }
+    src = a;
+    dst = b;
+    for (w = 8; w < n; w *= 2) {
+        for (lo = 0; lo < n; lo += 2 * w) {
+            mid = lo + w < n ? lo + w : n;
+            hi = lo + 2 * w < n ? lo + 2 * w : n;
+            x = lo;
+            y = mid;
+            o = lo;
+            while (x < mid && y < hi)
+                dst[o++] = key_less(&src[y], &src[x]) ? src[y++] : src[x++];
+            while (x < mid)
+                dst[o++] = src[x++];
+            while (y < hi)
+                dst[o++] = src[y++];
+        }
+        t = src;
+        src = dst;
+        dst = t;
+    }
+    for (i = 0; i < n; i++)
+        recs[i] = src[i].rec;
+    free(a);
+    return true;
 }
 
 kz_status
@@ -367,7 +476,8 @@ spill(kz_det_store *s, kz_error *err)
         return KZ_OK;
     if (s->nruns >= s->o.max_runs && (st = compact(s, err)) != KZ_OK)
         return st;
-    qsort_r(s->recs, s->n, sizeof(*s->recs), cmp_ptr, s);
+    if (!sort_recs(s, s->recs, s->n))
+        return kz_error_set(err, KZ_ENOMEM, "detection store");
     if ((st = temp_file(s, &f, err)) != KZ_OK)
         return st;
     for (i = 0; i < s->n; i++)
@@ -433,8 +543,8 @@ kz_det_store_finish(kz_det_store *s, kz_error *err)
         return kz_error_set(err, KZ_EUSAGE, "detection store: finished "
                             "twice");
     s->finished = true;
-    if (s->n > 1)
-        qsort_r(s->recs, s->n, sizeof(*s->recs), cmp_ptr, s);
+    if (!sort_recs(s, s->recs, s->n))
+        return kz_error_set(err, KZ_ENOMEM, "detection store");
     return merger_init(s, &s->m, s->runs, s->nruns, true, err);
 }
 

@@ -8,7 +8,8 @@
  * memory are merged (k-way, a binary heap over the run heads). When
  * max_runs runs exist, they are first merged into one, so the number of
  * open files stays bounded too. Memory is therefore about mem_bound plus
- * one read buffer per run, whatever the number of detections.
+ * one read buffer per run, whatever the number of detections (plus, while
+ * the records in memory are sorted, two 48-byte sort keys per record).
  *
  * Order (DESIGN.md Conventions: Order): time, argument index, path (byte
  * order), record position, rule rank (rank[rule], e.g. the rank of the

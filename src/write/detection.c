@@ -15,12 +15,91 @@
 
 #define PATH_MAX_BYTES (KZ_DET_NAME_MAX * 32)
 
+#define SEEN_MAX (KZ_DET_MAX_EXTRA + KZ_DET_MAX_DETAILS)
+#define SEEN_SLOTS 256      /* power of two, more than SEEN_MAX */
+
 /* Names already written in one section, to make repeated names unique
- * ("Data", "Data[1]", ...). */
+ * ("Data", "Data[1]", ...): the distinct names in an open-addressing
+ * table, each with how many times it was recorded. At most SEEN_MAX
+ * names are recorded (as a list of SEEN_MAX entries would hold). */
 typedef struct seen_names {
-    kz_str base[KZ_DET_MAX_EXTRA + KZ_DET_MAX_DETAILS]; /* as in the log */
-    size_t n;                                          /* used */
+    kz_str base[SEEN_MAX];      /* distinct names, as in the log */
+    uint16_t count[SEEN_MAX];   /* times each was recorded */
+    uint8_t slot[SEEN_SLOTS];   /* index + 1 into base, 0 = empty */
+    size_t n;                   /* names recorded (repeats included) */
+    size_t ndistinct;           /* entries of base used */
 } seen_names;
+
+static void
+seen_reset(seen_names *seen)
+{
+    memset(seen->slot, 0, sizeof(seen->slot));
+    seen->n = 0;
+    seen->ndistinct = 0;
+}
+
+/* Records p[0..n) and returns how many times it was recorded before. */
+static size_t
+seen_add(seen_names *seen, const char *p, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)p;
+    uint64_t a = 0, b = 0, h;
+    uint32_t a4, b4;
+    size_t k, same = 0;
+    uint8_t s;
+
+    /* Hash of the length and the first and last bytes (no loop: names
+     * are short and usually differ there). */
+    if (n >= 8) {
+        memcpy(&a, p, 8);
+        memcpy(&b, p + n - 8, 8);
+    } else if (n >= 4) {
+        memcpy(&a4, p, 4);
+        memcpy(&b4, p + n - 4, 4);
+        a = a4;
+        b = b4;
+    } else if (n > 0) {
+        a = (uint64_t)u[0] | (uint64_t)u[n / 2] << 8 |
+            (uint64_t)u[n - 1] << 16;
+    }
+    h = ((a * 0x9E3779B97F4A7C15ULL) ^ b ^ n) * 0xC2B2AE3D27D4EB4FULL;
+    for (k = (size_t)(h >> 56) & (SEEN_SLOTS - 1);;
+         k = (k + 1) & (SEEN_SLOTS - 1)) {
+        s = seen->slot[k];
+        if (s == 0)
+            break;
+        if (seen->base[s - 1].len == n &&
+            (n == 0 || memcmp(seen->base[s - 1].p, p, n) == 0)) {
+            same = seen->count[s - 1];
+            break;
+        }
+    }
+    if (seen->n >= SEEN_MAX)
+        return same;
+    seen->n++;
+    if (s != 0) {
+        seen->count[s - 1]++;
+    } else {
+        seen->base[seen->ndistinct] = (kz_str){ p, n };
+        seen->count[seen->ndistinct] = 1;
+        seen->slot[k] = (uint8_t)(++seen->ndistinct);
+    }
+    return same;
+}
+
+/* Writes v in decimal at the end of buf[0..cap); returns where the
+ * digits start. */
+static char *
+dec_digits(char *buf, size_t cap, size_t v)
+{
+    char *o = buf + cap;
+
+    do {
+        *--o = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    return o;
+}
 
 /* Length of s cut to at most max bytes without splitting a UTF-8
  * sequence. */
@@ -52,44 +131,57 @@ put_str(kz_strbuf *out, const char *p, size_t n)
 static kz_status
 put_value(kz_strbuf *out, const char *p, size_t n)
 {
-    char mark[48];
-    size_t keep = utf8_cut(p, n, KZ_DET_VALUE_MAX);
-    int m = 0;
+    char mark[48], *d;
+    size_t keep = utf8_cut(p, n, KZ_DET_VALUE_MAX), m = 0;
     uint32_t len;
     kz_status st;
 
-    if (keep < n)
-        m = snprintf(mark, sizeof(mark), "...(+%zu bytes)", n - keep);
-    len = (uint32_t)(keep + (size_t)m);
-    if ((st = kz_strbuf_add(out, &len, 4)) != KZ_OK ||
-        (st = kz_strbuf_add(out, p, keep)) != KZ_OK)
+    if (keep < n) {
+        /* "...(+N bytes)" */
+        memcpy(mark + sizeof(mark) - 7, " bytes)", 7);
+        d = dec_digits(mark, sizeof(mark) - 7, n - keep);
+        d -= 5;
+        memcpy(d, "...(+", 5);
+        m = (size_t)(mark + sizeof(mark) - d);
+        memmove(mark, d, m);
+    }
+    len = (uint32_t)(keep + m);
+    if ((st = kz_strbuf_reserve(out, 4 + keep + m)) != KZ_OK)
         return st;
-    return kz_strbuf_add(out, mark, (size_t)m);
+    memcpy(out->data + out->len, &len, 4);
+    memcpy(out->data + out->len + 4, p, keep);
+    memcpy(out->data + out->len + 4 + keep, mark, m);
+    out->len += 4 + keep + m;
+    out->data[out->len] = '\0';
+    return KZ_OK;
 }
 
 /* Appends a name, made unique within the section by a "[k]" suffix. */
 static kz_status
 put_name(kz_strbuf *out, seen_names *seen, const char *p, size_t n)
 {
-    char suffix[24];
-    size_t i, same = 0, keep = utf8_cut(p, n, KZ_DET_NAME_MAX);
-    int m = 0;
+    char suffix[24], *d = suffix + sizeof(suffix);
+    size_t same, keep = utf8_cut(p, n, KZ_DET_NAME_MAX), m = 0;
     uint32_t len;
     kz_status st;
 
-    for (i = 0; i < seen->n; i++)
-        if (seen->base[i].len == keep &&
-            memcmp(seen->base[i].p, p, keep) == 0)
-            same++;
-    if (seen->n < sizeof(seen->base) / sizeof(seen->base[0]))
-        seen->base[seen->n++] = (kz_str){ p, keep };
-    if (same > 0)
-        m = snprintf(suffix, sizeof(suffix), "[%zu]", same);
-    len = (uint32_t)(keep + (size_t)m);
-    if ((st = kz_strbuf_add(out, &len, 4)) != KZ_OK ||
-        (st = kz_strbuf_add(out, p, keep)) != KZ_OK)
+    same = seen_add(seen, p, keep);
+    if (same > 0) {
+        /* "[N]" */
+        *--d = ']';
+        d = dec_digits(suffix, sizeof(suffix) - 1, same);
+        *--d = '[';
+        m = (size_t)(suffix + sizeof(suffix) - d);
+    }
+    len = (uint32_t)(keep + m);
+    if ((st = kz_strbuf_reserve(out, 4 + keep + m)) != KZ_OK)
         return st;
-    return kz_strbuf_add(out, suffix, (size_t)m);
+    memcpy(out->data + out->len, &len, 4);
+    memcpy(out->data + out->len + 4, p, keep);
+    memcpy(out->data + out->len + 4 + keep, d, m);
+    out->len += 4 + keep + m;
+    out->data[out->len] = '\0';
+    return KZ_OK;
 }
 
 /* Renders f's value into scratch (reset first). A value whose bytes do
@@ -233,7 +325,7 @@ kz_det_build(kz_strbuf *out, const kz_event *ev, const kz_det_origin *from,
                                PATH_MAX_BYTES))) != KZ_OK)
         goto out;
     /* Details */
-    seen->n = 0;
+    seen_reset(seen);
     row = kz_details_find(ev->channel, ev->event_id);
     if (row != NULL) {
         st = put_row(out, ev, row, ro, scratch, seen, used, &nused, &nd);
@@ -249,7 +341,7 @@ kz_det_build(kz_strbuf *out, const kz_event *ev, const kz_det_origin *from,
         }
     }
     /* ExtraFieldInfo: every other field, within the bounds. */
-    seen->n = 0;
+    seen_reset(seen);
     extra_start = out->len;
     for (i = 0; i < ev->nfields; i++) {
         if (was_used(&ev->fields[i], used, nused))

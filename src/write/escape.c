@@ -72,6 +72,27 @@ plain8(uint64_t v)
             ((b - ones) & ~b) | ((d - ones) & ~d) | v) & high ? false : true;
 }
 
+/* True if one of the eight bytes of v equals c (SWAR). */
+static inline bool
+has_byte(uint64_t v, unsigned char c)
+{
+    const uint64_t ones = 0x0101010101010101ULL;
+    uint64_t x = v ^ (ones * c);
+
+    return ((x - ones) & ~x & (ones * 0x80)) != 0;
+}
+
+/* True if all eight bytes of v are printable ASCII (0x20..0x7e). */
+static inline bool
+printable8(uint64_t v)
+{
+    const uint64_t ones = 0x0101010101010101ULL;
+    const uint64_t high = 0x8080808080808080ULL;
+
+    /* below 0x20, non-ASCII, or DEL (v + 1 sets the high bit of 0x7f) */
+    return ((((v - ones * 0x20) & ~v) | v | (v + ones)) & high) == 0;
+}
+
 kz_status
 kz_json_escape(kz_strbuf *out, const char *s, size_t n)
 {
@@ -251,6 +272,17 @@ kz_visible_escape(kz_strbuf *out, const char *s, size_t n, unsigned flags)
     char t[4] = { '\\', 'x', 0, 0 };
 
     while (i < n) {
+        /* Eight plain bytes at a time (SWAR). */
+        while (i + 8 <= n) {
+            uint64_t v;
+
+            memcpy(&v, s + i, 8);
+            if (!printable8(v) || (bslash && has_byte(v, '\\')))
+                break;
+            i += 8;
+        }
+        if (i >= n)
+            break;
         c = (unsigned char)s[i];
         if (c >= 0x20 && c < 0x7f && (c != '\\' || !bslash)) {
             i++;
@@ -317,7 +349,14 @@ kz_csv_cell(kz_strbuf *out, const char *s, size_t n)
     size_t i, start;
     kz_status st;
 
-    for (i = 0; i < n && !quote; i++)
+    for (i = 0; i + 8 <= n && !quote; i += 8) {
+        uint64_t v;
+
+        memcpy(&v, s + i, 8);
+        quote = has_byte(v, ',') || has_byte(v, '"') || has_byte(v, '\r') ||
+                has_byte(v, '\n');
+    }
+    for (; i < n && !quote; i++)
         quote = s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
     if (!quote)
         return kz_strbuf_add(out, s, n);

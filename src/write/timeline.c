@@ -49,6 +49,39 @@ static const char *const col_names[] = {
 #undef COL_NAME
 };
 
+/* JSON keys of the columns, quoted, with the ':' after them and a ','
+ * before (skipped for the first column). Names are plain ASCII, so this
+ * is what kz_json_string would write. */
+static const struct {
+    const char *s;
+    size_t len;
+} col_keys[] = {
+#define COL_KEY(id, name) { ",\"" name "\":", sizeof(",\"" name "\":") - 1 },
+    KZ_TL_COLUMNS(COL_KEY)
+#undef COL_KEY
+};
+
+/* Columns that depend on the rule only: their cells are made once per
+ * rule and format, then copied. */
+static int
+rule_col_slot(int col)
+{
+    switch (col) {
+    case COL_RULE_TITLE: return 0;
+    case COL_RULE_ID: return 1;
+    case COL_RULE_AUTHOR: return 2;
+    case COL_MITRE_TACTICS: return 3;
+    case COL_MITRE_TAGS: return 4;
+    case COL_OTHER_TAGS: return 5;
+    case COL_FALSE_POSITIVES: return 6;
+    case COL_RULE_FILE: return 7;
+    default: return -1;
+    }
+}
+
+#define RULE_SLOTS 8
+#define CACHE_NONE UINT32_MAX
+
 #define STANDARD_COLS                                                      \
     COL_TIMESTAMP, COL_RULE_TITLE, COL_LEVEL, COL_COMPUTER, COL_CHANNEL,   \
         COL_EVENT_ID, COL_RECORD_ID, COL_DETAILS, COL_EXTRA, COL_RULE_ID,  \
@@ -73,6 +106,12 @@ struct kz_timeline {
     size_t ncols;            /* count */
     kz_strbuf cell;          /* scratch: one cell */
     kz_strbuf tmp;           /* scratch: flattening input */
+    kz_strbuf scratch;       /* scratch of the table writer */
+    kz_strbuf cache;         /* rule-only cells, back to back */
+    uint32_t *cache_off;     /* [rule * RULE_SLOTS + slot]: offset in
+                                cache, CACHE_NONE if not made yet */
+    uint32_t *cache_len;     /* and length */
+    bool cache_failed;       /* no cache (OOM or too big): compute */
 };
 
 /* MITRE ATT&CK tactics as tags write them, and their display names. */
@@ -120,6 +159,8 @@ kz_timeline_new(const kz_tl_opts *o)
     }
     kz_strbuf_init(&tl->cell, 0);
     kz_strbuf_init(&tl->tmp, 0);
+    kz_strbuf_init(&tl->scratch, 0);
+    kz_strbuf_init(&tl->cache, (size_t)UINT32_MAX - 1);
     return tl;
 }
 
@@ -130,6 +171,10 @@ kz_timeline_free(kz_timeline *tl)
         return;
     kz_strbuf_fini(&tl->cell);
     kz_strbuf_fini(&tl->tmp);
+    kz_strbuf_fini(&tl->scratch);
+    kz_strbuf_fini(&tl->cache);
+    free(tl->cache_off);
+    free(tl->cache_len);
     free(tl);
 }
 
@@ -137,6 +182,13 @@ const kz_tl_opts *
 kz_timeline_opts(const kz_timeline *tl)
 {
     return &tl->o;
+}
+
+kz_strbuf *
+kz_tl_scratch(kz_timeline *tl)
+{
+    kz_strbuf_reset(&tl->scratch);
+    return &tl->scratch;
 }
 
 const kz_sigma_rule *
@@ -443,6 +495,20 @@ cell_json(kz_timeline *tl, int col, const kz_det *d, kz_strbuf *out)
         return kz_json_string(out, d->channel.p, d->channel.len);
     case COL_FILE:
         return kz_json_string(out, d->path.p, d->path.len);
+    case COL_LEVEL:
+        /* Level names are plain ASCII: no escaping to do. */
+        if ((st = kz_strbuf_addc(out, '"')) != KZ_OK ||
+            (st = kz_strbuf_adds(out, kz_level_name((kz_level)d->level))) !=
+                KZ_OK)
+            return st;
+        return kz_strbuf_addc(out, '"');
+    case COL_DATETIME:
+    case COL_TIMESTAMP:
+        /* "-" or ISO digits, signs and colons: no escaping to do. */
+        if ((st = kz_strbuf_addc(out, '"')) != KZ_OK ||
+            (st = cell_text(tl, col, d, out)) != KZ_OK)
+            return st;
+        return kz_strbuf_addc(out, '"');
     default:
         /* Plain text columns (times, level, message). */
         kz_strbuf_reset(&tl->tmp);
@@ -451,6 +517,65 @@ cell_json(kz_timeline *tl, int col, const kz_det *d, kz_strbuf *out)
         return kz_json_string(out, tl->tmp.data ? tl->tmp.data : "",
                               tl->tmp.len);
     }
+}
+
+/* Appends the finished cell of column col (JSON value, or CSV cell) the
+ * way the row writers below do, uncached. */
+static kz_status
+cell_plain(kz_timeline *tl, int col, const kz_det *d, kz_strbuf *out)
+{
+    kz_status st;
+
+    if (tl->o.format == KZ_TL_JSONL)
+        return cell_json(tl, col, d, out);
+    kz_strbuf_reset(&tl->cell);
+    if ((st = cell_text(tl, col, d, &tl->cell)) != KZ_OK)
+        return st;
+    return kz_csv_cell(out, tl->cell.data ? tl->cell.data : "",
+                       tl->cell.len);
+}
+
+/* Appends the cell of column col: from the rule cache for the columns
+ * that only depend on the rule, else made now. */
+static kz_status
+cell_out(kz_timeline *tl, int col, const kz_det *d, kz_strbuf *out)
+{
+    int slot = rule_col_slot(col);
+    size_t i, k, start;
+    kz_status st;
+
+    if (slot < 0 || tl->cache_failed || tl->o.rules == NULL ||
+        d->rule >= tl->o.nrules ||
+        tl->o.nrules > (size_t)UINT32_MAX / RULE_SLOTS)
+        return cell_plain(tl, col, d, out);
+    if (tl->cache_off == NULL) {
+        tl->cache_off = malloc(tl->o.nrules * RULE_SLOTS *
+                               sizeof(*tl->cache_off));
+        tl->cache_len = malloc(tl->o.nrules * RULE_SLOTS *
+                               sizeof(*tl->cache_len));
+        if (tl->cache_off == NULL || tl->cache_len == NULL) {
+            tl->cache_failed = true;
+            return cell_plain(tl, col, d, out);
+        }
+        for (i = 0; i < tl->o.nrules * RULE_SLOTS; i++)
+            tl->cache_off[i] = CACHE_NONE;
+    }
+    k = (size_t)d->rule * RULE_SLOTS + (size_t)slot;
+    if (tl->cache_off[k] == CACHE_NONE) {
+        start = tl->cache.len;
+        st = cell_plain(tl, col, d, &tl->cache);
+        if (st == KZ_ELIMIT || st == KZ_ENOMEM) {
+            tl->cache.len = start;
+            tl->cache_failed = true;
+            return cell_plain(tl, col, d, out);
+        }
+        if (st != KZ_OK)
+            return st;
+        tl->cache_off[k] = (uint32_t)start;
+        tl->cache_len[k] = (uint32_t)(tl->cache.len - start);
+    }
+    return kz_strbuf_add(out, tl->cache.data + tl->cache_off[k],
+                         tl->cache_len[k]);
 }
 
 kz_status
@@ -494,14 +619,10 @@ kz_timeline_row(kz_timeline *tl, const kz_det *d, kz_strbuf *out,
         break;
     case KZ_TL_CSV:
         for (i = 0; i < tl->ncols && st == KZ_OK; i++) {
-            kz_strbuf_reset(&tl->cell);
             if (i > 0)
                 st = kz_strbuf_addc(out, ',');
             if (st == KZ_OK)
-                st = cell_text(tl, tl->cols[i], d, &tl->cell);
-            if (st == KZ_OK)
-                st = kz_csv_cell(out, tl->cell.data ? tl->cell.data : "",
-                                 tl->cell.len);
+                st = cell_out(tl, tl->cols[i], d, out);
         }
         if (st == KZ_OK)
             st = kz_strbuf_addc(out, '\n');
@@ -509,15 +630,11 @@ kz_timeline_row(kz_timeline *tl, const kz_det *d, kz_strbuf *out,
     case KZ_TL_JSONL:
         st = kz_strbuf_addc(out, '{');
         for (i = 0; i < tl->ncols && st == KZ_OK; i++) {
-            if (i > 0)
-                st = kz_strbuf_addc(out, ',');
+            /* ',"Name":' (no comma before the first) */
+            st = kz_strbuf_add(out, col_keys[tl->cols[i]].s + (i == 0),
+                               col_keys[tl->cols[i]].len - (i == 0));
             if (st == KZ_OK)
-                st = kz_json_string(out, col_names[tl->cols[i]],
-                                    strlen(col_names[tl->cols[i]]));
-            if (st == KZ_OK)
-                st = kz_strbuf_addc(out, ':');
-            if (st == KZ_OK)
-                st = cell_json(tl, tl->cols[i], d, out);
+                st = cell_out(tl, tl->cols[i], d, out);
         }
         if (st == KZ_OK)
             st = kz_strbuf_add(out, "}\n", 2);

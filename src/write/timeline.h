@@ -97,6 +97,10 @@ kz_status kz_tl_table_header(kz_timeline *tl, kz_strbuf *out);
  * "Name: value ¦ Name: value", flattened; "" when there are none. */
 kz_status kz_tl_pairs_text(kz_strbuf *out, const kz_det *d, bool extra);
 
+/* A scratch buffer of the writer, emptied (for the table writer: valid
+ * until the next call). */
+kz_strbuf *kz_tl_scratch(kz_timeline *tl);
+
 /* The options of a writer. */
 const kz_tl_opts *kz_timeline_opts(const kz_timeline *tl);
 

@@ -29,19 +29,50 @@ static const char *const level_color[] = {
 
 /* Appends s[0..n) (already one line) fitted to w columns: cut with an
  * ellipsis if wider, padded with spaces unless last. */
+/* True if s[0..n) is wider than w columns (kz_tl_width, stopping as soon
+ * as the answer is known). */
+static bool
+wider_than(const char *s, size_t n, size_t w)
+{
+    size_t i = 0, used = 0, k;
+    uint32_t cp;
+
+    while (i < n) {
+        if ((unsigned char)s[i] < 0x80) {
+            i++;
+            used++;
+        } else {
+            k = kz_utf8_decode(s + i, n - i, &cp);
+            if (k == 0)
+                k = 1;
+            used += kz_tl_width(s + i, k);
+            i += k;
+        }
+        if (used > w)
+            return true;
+    }
+    return false;
+}
+
 static kz_status
 fit(kz_strbuf *out, const char *s, size_t n, size_t w, bool last)
 {
     size_t i = 0, used = 0, k, cw;
     uint32_t cp;
     kz_status st;
-    bool cut = kz_tl_width(s, n) > w;
+    bool cut = wider_than(s, n, w);
+    static const char spaces[] = "                                ";
 
     while (i < n) {
-        k = kz_utf8_decode(s + i, n - i, &cp);
-        if (k == 0)
-            k = 1;
-        cw = kz_tl_width(s + i, k);
+        if ((unsigned char)s[i] < 0x80) {
+            k = 1;              /* ASCII: one column */
+            cw = 1;
+        } else {
+            k = kz_utf8_decode(s + i, n - i, &cp);
+            if (k == 0)
+                k = 1;
+            cw = kz_tl_width(s + i, k);
+        }
         if (cut && used + cw > w - 1)
             break;
         if (!cut && used + cw > w)
@@ -56,9 +87,12 @@ fit(kz_strbuf *out, const char *s, size_t n, size_t w, bool last)
             return st;
         used++;
     }
-    for (; !last && used < w; used++)
-        if ((st = kz_strbuf_addc(out, ' ')) != KZ_OK)
+    while (!last && used < w) {
+        k = w - used < sizeof(spaces) - 1 ? w - used : sizeof(spaces) - 1;
+        if ((st = kz_strbuf_add(out, spaces, k)) != KZ_OK)
             return st;
+        used += k;
+    }
     return KZ_OK;
 }
 
@@ -103,14 +137,14 @@ kz_tl_table_row(kz_timeline *tl, const kz_det *d, kz_strbuf *out)
     const kz_sigma_rule *r = kz_tl_rule(tl, d->rule);
     const char *title = r != NULL && r->title != NULL ? r->title : "";
     unsigned lv = d->level <= 5 ? d->level : 0;
-    kz_strbuf t;
+    kz_strbuf *t = kz_tl_scratch(tl);
     kz_status st;
-    char num[16];
+    char num[16], *np = num + sizeof(num);
+    uint32_t v;
 
-    kz_strbuf_init(&t, 0);
-    if ((st = kz_tz_format(&t, o->tz != NULL ? o->tz : &(kz_tz){ 0 },
+    if ((st = kz_tz_format(t, o->tz != NULL ? o->tz : &(kz_tz){ 0 },
                            d->time)) != KZ_OK ||
-        (st = fit(out, t.data, t.len, W_TIME, false)) != KZ_OK ||
+        (st = fit(out, t->data, t->len, W_TIME, false)) != KZ_OK ||
         (st = kz_strbuf_addc(out, ' ')) != KZ_OK)
         goto out;
     if (o->color && level_color[lv][0] != '\0' &&
@@ -122,32 +156,36 @@ kz_tl_table_row(kz_timeline *tl, const kz_det *d, kz_strbuf *out)
     if (o->color && level_color[lv][0] != '\0' &&
         (st = kz_strbuf_adds(out, "\033[0m")) != KZ_OK)
         goto out;
-    kz_strbuf_reset(&t);
+    kz_strbuf_reset(t);
     if ((st = kz_strbuf_addc(out, ' ')) != KZ_OK ||
-        (st = kz_tl_flatten(&t, d->computer.p, d->computer.len)) != KZ_OK ||
-        (st = fit(out, t.data ? t.data : "", t.len, W_COMPUTER, false)) !=
+        (st = kz_tl_flatten(t, d->computer.p, d->computer.len)) != KZ_OK ||
+        (st = fit(out, t->data ? t->data : "", t->len, W_COMPUTER, false)) !=
             KZ_OK ||
         (st = kz_strbuf_addc(out, ' ')) != KZ_OK)
         goto out;
-    if (d->flags & KZ_DET_HAS_EVENT_ID)
-        snprintf(num, sizeof(num), "%u", (unsigned)d->event_id);
-    else
-        snprintf(num, sizeof(num), "-");
-    kz_strbuf_reset(&t);
-    if ((st = fit(out, num, strlen(num), W_EVENT_ID, false)) != KZ_OK ||
+    if (d->flags & KZ_DET_HAS_EVENT_ID) {
+        v = d->event_id;
+        do {
+            *--np = (char)('0' + v % 10);
+            v /= 10;
+        } while (v != 0);
+    } else {
+        *--np = '-';
+    }
+    kz_strbuf_reset(t);
+    if ((st = fit(out, np, (size_t)(num + sizeof(num) - np), W_EVENT_ID, false)) != KZ_OK ||
         (st = kz_strbuf_addc(out, ' ')) != KZ_OK ||
-        (st = kz_tl_flatten(&t, title, strlen(title))) != KZ_OK ||
-        (st = fit(out, t.data ? t.data : "", t.len, W_TITLE, false)) !=
+        (st = kz_tl_flatten(t, title, strlen(title))) != KZ_OK ||
+        (st = fit(out, t->data ? t->data : "", t->len, W_TITLE, false)) !=
             KZ_OK ||
         (st = kz_strbuf_addc(out, ' ')) != KZ_OK)
         goto out;
-    kz_strbuf_reset(&t);
-    if ((st = kz_tl_pairs_text(&t, d, false)) != KZ_OK ||
-        (st = fit(out, t.data ? t.data : "", t.len,
+    kz_strbuf_reset(t);
+    if ((st = kz_tl_pairs_text(t, d, false)) != KZ_OK ||
+        (st = fit(out, t->data ? t->data : "", t->len,
                   details_width(tl, W_TIME), true)) != KZ_OK)
         goto out;
     st = kz_strbuf_addc(out, '\n');
 out:
-    kz_strbuf_fini(&t);
     return st;
 }

@@ -1,4 +1,5 @@
 /* Unit tests of src/base: time, UTF conversions, string buffers, arena. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -124,6 +125,79 @@ test_time_iso_with_offset(void)
     kz_strbuf_reset(&b);
     kz_time_format_iso(&b, t, 0);
     T_EQ_STR(b.data, "2019-03-19T23:34:26.455165+00:00");
+    kz_strbuf_fini(&b);
+}
+
+/* The printf form kz_time_format_iso had before its digits were written
+ * by hand: the reference of the table below. */
+static void
+iso_reference(char *buf, size_t cap, kz_time t, int offset_min)
+{
+    kz_civil c;
+    int off = offset_min < 0 ? -offset_min : offset_min;
+
+    kz_time_to_civil(t, offset_min, &c);
+    snprintf(buf, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%06d%c%02d:%02d",
+             c.year, c.month, c.day, c.hour, c.min, c.sec, c.ticks / 10,
+             offset_min < 0 ? '-' : '+', off / 60, off % 60);
+}
+
+static void
+test_time_iso_matches_printf(void)
+{
+    static const kz_time times[] = {
+        0, 1, 9, 10, 11, 9999999, 10000000, -1, -9, -10, -11, -9999999,
+        -10000000, -10000001, KZ_UNIX_EPOCH_TICKS, KZ_UNIX_EPOCH_TICKS - 1,
+        KZ_UNIX_EPOCH_TICKS + 1, 132048000000000000LL, 131976852874551658LL,
+        /* year 9999 and 10000, year 0 and -1 (proleptic) */
+        2650467743999999999LL, 2650467744000000000LL,
+        -504911232000000000LL, -504911232000000001LL,
+        -504911232000000000LL - 315537897600LL * 10000000LL,
+        INT64_MAX, INT64_MIN / 2, INT64_MIN, /* KZ_TIME_NONE */
+    };
+    static const int offsets[] = {
+        0, 1, -1, 59, -59, 60, -60, 330, -330, 540, -540, 840, -840,
+        5999, -5999, 6000, -6000, 100000, -100000,
+    };
+    char want[96];
+    kz_strbuf b;
+    size_t i, j, k;
+    uint64_t x = 0x9E3779B97F4A7C15ULL;
+    kz_time t;
+
+    kz_strbuf_init(&b, 0);
+    for (i = 0; i < sizeof(times) / sizeof(times[0]); i++)
+        for (j = 0; j < sizeof(offsets) / sizeof(offsets[0]); j++) {
+            /* INT64 extremes plus an offset would overflow: skip. */
+            if ((times[i] > INT64_MAX / 2 || times[i] < INT64_MIN / 2) &&
+                offsets[j] != 0)
+                continue;
+            iso_reference(want, sizeof(want), times[i], offsets[j]);
+            kz_strbuf_reset(&b);
+            T_CHECK(kz_time_format_iso(&b, times[i], offsets[j]) == KZ_OK,
+                    "format %zu/%zu", i, j);
+            T_CHECK(b.data != NULL && strcmp(b.data, want) == 0,
+                    "time %lld offset %d: got %s want %s",
+                    (long long)times[i], offsets[j], b.data ? b.data : "",
+                    want);
+        }
+    /* Many times between 1601 and 30000 (and some before 1601). */
+    for (k = 0; k < 200000; k++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        t = (kz_time)(x % 9000000000000000000ULL) -
+            (kz_time)(k % 4 == 0 ? 1000000000000000000LL : 0);
+        j = (size_t)(x >> 58) % (sizeof(offsets) / sizeof(offsets[0]) - 2);
+        iso_reference(want, sizeof(want), t, offsets[j]);
+        kz_strbuf_reset(&b);
+        kz_time_format_iso(&b, t, offsets[j]);
+        if (b.data == NULL || strcmp(b.data, want) != 0) {
+            T_CHECK(false, "time %lld offset %d: got %s want %s",
+                    (long long)t, offsets[j], b.data ? b.data : "", want);
+            break;
+        }
+    }
     kz_strbuf_fini(&b);
 }
 
@@ -297,6 +371,7 @@ main(int argc, char **argv)
     static const t_case cases[] = {
         T_CASE(test_time_parse_and_format),
         T_CASE(test_time_iso_with_offset),
+        T_CASE(test_time_iso_matches_printf),
         T_CASE(test_time_parse_offset),
         T_CASE(test_systemtime),
         T_CASE(test_utf16_to_utf8),

@@ -1,8 +1,10 @@
 /*
  * test_escape.c - JSON, terminal and CSV escaping of hostile text.
  */
+#include <stdint.h>
 #include <string.h>
 
+#include "base/utf.h"
 #include "t.h"
 #include "write/escape.h"
 
@@ -143,6 +145,116 @@ csv_cell_table(void)
     run_rows("csv", kz_csv_cell, rows, T_COUNT(rows));
 }
 
+/* The byte-at-a-time forms of kz_visible_escape and of kz_csv_cell's
+ * quoting decision, as they were before their SWAR fast paths: the
+ * reference of the randomized test below. */
+static void
+ref_visible(kz_strbuf *out, const char *s, size_t n, unsigned flags)
+{
+    const char *hex = (flags & KZ_VIS_UPPER_HEX) ? "0123456789ABCDEF"
+                                                 : "0123456789abcdef";
+    size_t i = 0, k, j;
+    uint32_t cp;
+    unsigned char c;
+    char t[4] = { '\\', 'x', 0, 0 };
+
+    while (i < n) {
+        c = (unsigned char)s[i];
+        if (c >= 0x20 && c < 0x7f &&
+            (c != '\\' || !(flags & KZ_VIS_BACKSLASH))) {
+            kz_strbuf_addc(out, (char)c);
+            i++;
+            continue;
+        }
+        k = 1;
+        if (c >= 0x80) {
+            k = kz_utf8_decode(s + i, n - i, &cp);
+            if (k != 0 &&
+                !(cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) ||
+                  (cp >= 0x202a && cp <= 0x202e) ||
+                  (cp >= 0x2066 && cp <= 0x2069) ||
+                  (cp >= 0xd800 && cp <= 0xdfff) ||
+                  ((flags & KZ_VIS_LINE_SEPS) &&
+                   (cp == 0x2028 || cp == 0x2029)))) {
+                kz_strbuf_add(out, s + i, k);
+                i += k;
+                continue;
+            }
+            if (k == 0)
+                k = 1;
+        }
+        if (c == '\\') {
+            kz_strbuf_add(out, "\\\\", 2);
+        } else if ((flags & KZ_VIS_WS_NAMES) &&
+                   (c == '\n' || c == '\r' || c == '\t')) {
+            kz_strbuf_addc(out, '\\');
+            kz_strbuf_addc(out, c == '\n' ? 'n' : c == '\r' ? 'r' : 't');
+        } else {
+            for (j = 0; j < k; j++) {
+                c = (unsigned char)s[i + j];
+                t[2] = hex[c >> 4];
+                t[3] = hex[c & 15];
+                kz_strbuf_add(out, t, 4);
+            }
+        }
+        i += k;
+    }
+}
+
+static bool
+ref_csv_quotes(const char *s, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n')
+            return true;
+    return false;
+}
+
+static void
+visible_and_csv_random(void)
+{
+    static const char alpha[] = {
+        'a', 'b', ' ', '~', '\\', ',', '"', '\r', '\n', '\t', 0x00, 0x1f,
+        0x7f, (char)0x80, (char)0xc2, (char)0xa6, (char)0xe2, (char)0x80,
+        (char)0xae, (char)0xff, (char)0xed, (char)0xa0, '=', '-', '0', 'Z',
+    };
+    char s[64];
+    kz_strbuf a, b;
+    uint32_t x = 99;
+    size_t it, i, n;
+    unsigned flags;
+
+    kz_strbuf_init(&a, 0);
+    kz_strbuf_init(&b, 0);
+    for (it = 0; it < 20000; it++) {
+        x = x * 1103515245u + 12345u;
+        n = (x >> 16) % sizeof(s);
+        for (i = 0; i < n; i++) {
+            x = x * 1103515245u + 12345u;
+            /* mostly plain letters, so the eight-byte runs get used */
+            s[i] = (x >> 24) % 4 != 0 ? (char)('a' + (x >> 8) % 26)
+                                      : alpha[(x >> 8) % sizeof(alpha)];
+        }
+        flags = (unsigned)(x >> 4) & 15u;
+        kz_strbuf_reset(&a);
+        kz_strbuf_reset(&b);
+        T_CHECK(kz_visible_escape(&a, s, n, flags) == KZ_OK, "visible");
+        ref_visible(&b, s, n, flags);
+        T_CHECK(a.len == b.len && memcmp(a.data ? a.data : "",
+                                         b.data ? b.data : "", a.len) == 0,
+                "visible %zu flags %u", it, flags);
+        kz_strbuf_reset(&a);
+        T_CHECK(kz_csv_cell(&a, s, n) == KZ_OK, "csv");
+        T_CHECK((a.len != n) ==
+                    (ref_csv_quotes(s, n) || kz_csv_needs_guard(s, n)),
+                "csv quoting %zu", it);
+    }
+    kz_strbuf_fini(&a);
+    kz_strbuf_fini(&b);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -153,6 +265,7 @@ main(int argc, char **argv)
         T_CASE(term_escape_table),
         T_CASE(csv_guard_table),
         T_CASE(csv_cell_table),
+        T_CASE(visible_and_csv_random),
     };
 
     return t_run(cases, T_COUNT(cases), argc, argv);

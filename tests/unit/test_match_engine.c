@@ -433,7 +433,8 @@ test_literal_database(void)
     T_EQ_INT(one("Image", glob("*ask"), "Image=a\xc5\xbf\xe2\x84\xaa" "x"), 0);
     T_EQ_INT(one("Image", glob_flags("*desk*", KZ_SVF_CASED),
                  "Image=de\xc5\xbf\xe2\x84\xaa"), 0);
-    /* the literal forms go to the literal database, the rest stay regex */
+    /* the literal forms go to the literal database (exact ones to the
+     * exact table), the rest stay regex */
     memset(&e, 0, sizeof(e));
     {
         kz_sg_item it[4] = { item1("A", glob("*lit*")),
@@ -450,8 +451,8 @@ test_literal_database(void)
         sc = e.rs->slot_of_id[kz_names_lookup(e.names, "C", 1)];
         T_CHECK(e.rs->slots[sa].ldb != NULL && e.rs->slots[sa].db != NULL,
                 "%s", "A: both");
-        T_CHECK(e.rs->slots[sb].ldb != NULL && e.rs->slots[sb].db == NULL,
-                "%s", "B: literal");
+        T_CHECK(e.rs->slots[sb].ldb == NULL && e.rs->slots[sb].db == NULL &&
+                e.rs->slots[sb].exact_max == 5, "%s", "B: exact table");
         T_CHECK(e.rs->slots[sc].ldb == NULL && e.rs->slots[sc].db != NULL,
                 "%s", "C: regex");
         env_fini(&e);
@@ -642,6 +643,128 @@ test_always_targets(void)
     tev_init(&t, &e, SYSMON, 1, kv, 1);
     T_EQ_INT(run(&e, &t), 2);
     env_fini(&e);
+    arena_done();
+}
+
+/* The required literal mt_regex_literal finds in re ("" = none). */
+static const char *
+req_lit(const char *re)
+{
+    static char out[300];
+    kz_strbuf b;
+
+    kz_strbuf_init(&b, 0);
+    out[0] = '\0';
+    if (mt_regex_literal(re, 3, &b))
+        snprintf(out, sizeof(out), "%.*s", (int)b.len, b.data);
+    kz_strbuf_fini(&b);
+    return out;
+}
+
+static void
+test_regex_required_literal(void)
+{
+    T_EQ_STR(req_lit("abc"), "abc");
+    T_EQ_STR(req_lit("(?i)\\\\Temp\\\\[a-z]+\\\\Evil\\.exe$"),
+             "\\evil.exe");
+    T_EQ_STR(req_lit("\\Temp"), "");   /* \T: unknown escape */
+    T_EQ_STR(req_lit("ab?cdef"), "cdef");          /* b optional */
+    T_EQ_STR(req_lit("abcd*ef"), "abc");
+    T_EQ_STR(req_lit("abcd+ef"), "abc");   /* any quantifier ends a run */
+    T_EQ_STR(req_lit("abcd{0,2}xy"), "abc");
+    T_EQ_STR(req_lit("abcd{2}?xy"), "abc");
+    T_EQ_STR(req_lit("x(abcdef)?yz"), "");         /* groups are skipped */
+    T_EQ_STR(req_lit("wxy(a|b)cdef"), "cdef");
+    T_EQ_STR(req_lit("[abc]defg[)]hij"), "defg");
+    T_EQ_STR(req_lit("[]x]abcd[[:alpha:]]efg"), "abcd");
+    T_EQ_STR(req_lit("abc|defgh"), "");            /* alternation */
+    T_EQ_STR(req_lit("\\x41\\x42\\x43"), "");        /* \x refused */
+    T_EQ_STR(req_lit("abc\\Qdef"), "");
+    T_EQ_STR(req_lit("abc(*ACCEPT)defg"), "");
+    T_EQ_STR(req_lit("(?x)a b c d"), "");
+    T_EQ_STR(req_lit("(?#x)abcd"), "");
+    T_EQ_STR(req_lit("\\sabc\\d\\.exe"), ".exe");
+    T_EQ_STR(req_lit("ab\xc3\xa9" "cd"), "");   /* non-ASCII breaks runs */
+    T_EQ_STR(req_lit("ABCD"), "abcd");           /* lowercased */
+    T_EQ_STR(req_lit("ab"), "");                 /* shorter than min */
+    T_EQ_STR(req_lit("abc{"), "");               /* not understood */
+    arena_done();
+}
+
+/* Rule 0: glob g on field (gives the slot its databases); rule 1: regex
+ * re on field. Returns the hit mask (bit i: rule i) for value v. */
+static int
+glob_and_regex(const char *field, const char *g, const char *re,
+               uint8_t reflags, const char *kv0)
+{
+    env e;
+    tev t;
+    kz_sg_item a = item1(field, glob(g)), b = item1(field, regex(re,
+                                                                 reflags));
+    const char *kv[1] = { kv0 };
+    int r = 0;
+    size_t i, n;
+
+    memset(&e, 0, sizeof(e));
+    env_add(&e, rule(NULL, "sysmon", &a, 1, NULL, 0));
+    env_add(&e, rule(NULL, "sysmon", &b, 1, NULL, 0));
+    if (!env_compile(&e, NULL))
+        return -1;
+    tev_init(&t, &e, SYSMON, 1, kv, 1);
+    n = run(&e, &t);
+    for (i = 0; i < n && i < e.nhits; i++)
+        r |= 1 << e.hits[i];
+    env_fini(&e);
+    return r;
+}
+
+static void
+test_exact_table_and_prefilters(void)
+{
+    env e;
+    tev t;
+
+    /* exact literals: hash table, ASCII caseless, U+017F / U+212A fold */
+    T_EQ_INT(glob_and_regex("User", "admin", "zzz", 0, "User=ADMIN"), 1);
+    T_EQ_INT(glob_and_regex("User", "admin", "zzz", 0, "User=admins"), 0);
+    T_EQ_INT(glob_and_regex("User", "admin", "zzz", 0, "User=admi"), 0);
+    T_EQ_INT(glob_and_regex("User", "sa", "zzz", 0, "User=\xc5\xbf" "A"), 1);
+    T_EQ_INT(glob_and_regex("User", "ka", "zzz", 0,
+                            "User=\xe2\x84\xaa" "a"), 1);
+    /* prefiltered regex: runs only when its literal occurred */
+    T_EQ_INT(glob_and_regex("CommandLine", "*zz*", "evil\\d+\\.exe", 0,
+                            "CommandLine=x evil12.exe"), 2);
+    T_EQ_INT(glob_and_regex("CommandLine", "*zz*", "evil\\d+\\.exe", 0,
+                            "CommandLine=x evil.exe"), 0);
+    T_EQ_INT(glob_and_regex("CommandLine", "*zz*", "evil\\d+\\.exe", 0,
+                            "CommandLine=zz EVIL1.exe"), 1); /* cased */
+    T_EQ_INT(glob_and_regex("CommandLine", "*zz*", "evil\\d+\\.exe",
+                            KZ_SVF_RE_I, "CommandLine=zz EVIL1.EXE"), 3);
+    /* PCRE2 caseless UTF: k matches U+212A, like the folded copy */
+    T_EQ_INT(glob_and_regex("CommandLine", "*zz*", "kabc", KZ_SVF_RE_I,
+                            "CommandLine=\xe2\x84\xaa" "ABC"),
+             glob_and_regex("CommandLine", "*zz*", "[k]abc", KZ_SVF_RE_I,
+                            "CommandLine=\xe2\x84\xaa" "ABC"));
+    T_EQ_INT(glob_and_regex("CommandLine", "*zz*", "sabc", KZ_SVF_RE_I,
+                            "CommandLine=\xc5\xbf" "ABC"),
+             glob_and_regex("CommandLine", "*zz*", "[s]abc", KZ_SVF_RE_I,
+                            "CommandLine=\xc5\xbf" "ABC"));
+    /* the prefilter is only used when the slot was scanned */
+    memset(&e, 0, sizeof(e));
+    {
+        kz_sg_item it = item1("CommandLine", regex("abcd", 0));
+        kz_sg_item g = item1("CommandLine", glob("*q*"));
+        const char *kv[] = { "CommandLine=xabcd" };
+
+        env_add(&e, rule(NULL, "sysmon", &g, 1, NULL, 0));
+        env_add(&e, rule(NULL, "sysmon", &it, 1, NULL, 0));
+        T_CHECK(env_compile(&e, NULL), "%s", "");
+        T_CHECK(e.rs->preds[1].pre != 0, "%s", "");
+        T_CHECK(e.rs->slots[e.rs->preds[0].slot].exact_max == 0, "%s", "");
+        tev_init(&t, &e, SYSMON, 1, kv, 1);
+        T_EQ_INT(run(&e, &t), 1);
+        env_fini(&e);
+    }
     arena_done();
 }
 
@@ -1119,6 +1242,8 @@ main(int argc, char **argv)
         T_CASE(test_system_fields),
         T_CASE(test_negation_and_missing_fields),
         T_CASE(test_always_targets),
+        T_CASE(test_regex_required_literal),
+        T_CASE(test_exact_table_and_prefilters),
         T_CASE(test_regex_limit_reported),
         T_CASE(test_value_cut_and_utf8_repair),
         T_CASE(test_render_cache_once_per_field),

@@ -3,6 +3,7 @@
  * store (sort, spill, merge) and the timeline writers (CSV, JSONL, table)
  * with their escaping of hostile text.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -170,6 +171,80 @@ record_bounds(void)
     T_CHECK(n.len == 3 && memcmp(n.p, "...", 3) == 0, "last is the marker");
     T_CHECK(v.len > 0 && memcmp(v.p, "169 more", 8) == 0, "left out: %.*s",
             (int)v.len, v.p);
+    kz_strbuf_fini(&b);
+}
+
+/* Repeated names get "[k]" suffixes counted per section (long names cut
+ * to KZ_DET_NAME_MAX first), checked against a plain count; a cut value
+ * carries the exact "...(+N bytes)" marker. */
+static void
+record_unique_names(void)
+{
+    enum { NF = 150 };
+    static kz_field f[NF];
+    static char longname[3][200], big[5000];
+    static const char *const names[] = { "Data", "Data", "", "x", "Payload",
+                                         "Data[1]", "Datb", "aData" };
+    kz_str base[NF];
+    kz_event ev;
+    kz_strbuf b;
+    kz_det d;
+    kz_str n, v;
+    const uint8_t *cur;
+    size_t i, j, k, same, first, count;
+    char want[200];
+
+    memset(big, 'A', sizeof(big));
+    for (i = 0; i < 3; i++) {
+        memset(longname[i], 'N', sizeof(longname[i]));
+        longname[i][150 + i] = (char)('a' + i);
+    }
+    for (i = 0; i < NF; i++) {
+        if (i % 11 == 5)
+            f[i].name = (kz_str){ longname[i % 3], 160 };
+        else
+            f[i].name = (kz_str){ names[i % T_COUNT(names)],
+                                  strlen(names[i % T_COUNT(names)]) };
+        base[i] = f[i].name;
+        if (base[i].len > KZ_DET_NAME_MAX)
+            base[i].len = KZ_DET_NAME_MAX;
+        f[i].id = KZ_NAME_NONE;
+        f[i].value = kz_value_utf8(big, i == 0 ? sizeof(big) : 3);
+    }
+    memset(&ev, 0, sizeof(ev));
+    ev.channel = (kz_str){ "Application", 11 };
+    ev.event_id = 1;
+    ev.fields = f;
+    ev.nfields = NF;
+    kz_strbuf_init(&b, 0);
+    build(&b, &ev, "x", 0, 0, KZ_LEVEL_LOW);
+    T_CHECK(kz_det_decode((const uint8_t *)b.data, b.len, &d), "decode");
+    T_EQ_INT(d.ndetails, KZ_DETAILS_FALLBACK);
+    cur = d.details;
+    T_CHECK(kz_det_pair_next(&d, &cur, &n, &v), "first");
+    T_CHECK(v.len == KZ_DET_VALUE_MAX + 16 &&
+            memcmp(v.p + KZ_DET_VALUE_MAX, "...(+3976 bytes)", 16) == 0,
+            "marker: %.*s", (int)(v.len - KZ_DET_VALUE_MAX),
+            v.p + KZ_DET_VALUE_MAX);
+    for (k = 0; k < 2; k++) {
+        first = k == 0 ? 0 : KZ_DETAILS_FALLBACK;
+        count = k == 0 ? d.ndetails : d.nextra - 1u;
+        cur = k == 0 ? d.details : d.extra;
+        for (i = first; i < first + count; i++) {
+            T_CHECK(kz_det_pair_next(&d, &cur, &n, &v), "pair %zu", i);
+            for (same = 0, j = first; j < i; j++)
+                same += base[j].len == base[i].len &&
+                        memcmp(base[j].p, base[i].p, base[i].len) == 0;
+            memcpy(want, base[i].p, base[i].len);
+            if (same > 0)
+                snprintf(want + base[i].len, sizeof(want) - base[i].len,
+                         "[%zu]", same);
+            else
+                want[base[i].len] = '\0';
+            T_CHECK(n.len == strlen(want) && memcmp(n.p, want, n.len) == 0,
+                    "field %zu: %.*s, want %s", i, (int)n.len, n.p, want);
+        }
+    }
     kz_strbuf_fini(&b);
 }
 
@@ -481,6 +556,71 @@ store_spill_merge(void)
     free(lens);
 }
 
+/* The store's own sort (keys taken out of the records) gives the order
+ * of kz_det_compare, paths sharing long prefixes included, in memory
+ * and through spills. */
+static void
+store_sort_matches_compare(void)
+{
+    enum { N = 900 };
+    static const char *const paths[] = {
+        "", "a", "ab", "abcdefgh", "abcdefghi", "abcdefgh\x01",
+        "abcdefgha", "abcdefgi", "\xff", "abcdefghijklmnop",
+        "abcdefghijklmnoq", "abcdefg", "b",
+    };
+    static const uint32_t rank[3] = { 2, 0, 1 };
+    size_t bounds[2] = { (size_t)1 << 30, 8192 }, i, pass, len, count;
+    uint8_t *recs[N], *prev;
+    kz_strbuf b;
+    uint32_t x = 777;
+    const uint8_t *r;
+    kz_det_store *s;
+    kz_error err;
+
+    kz_strbuf_init(&b, 0);
+    for (i = 0; i < N; i++) {
+        kz_event ev;
+
+        x = x * 1103515245u + 12345u;
+        ev = logon_event(T0 + (kz_time)((x >> 8) % 3), (x >> 3) % 5);
+        build(&b, &ev, paths[(x >> 16) % (sizeof(paths) / sizeof(paths[0]))],
+              (x >> 11) % 2, (x >> 13) % 3, KZ_LEVEL_LOW);
+        recs[i] = malloc(b.len);
+        memcpy(recs[i], b.data, b.len);
+    }
+    kz_strbuf_fini(&b);
+    for (pass = 0; pass < 2; pass++) {
+        kz_det_store_opts o = { bounds[pass], 4, NULL, rank, 3 };
+
+        kz_error_clear(&err);
+        s = NULL;
+        prev = NULL;
+        count = 0;
+        T_CHECK(kz_det_store_new(&o, &s, &err) == KZ_OK, "new");
+        for (i = 0; i < N; i++)
+            T_CHECK(kz_det_store_add(s, recs[i], kz_det_len(recs[i]),
+                                     &err) == KZ_OK, "add %zu", i);
+        T_CHECK(kz_det_store_finish(s, &err) == KZ_OK, "finish");
+        for (;;) {
+            T_CHECK(kz_det_store_next(s, &r, &len, &err) == KZ_OK, "next");
+            if (r == NULL)
+                break;
+            if (prev != NULL)
+                T_CHECK(kz_det_compare(prev, r, rank, 3) <= 0,
+                        "pass %zu: order at %zu", pass, count);
+            free(prev);
+            prev = malloc(len);
+            memcpy(prev, r, len);
+            count++;
+        }
+        free(prev);
+        T_EQ_INT(count, N);
+        kz_det_store_free(s);
+    }
+    for (i = 0; i < N; i++)
+        free(recs[i]);
+}
+
 static void
 sort_order(void)
 {
@@ -574,6 +714,8 @@ main(int argc, char **argv)
         T_CASE(jsonl_row),          T_CASE(verbose_and_timesketch),
         T_CASE(table_row_escaped),  T_CASE(flatten_and_width),
         T_CASE(store_spill_merge),  T_CASE(sort_order),
+        T_CASE(store_sort_matches_compare),
+        T_CASE(record_unique_names),
         T_CASE(tz_values),          T_CASE(details_table_sane),
     };
     return t_run(cases, T_COUNT(cases), argc, argv);
