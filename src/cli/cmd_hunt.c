@@ -551,7 +551,7 @@ on_batch(void *vctx, kz_batch *b)
         if (o->evi[i] < b->nevents &&
             (b->events[o->evi[i]].flags & KZ_EV_DUPLICATE))
             continue;
-        if (!kz_det_decode(p, len, &d))
+        if (!kz_det_decode_head(p, len, &d))
             return KZ_EINTERNAL;
         kz_hunt_tally_add(&h->tally, &d);
         if ((st = kz_det_store_add(h->store, p, len, &h->err)) != KZ_OK)

@@ -418,12 +418,10 @@ get_str(const uint8_t **p, const uint8_t *end, kz_str *s)
 }
 
 bool
-kz_det_decode(const uint8_t *p, size_t len, kz_det *d)
+kz_det_decode_head(const uint8_t *p, size_t len, kz_det *d)
 {
     const uint8_t *cur, *end;
     uint32_t rec_len;
-    kz_str a, b;
-    size_t i;
 
     if (len < KZ_DET_HEADER)
         return false;
@@ -447,14 +445,28 @@ kz_det_decode(const uint8_t *p, size_t len, kz_det *d)
         !get_str(&cur, end, &d->channel))
         return false;
     d->details = cur;
+    d->extra = NULL;
+    d->end = end;
+    return true;
+}
+
+bool
+kz_det_decode(const uint8_t *p, size_t len, kz_det *d)
+{
+    const uint8_t *cur;
+    kz_str a, b;
+    size_t i;
+
+    if (!kz_det_decode_head(p, len, d))
+        return false;
+    cur = d->details;
     for (i = 0; i < d->ndetails; i++)
-        if (!get_str(&cur, end, &a) || !get_str(&cur, end, &b))
+        if (!get_str(&cur, d->end, &a) || !get_str(&cur, d->end, &b))
             return false;
     d->extra = cur;
     for (i = 0; i < d->nextra; i++)
-        if (!get_str(&cur, end, &a) || !get_str(&cur, end, &b))
+        if (!get_str(&cur, d->end, &a) || !get_str(&cur, d->end, &b))
             return false;
-    d->end = end;
     return true;
 }
 

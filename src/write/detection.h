@@ -113,6 +113,12 @@ typedef struct kz_det {
  * length that does not fit), so a damaged spill file cannot overrun. */
 bool kz_det_decode(const uint8_t *p, size_t len, kz_det *d);
 
+/* Like kz_det_decode, but only the fixed header and the path, computer
+ * and channel strings: d->extra is NULL and the Details/Extra pairs are
+ * neither checked nor located (for counting; use kz_det_decode to read
+ * them). False when the header or those strings do not fit in len. */
+bool kz_det_decode_head(const uint8_t *p, size_t len, kz_det *d);
+
 /* Reads the pair at *cur (advancing it); false at the end of the record.
  * Call at most ndetails times from d->details, nextra from d->extra. */
 bool kz_det_pair_next(const kz_det *d, const uint8_t **cur, kz_str *name,

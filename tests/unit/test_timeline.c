@@ -121,7 +121,13 @@ record_round_trip(void)
     T_CHECK(kz_det_pair_next(&d, &cur, &n, &v), "extra 0");
     T_CHECK(n.len == 14 && memcmp(n.p, "SubjectUserSid", 14) == 0,
             "extra name 0");
+    /* The header alone (for counting): no pairs located. */
+    T_CHECK(kz_det_decode_head((const uint8_t *)b.data, b.len, &d) &&
+                d.extra == NULL && d.level == KZ_LEVEL_HIGH && d.rule == 7,
+            "head decode");
     /* A truncated record never decodes. */
+    T_CHECK(!kz_det_decode_head((const uint8_t *)b.data, 20, &d),
+            "head of a cut record");
     T_CHECK(!kz_det_decode((const uint8_t *)b.data, b.len - 1, &d),
             "short record");
     kz_strbuf_fini(&b);
