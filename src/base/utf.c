@@ -32,8 +32,18 @@ kz_utf8_put(char *o, uint32_t cp)
 size_t
 kz_utf16le_to_utf8(const uint8_t *p, size_t n, char *out)
 {
+    bool valid;
+
+    return kz_utf16le_to_utf8_checked(p, n, out, &valid);
+}
+
+size_t
+kz_utf16le_to_utf8_checked(const uint8_t *p, size_t n, char *out,
+                           bool *valid)
+{
     char *o = out;
     size_t i = 0;
+    bool lone = false;
 
     while (i < n) {
         uint32_t c;
@@ -68,22 +78,35 @@ kz_utf16le_to_utf8(const uint8_t *p, size_t n, char *out)
                 c = 0x10000 + ((c - 0xD800) << 10) + (d - 0xDC00);
             }
         }
+        if (c >= 0xD800 && c <= 0xDFFF)
+            lone = true; /* written as WTF-8 */
         /* A 4-byte sequence comes from 2 units, so 3 bytes a unit holds. */
         o += kz_utf8_put(o, c);
     }
+    *valid = !lone;
     return (size_t)(o - out);
 }
 
 kz_status
 kz_utf16le_append(kz_strbuf *b, const uint8_t *p, size_t n)
 {
+    bool valid;
+
+    return kz_utf16le_append_checked(b, p, n, &valid);
+}
+
+kz_status
+kz_utf16le_append_checked(kz_strbuf *b, const uint8_t *p, size_t n,
+                          bool *valid)
+{
     kz_status st;
 
+    *valid = false;
     if (n > SIZE_MAX / 4)
         return KZ_ELIMIT;
     if ((st = kz_strbuf_reserve(b, KZ_UTF16_TO_UTF8_MAX(n))) != KZ_OK)
         return st;
-    b->len += kz_utf16le_to_utf8(p, n, b->data + b->len);
+    b->len += kz_utf16le_to_utf8_checked(p, n, b->data + b->len, valid);
     b->data[b->len] = '\0';
     return KZ_OK;
 }
@@ -135,7 +158,16 @@ kz_utf8_valid(const char *s, size_t n)
 
     while (i < n) {
         if ((unsigned char)s[i] < 0x80) {
+            uint64_t w;
+
             i++;
+            /* ASCII fast path: eight bytes at a time. */
+            while (i + 8 <= n) {
+                memcpy(&w, s + i, 8);
+                if (w & 0x8080808080808080ULL)
+                    break;
+                i += 8;
+            }
             continue;
         }
         k = kz_utf8_decode(s + i, n - i, &cp);

@@ -26,8 +26,19 @@
  * become WTF-8. Stops at nothing: NULs are converted too. */
 size_t kz_utf16le_to_utf8(const uint8_t *p, size_t n, char *out);
 
+/* As kz_utf16le_to_utf8; *valid is set to true when the bytes written are
+ * valid UTF-8 (kz_utf8_valid would say so), false when a lone surrogate
+ * was written as WTF-8. */
+size_t kz_utf16le_to_utf8_checked(const uint8_t *p, size_t n, char *out,
+                                  bool *valid);
+
 /* Appends the conversion of n UTF-16LE code units to b. */
 kz_status kz_utf16le_append(kz_strbuf *b, const uint8_t *p, size_t n);
+
+/* As kz_utf16le_append; on KZ_OK *valid tells whether the appended bytes
+ * are valid UTF-8 (no lone surrogate); false on any error. */
+kz_status kz_utf16le_append_checked(kz_strbuf *b, const uint8_t *p, size_t n,
+                                    bool *valid);
 
 /* True if s[0..n) is valid UTF-8 (WTF-8 surrogates count as invalid). */
 bool kz_utf8_valid(const char *s, size_t n);

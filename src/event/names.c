@@ -41,6 +41,19 @@ kz_names_free(kz_names *t)
     free(t);
 }
 
+/* ASCII lower case of every byte value (a table: no branch per byte). */
+static const unsigned char lower_tab[256] = {
+#define L1(c) (unsigned char)((c) >= 'A' && (c) <= 'Z' ? (c) + 32 : (c))
+#define L4(c) L1(c), L1((c) + 1), L1((c) + 2), L1((c) + 3)
+#define L16(c) L4(c), L4((c) + 4), L4((c) + 8), L4((c) + 12)
+#define L64(c) L16(c), L16((c) + 16), L16((c) + 32), L16((c) + 48)
+    L64(0), L64(64), L64(128), L64(192)
+#undef L64
+#undef L16
+#undef L4
+#undef L1
+};
+
 /* The loose key of a name: ASCII lower case, spaces left out, so that
  * Defender's "Threat Name" and a rule's ThreatName are one field. */
 static uint64_t
@@ -49,6 +62,13 @@ hash_loose(const char *s, size_t n)
     uint64_t h = 0xCBF29CE484222325ULL;
     size_t i, kept = 0;
 
+    if (memchr(s, ' ', n) == NULL) { /* the usual case */
+        for (i = 0; i < n; i++) {
+            h ^= lower_tab[(unsigned char)s[i]];
+            h *= 0x100000001B3ULL;
+        }
+        return kz_hash_mix(h, n);
+    }
     for (i = 0; i < n; i++) {
         if (s[i] == ' ')
             continue;
@@ -64,6 +84,15 @@ eq_loose(const char *a, size_t na, const char *b, size_t nb)
 {
     size_t i = 0, j = 0;
 
+    /* Same length and equal but case: spaces sit at the same places. */
+    if (na == nb) {
+        while (i < na && lower_tab[(unsigned char)a[i]] ==
+                             lower_tab[(unsigned char)b[i]])
+            i++;
+        if (i == na)
+            return true;
+        i = 0;
+    }
     for (;;) {
         while (i < na && a[i] == ' ')
             i++;

@@ -296,8 +296,12 @@ render_hex(uint64_t u, kz_strbuf *out)
     return kz_strbuf_add(out, tmp + i, sizeof(tmp) - i);
 }
 
+/* Appends the text of scalar v; clears *valid unless the text appended is
+ * known to be valid UTF-8 (ASCII renderings, UTF-16 without a lone
+ * surrogate). */
 static kz_status
-render_scalar(const kz_value *v, const kz_render_opts *o, kz_strbuf *out)
+render_scalar(const kz_value *v, const kz_render_opts *o, kz_strbuf *out,
+              bool *valid)
 {
     const uint8_t *p = v->data;
     size_t n = v->len, need = item_size(v->type, v->len), i;
@@ -311,11 +315,18 @@ render_scalar(const kz_value *v, const kz_render_opts *o, kz_strbuf *out)
     switch (v->type) {
     case KZ_VT_NULL:
         return KZ_OK;
-    case KZ_VT_STRING:
+    case KZ_VT_STRING: {
+        bool ok = false;
+
         while (n >= 2 && p[n - 1] == 0 && p[n - 2] == 0)
             n -= 2;
-        return kz_utf16le_append(out, p, n / 2);
+        st = kz_utf16le_append_checked(out, p, n / 2, &ok);
+        if (!ok)
+            *valid = false;
+        return st;
+    }
     case KZ_VT_ANSI:
+        *valid = false; /* code page 65001 passes bytes through */
         while (n >= 1 && p[n - 1] == 0)
             n--;
         return kz_ansi_append(out, p, n, o && o->ansi_codepage ?
@@ -324,6 +335,7 @@ render_scalar(const kz_value *v, const kz_render_opts *o, kz_strbuf *out)
     case KZ_VT_JSON_NUM:
     case KZ_VT_JSON_BOOL:
     case KZ_VT_EVTXML:
+        *valid = false; /* bytes as the reader stored them */
         return kz_strbuf_add(out, p, n);
     case KZ_VT_INT8:
     case KZ_VT_UINT8:
@@ -401,12 +413,22 @@ render_scalar(const kz_value *v, const kz_render_opts *o, kz_strbuf *out)
 kz_status
 kz_value_render(const kz_value *v, const kz_render_opts *o, kz_strbuf *out)
 {
+    bool valid;
+
+    return kz_value_render_checked(v, o, out, &valid);
+}
+
+kz_status
+kz_value_render_checked(const kz_value *v, const kz_render_opts *o,
+                        kz_strbuf *out, bool *valid_utf8)
+{
     size_t n, i, mark = out->len;
     kz_value item;
     kz_status st;
 
+    *valid_utf8 = true;
     if (!(v->type & KZ_VT_ARRAY)) {
-        st = render_scalar(v, o, out);
+        st = render_scalar(v, o, out, valid_utf8);
         goto out;
     }
     /* An array rendered as one text: items joined by ", " (the reader
@@ -418,9 +440,11 @@ kz_value_render(const kz_value *v, const kz_render_opts *o, kz_strbuf *out)
         if (i != 0)
             st = kz_strbuf_add(out, ", ", 2);
         if (st == KZ_OK)
-            st = render_scalar(&item, o, out);
+            st = render_scalar(&item, o, out, valid_utf8);
     }
 out:
+    if (st != KZ_OK)
+        *valid_utf8 = false;
     if (st != KZ_OK && st != KZ_ENOMEM && st != KZ_ELIMIT) {
         out->len = mark;
         if (out->data != NULL)

@@ -70,6 +70,14 @@ typedef struct kz_render_opts {
 kz_status kz_value_render(const kz_value *v, const kz_render_opts *o,
                           kz_strbuf *out);
 
+/* As kz_value_render, and sets *valid_utf8 to true only when the text
+ * appended is guaranteed valid UTF-8 (kz_utf8_valid would accept it):
+ * numbers, times, GUIDs, SIDs, hex and UTF-16 text without a lone
+ * surrogate. False means "not known" (ANSI, UTF-8 text as stored by a
+ * reader, WTF-8) and on any error: the caller must check itself. */
+kz_status kz_value_render_checked(const kz_value *v, const kz_render_opts *o,
+                                  kz_strbuf *out, bool *valid_utf8);
+
 /* Number of items of an array value (1 for a scalar, 0 for Null). */
 size_t kz_value_count(const kz_value *v);
 

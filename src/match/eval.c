@@ -170,9 +170,10 @@ index_fields(kz_matcher *m)
     return true;
 }
 
-/* Makes buf[off..] valid UTF-8 and at most max_value bytes. */
+/* Makes buf[off..] valid UTF-8 and at most max_value bytes (valid: the
+ * renderer guarantees it is valid UTF-8 already). */
 static void
-finish_text(kz_matcher *m, size_t off)
+finish_text(kz_matcher *m, size_t off, bool valid)
 {
     size_t len = m->buf.len - off, max = m->rs->o.max_value;
 
@@ -187,7 +188,7 @@ finish_text(kz_matcher *m, size_t off)
         len = cut;
         problem(m, UINT32_MAX, KZ_MP_VALUE_CUT);
     }
-    if (!kz_utf8_valid(m->buf.data + off, len)) {
+    if (!valid && !kz_utf8_valid(m->buf.data + off, len)) {
         kz_strbuf_reset(&m->tmp);
         if (kz_utf8_repair(&m->tmp, m->buf.data + off, len) == KZ_OK) {
             m->buf.len = off;
@@ -200,10 +201,11 @@ finish_text(kz_matcher *m, size_t off)
 }
 
 /* Records in rc the value just rendered at buf[off..] (made valid and
- * cut by finish_text), or, when !rendered, an absent value (buf rolled
- * back to off). Returns whether rc now holds text. */
+ * cut by finish_text; valid: known valid UTF-8), or, when !rendered, an
+ * absent value (buf rolled back to off). Returns whether rc now holds
+ * text. */
 static bool
-keep_text(kz_matcher *m, mt_rc *rc, size_t off, bool rendered)
+keep_text(kz_matcher *m, mt_rc *rc, size_t off, bool rendered, bool valid)
 {
     rc->stamp = m->epoch;
     rc->ok = 0;
@@ -213,7 +215,7 @@ keep_text(kz_matcher *m, mt_rc *rc, size_t off, bool rendered)
             m->buf.data[off] = '\0';
         return false;
     }
-    finish_text(m, off);
+    finish_text(m, off, valid);
     if (m->buf.len - off > UINT32_MAX || off > UINT32_MAX)
         return false;
     rc->off = (uint32_t)off;
@@ -243,6 +245,7 @@ field_text(kz_matcher *m, size_t i, const char **p, size_t *n)
     if (rc->stamp != m->epoch) {
         size_t off = m->buf.len;
         kz_status st;
+        bool valid = false;
 
         if (v->type == KZ_VT_NULL) {
             rc->stamp = m->epoch;
@@ -250,8 +253,8 @@ field_text(kz_matcher *m, size_t i, const char **p, size_t *n)
             return false;
         }
         m->stats.renders++;
-        st = kz_value_render(v, &m->rs->o.render, &m->buf);
-        keep_text(m, rc, off, st == KZ_OK);
+        st = kz_value_render_checked(v, &m->rs->o.render, &m->buf, &valid);
+        keep_text(m, rc, off, st == KZ_OK, valid);
         if (st != KZ_OK)
             problem(m, UINT32_MAX, KZ_MP_BAD_VALUE);
     }
@@ -318,7 +321,7 @@ sys_text(kz_matcher *m, int s, const char **p, size_t *n)
     if (rc->stamp != m->epoch) {
         size_t off = m->buf.len;
 
-        keep_text(m, rc, off, sys_render(m->ev, s, &m->buf));
+        keep_text(m, rc, off, sys_render(m->ev, s, &m->buf), false);
     }
     return cached_text(m, rc, p, n);
 }

@@ -247,6 +247,43 @@ test_utf16_to_utf8(void)
         T_CHECK(m == want && memcmp(out, c->utf8, m) == 0,
                 "row %zu: got %zu bytes", i, m);
         T_CHECK(kz_utf8_valid(out, m) == c->valid, "row %zu: validity", i);
+        {
+            bool valid = !c->valid;
+            char out2[256];
+            size_t m2 = kz_utf16le_to_utf8_checked(in, n / 2, out2, &valid);
+
+            T_CHECK(m2 == m && memcmp(out2, out, m) == 0 &&
+                        valid == c->valid,
+                    "row %zu: checked conversion", i);
+        }
+    }
+}
+
+/* kz_utf16le_append_checked flags exactly the lone surrogates; the ASCII
+ * fast path of kz_utf8_valid still finds a bad byte at any position. */
+static void
+test_utf16_checked_and_valid(void)
+{
+    static const uint8_t lone[] = { 'a', 0, 'b', 0, 'c', 0, 'd', 0,
+                                    'e', 0, 0x01, 0xDC, 'f', 0 };
+    kz_strbuf b;
+    bool valid = true;
+    char s[40];
+    size_t i;
+
+    kz_strbuf_init(&b, 0);
+    T_CHECK(kz_utf16le_append_checked(&b, lone, 7, &valid) == KZ_OK &&
+                !valid, "lone low surrogate after ASCII run");
+    T_CHECK(!kz_utf8_valid(b.data, b.len), "WTF-8 is not valid UTF-8");
+    kz_strbuf_reset(&b);
+    T_CHECK(kz_utf16le_append_checked(&b, lone, 5, &valid) == KZ_OK && valid,
+            "ASCII only");
+    kz_strbuf_fini(&b);
+    for (i = 0; i < sizeof(s); i++) {
+        memset(s, 'x', sizeof(s));
+        s[i] = (char)0xFF;
+        T_CHECK(!kz_utf8_valid(s, sizeof(s)), "bad byte at %zu", i);
+        T_CHECK(kz_utf8_valid(s, i), "prefix of %zu", i);
     }
 }
 
@@ -375,6 +412,7 @@ main(int argc, char **argv)
         T_CASE(test_time_parse_offset),
         T_CASE(test_systemtime),
         T_CASE(test_utf16_to_utf8),
+        T_CASE(test_utf16_checked_and_valid),
         T_CASE(test_utf8_repair),
         T_CASE(test_ansi_codepages),
         T_CASE(test_strbuf_bound),

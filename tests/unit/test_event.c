@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "base/strbuf.h"
+#include "base/utf.h"
 #include "event/event.h"
 #include "event/names.h"
 #include "event/value.h"
@@ -84,6 +85,67 @@ test_value_render_table(void)
                 "row %zu: type 0x%02x got \"%s\" want \"%s\"", i, c->type,
                 b.data ? b.data : "", c->want);
     }
+    kz_strbuf_fini(&b);
+}
+
+/* kz_value_render_checked renders as kz_value_render and claims valid
+ * UTF-8 only when kz_utf8_valid agrees; it claims it for UTF-16 text
+ * without lone surrogates and never for stored UTF-8. */
+static void
+test_value_render_checked(void)
+{
+    static const struct {
+        uint8_t type;
+        const char *hex;
+        bool valid;        /* expected claim */
+    } rows[] = {
+        { KZ_VT_STRING, "e5652c67", true },
+        { KZ_VT_STRING, "3dd800de", true },
+        { KZ_VT_STRING, "41003dd84100", false },   /* lone high surrogate */
+        { KZ_VT_STRING | KZ_VT_ARRAY, "6100000000dc0000", false },
+        { KZ_VT_STRING | KZ_VT_ARRAY, "6100000062000000", true },
+        { KZ_VT_UTF8, "616263", false },           /* not known: checked */
+        { KZ_VT_UTF8, "edb880", false },
+        { KZ_VT_ANSI, "636166e900", false },
+        { KZ_VT_UINT32, "0100", false },           /* KZ_EFORMAT */
+        { KZ_VT_UINT32, "01000000", true },
+    };
+    size_t i;
+    kz_strbuf a, b;
+    kz_render_opts o = { 1252 };
+
+    kz_strbuf_init(&a, 0);
+    kz_strbuf_init(&b, 0);
+    for (i = 0; i < T_COUNT(rows) + T_COUNT(render_cases); i++) {
+        uint8_t bytes[128];
+        kz_value v;
+        kz_status sa, sb;
+        bool valid = !(i < T_COUNT(rows) ? rows[i].valid : false);
+        const char *hex = i < T_COUNT(rows)
+                              ? rows[i].hex
+                              : render_cases[i - T_COUNT(rows)].hex;
+
+        if (strchr(hex, ' ') != NULL)
+            continue;
+        v.len = (uint32_t)t_unhex(hex, bytes);
+        v.data = bytes;
+        v.type = i < T_COUNT(rows) ? rows[i].type
+                                   : render_cases[i - T_COUNT(rows)].type;
+        kz_strbuf_reset(&a);
+        kz_strbuf_reset(&b);
+        sa = kz_value_render(&v, &o, &a);
+        sb = kz_value_render_checked(&v, &o, &b, &valid);
+        T_CHECK(sa == sb && a.len == b.len &&
+                    (a.len == 0 || memcmp(a.data, b.data, a.len) == 0),
+                "row %zu: same rendering", i);
+        if (i < T_COUNT(rows))
+            T_CHECK(valid == rows[i].valid, "row %zu: claim %d", i, valid);
+        if (valid)
+            T_CHECK(sb == KZ_OK && kz_utf8_valid(b.data ? b.data : "",
+                                                 b.len),
+                    "row %zu: claimed valid", i);
+    }
+    kz_strbuf_fini(&a);
     kz_strbuf_fini(&b);
 }
 
@@ -252,6 +314,7 @@ main(int argc, char **argv)
 {
     static const t_case cases[] = {
         T_CASE(test_value_render_table),
+        T_CASE(test_value_render_checked),
         T_CASE(test_value_arrays),
         T_CASE(test_value_json_scalars),
         T_CASE(test_names_exact_then_folded),

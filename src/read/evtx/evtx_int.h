@@ -53,6 +53,7 @@ enum {
 #define EVTX_ID_ABSENT (-2)      /* xnode.id: looked up, not in the table */
 #define EVTX_MAX_BINXML_NEST 8   /* BinXml values inside BinXml values */
 #define EVTX_CHUNK_BUDGET (32u << 20) /* arena bytes one chunk may use */
+#define EVTX_PATH_MEMO_MAX 2048  /* memoized tree field names per chunk */
 
 /* Codes of the element and attribute names the extractor looks for, so
  * it compares small integers instead of strings (names.c). */
@@ -134,6 +135,17 @@ typedef struct xvalue {
     uint8_t type;            /* declared type */
 } xvalue;
 
+/* A memoized field name of a tree leaf or attribute (extract.c): the
+ * name built at template node `node` under a path prefix of plen bytes
+ * (name[0..plen) is that prefix), and its interned id. */
+typedef struct xpathmemo {
+    const xnode *node;       /* element or attribute node; NULL = empty */
+    const char *name;        /* full field name, in the arena */
+    uint32_t len;            /* bytes of name */
+    uint32_t plen;           /* bytes of the path prefix in name */
+    int32_t id;              /* interned id, or EVTX_ID_ABSENT */
+} xpathmemo;
+
 /* Per-chunk parse state (one per call of kz_evtx_parse_chunk). */
 typedef struct xchunk {
     const uint8_t *base;     /* chunk bytes */
@@ -153,6 +165,11 @@ typedef struct xchunk {
     xtemplate **tmpl;        /* open addressing by offset */
     size_t tmpl_slots;       /* power of two */
     size_t tmpl_count;       /* templates cached */
+    /* tree field names by (template node, path): in the arena, so only
+     * nodes of cached templates (alive for the chunk) are memoized */
+    xpathmemo *pmemo;        /* open addressing */
+    size_t pmemo_slots;      /* power of two (0 before the first) */
+    size_t pmemo_count;      /* entries (at most EVTX_PATH_MEMO_MAX) */
     /* scratch */
     xnode *nodes;            /* node stack while parsing (malloc'd) */
     size_t nodes_cap;        /* allocated nodes */

@@ -12,10 +12,12 @@
  */
 #include "read/evtx/evtx_int.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/hash.h"
 #include "base/rd.h"
 #include "base/time.h"
 #include "base/utf.h"
@@ -36,6 +38,8 @@ typedef struct walk {
     bool failed;            /* the record is malformed (c->why says why) */
     unsigned nest;          /* template/BinXml nesting */
     size_t budget;          /* arena bytes the chunk may still take */
+    bool memo;              /* the nodes walked belong to a cached template
+                               (alive for the chunk): names may be memoized */
 } walk;
 
 /* The values of one template instance. */
@@ -573,7 +577,12 @@ path_name(walk *w, const char *name, size_t len, const char **out,
     char *s;
 
     if (c->path.len == 0) {
-        *out = name;
+        /* name may be a caller's buffer: the field outlives it */
+        if ((s = kz_arena_strndup(c->arena, name, len)) == NULL) {
+            w->oom = true;
+            return false;
+        }
+        *out = s;
         *out_len = len;
         return true;
     }
@@ -636,6 +645,96 @@ eventdata_elem(walk *w, const xnode *nodes, uint32_t i, const vals *vs,
     return add_field(w, name.p, name.len, KZ_NAME_NONE, group, &v);
 }
 
+/* ---- memoized tree field names ---------------------------------------- */
+
+/* Tree leaves and attributes are named by their path, which is the same
+ * for every record of a template: the name and its interned id are kept
+ * per (template node, path prefix), so records neither rebuild nor look up
+ * the name. The prefix is compared in full: the same template node can be
+ * reached under different paths (templates inside BinXml values). */
+
+static size_t
+memo_hash(const xnode *node, size_t plen)
+{
+    return (size_t)kz_hash_mix((uint64_t)(uintptr_t)node, plen);
+}
+
+/* The memo of node under the current path (c->path), or NULL. */
+static const xpathmemo *
+memo_find(const xchunk *c, const xnode *node)
+{
+    size_t mask, i;
+    const xpathmemo *m;
+
+    if (c->pmemo_slots == 0)
+        return NULL;
+    mask = c->pmemo_slots - 1;
+    i = memo_hash(node, c->path.len) & mask;
+    while ((m = &c->pmemo[i])->node != NULL) {
+        if (m->node == node && m->plen == c->path.len &&
+            memcmp(m->name, c->path.data, m->plen) == 0)
+            return m;
+        i = (i + 1) & mask;
+    }
+    return NULL;
+}
+
+static void
+memo_put(xpathmemo *tab, size_t slots, const xpathmemo *e)
+{
+    size_t mask = slots - 1, i = memo_hash(e->node, e->plen) & mask;
+
+    while (tab[i].node != NULL)
+        i = (i + 1) & mask;
+    tab[i] = *e;
+}
+
+/* Remembers name (len bytes, starting with the current path) as the field
+ * name of node under the current path. Best effort: a full memo or a
+ * failed allocation only means later records look the name up again. */
+static void
+memo_add(walk *w, const xnode *node, const char *name, size_t len,
+         int32_t id)
+{
+    xchunk *c = w->c;
+    xpathmemo e;
+
+    if (!w->memo || c->pmemo_count >= EVTX_PATH_MEMO_MAX ||
+        len > UINT32_MAX)
+        return;
+    if (2 * (c->pmemo_count + 1) > c->pmemo_slots) {
+        size_t slots = c->pmemo_slots ? 2 * c->pmemo_slots : 64, k;
+        xpathmemo *t = kz_arena_alloc(c->arena, slots * sizeof(*t));
+
+        if (t == NULL)
+            return;
+        memset(t, 0, slots * sizeof(*t));
+        for (k = 0; k < c->pmemo_slots; k++)
+            if (c->pmemo[k].node != NULL)
+                memo_put(t, slots, &c->pmemo[k]);
+        c->pmemo = t;
+        c->pmemo_slots = slots;
+    }
+    e.node = node;
+    e.name = name;
+    e.len = (uint32_t)len;
+    e.plen = (uint32_t)c->path.len;
+    e.id = id;
+    memo_put(c->pmemo, c->pmemo_slots, &e);
+    c->pmemo_count++;
+}
+
+/* The interned id of a field name, EVTX_ID_ABSENT if it has none. */
+static int32_t
+name_id(const xchunk *c, const char *name, size_t len)
+{
+    int32_t id = c->o->names != NULL
+                     ? kz_names_lookup(c->o->names, name, len)
+                     : KZ_NAME_NONE;
+
+    return id == KZ_NAME_NONE ? EVTX_ID_ABSENT : id;
+}
+
 /* An element below UserData's root or another section: leaves become
  * fields named by their path, attributes "path@attr". */
 static bool
@@ -660,6 +759,8 @@ tree_elem(walk *w, const xnode *nodes, uint32_t i, const vals *vs,
          k = nodes[k].end) {
         char an[300];
         int an_len;
+        const xpathmemo *m;
+        int32_t id;
 
         if (strncmp(nodes[k].name, "xmlns", 5) == 0)
             continue;
@@ -669,9 +770,17 @@ tree_elem(walk *w, const xnode *nodes, uint32_t i, const vals *vs,
                 goto nomem;
             continue;
         }
+        if (w->memo && (m = memo_find(c, &nodes[k])) != NULL) {
+            if (!add_field(w, m->name, m->len, m->id, group, &v))
+                goto out_fail;
+            continue;
+        }
         an_len = snprintf(an, sizeof(an), "@%.280s", nodes[k].name);
-        if (!path_name(w, an, (size_t)an_len, &name, &len) ||
-            !add_field(w, name, len, KZ_NAME_NONE, group, &v))
+        if (!path_name(w, an, (size_t)an_len, &name, &len))
+            goto out_fail;
+        id = name_id(c, name, len);
+        memo_add(w, &nodes[k], name, len, id);
+        if (!add_field(w, name, len, id, group, &v))
             goto out_fail;
     }
     collect_parts(nodes, i, vs, parts, &has_elems);
@@ -679,10 +788,19 @@ tree_elem(walk *w, const xnode *nodes, uint32_t i, const vals *vs,
         ok = walk_children(w, nodes, i + 1, nodes[i].end, vs, CTX_TREE,
                            group);
     } else if (elem_value(w, nodes, i, vs, &v)) {
-        if ((name = kz_arena_strndup(c->arena, c->path.data, c->path.len)) ==
-            NULL)
-            goto nomem;
-        ok = add_field(w, name, c->path.len, KZ_NAME_NONE, group, &v);
+        const xpathmemo *m = w->memo ? memo_find(c, &nodes[i]) : NULL;
+        int32_t id;
+
+        if (m != NULL) {
+            ok = add_field(w, m->name, m->len, m->id, group, &v);
+        } else {
+            if ((name = kz_arena_strndup(c->arena, c->path.data,
+                                         c->path.len)) == NULL)
+                goto nomem;
+            id = name_id(c, name, c->path.len);
+            memo_add(w, &nodes[i], name, c->path.len, id);
+            ok = add_field(w, name, c->path.len, id, group, &v);
+        }
     } else if (w->oom) {
         goto nomem;
     }
@@ -766,7 +884,7 @@ instance(walk *w, const xnode *x, ctx cx, uint8_t group)
     xvalue *v;
     size_t n, end, off = (size_t)(x->subst - c->base);
     vals vs;
-    bool ok;
+    bool ok, memo;
 
     if (w->nest++ > EVTX_MAX_BINXML_NEST)
         return bad(w, "templates nested too deeply");
@@ -782,7 +900,10 @@ instance(walk *w, const xnode *x, ctx cx, uint8_t group)
         return false;
     vs.v = v;
     vs.n = n;
+    memo = w->memo;
+    w->memo = true; /* the template's nodes live as long as the chunk */
     ok = walk_children(w, t->tree.nodes, 0, t->tree.n, &vs, cx, group);
+    w->memo = memo;
     w->nest--;
     return ok;
 }
@@ -795,7 +916,7 @@ binxml_value(walk *w, const xvalue *v, ctx cx, uint8_t group)
     size_t off = (size_t)(v->data - c->base), end;
     xtree t;
     vals none = { NULL, 0 };
-    bool ok;
+    bool ok, memo = w->memo;
 
     if (v->len == 0)
         return true;
@@ -803,9 +924,11 @@ binxml_value(walk *w, const xvalue *v, ctx cx, uint8_t group)
         return bad(w, "BinXml values nested too deeply");
     if (c->arena->held > w->budget)
         return bad(w, "record expands past the chunk's memory budget");
+    w->memo = false; /* this fragment is parsed for this record only */
     ok = kz_evtx_parse_fragment(c, off, off + v->len, false, w->nest, &t,
                                 &end, &w->oom) &&
          walk_children(w, t.nodes, 0, t.n, &none, cx, group);
+    w->memo = memo;
     w->nest--;
     return ok;
 }
