@@ -96,7 +96,7 @@ main(int argc, char **argv)
         return 2;
     }
     if (strcmp(argv[a], "-j") == 0 && a + 1 < argc) {
-        threads = (unsigned)atoi(argv[a + 1]);
+        threads = (unsigned)strtoul(argv[a + 1], NULL, 10);
         a += 2;
     }
     t0 = now();
