@@ -371,14 +371,26 @@ plist_cost(const kz_ruleset *rs, const plist *l)
 {
     size_t i, c = 0;
 
-    for (i = 0; i < l->n; i++)
-        c += rs->slots[rs->preds[l->v[i]].slot].sys >= 0 ? 1000 : 1;
+    for (i = 0; i < l->n; i++) {
+        const mt_pred *p = &rs->preds[l->v[i]];
+
+        c += rs->slots[p->slot].sys >= 0 ? 1000 : p->kind == MP_PCRE ? 50 : 1;
+    }
     return c;
 }
 
-/* Appends to out a trigger set of node n: MP_HS predicates such that
+/* True if p can be a trigger: it is only true when a pattern of its
+ * slot's databases reported (MP_HS: its own pattern; MP_PCRE with a
+ * prefilter: the prefilter literal, which every match contains). */
+static bool
+trigger_kind(const mt_pred *p)
+{
+    return p->kind == MP_HS || (p->kind == MP_PCRE && p->pre != 0);
+}
+
+/* Appends to out a trigger set of node n: predicates (trigger_kind) such that
  * whenever n is true one of them is true. Returns false when there is
- * none (n may be true with no MP_HS predicate true: the target is then
+ * none (n may be true with no such predicate true: the target is then
  * evaluated on every event of its buckets). For an AND the cheapest kid's
  * set is enough. Depth is bounded by construction (nodes mirror the
  * condition, bounded by MT_MAX_DEPTH, plus item levels). */
@@ -394,7 +406,7 @@ trigger_set(const kz_ruleset *rs, uint32_t n, plist *out, kz_status *st)
     case N_PRED:
         if (rs->preds[nd->a].kind == MP_FALSE)
             return true; /* never true: nothing to trigger on */
-        if (rs->preds[nd->a].kind != MP_HS)
+        if (!trigger_kind(&rs->preds[nd->a]))
             return false;
         if ((*st = plist_add(out, nd->a)) != KZ_OK)
             return false;
@@ -748,7 +760,7 @@ bucket_fill(kz_ruleset *rs, mt_bucket *b, const struct disp *x, size_t nx,
              p < rs->targets[t].pred0 + rs->targets[t].npred; p++) {
             const mt_pred *pr = &rs->preds[p];
 
-            if (pr->kind != MP_HS || !pr->trigger)
+            if (!pr->trigger)
                 continue; /* other slots are scanned on demand */
             if (pr->slot == MT_SLOT_KEYWORD) {
                 b->keywords = true;

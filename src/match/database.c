@@ -643,14 +643,17 @@ build_csr(kz_ruleset *rs, job *jobs, size_t njobs)
                 rs->pat_preds[q++] = j->pe[e].pred;
             }
         }
-        /* prefilters: no predicate of their own */
+        /* prefilters: their regex predicate */
         for (k = 0; k < j->npre; k++) {
             uint32_t id = j->base + (uint32_t)(j->m + k);
 
             rs->pat_pred0[id] = (uint32_t)q;
             rs->pat_lit[id] = j->pre_len[k] << 2;
-            if (!j->nopre)
+            if (!j->nopre) {
+                /* listed as the pattern's predicate: a trigger (pat_trig) */
                 rs->preds[j->pre_pred[k]].pre = id + 1;
+                rs->pat_preds[q++] = j->pre_pred[k];
+            }
         }
     }
     rs->pat_pred0[total] = (uint32_t)q;

@@ -30,7 +30,8 @@
 #define MT_MAX_DEPTH 256         /* condition nesting depth */
 #define MT_MAX_PREDS (1u << 24)  /* predicates in a ruleset */
 
-/* Predicate kinds. Only MP_HS predicates are set by scans (and trigger a
+/* Predicate kinds. Only MP_HS predicates are set by scans (they and
+ * prefiltered MP_PCRE ones, via their literal, trigger a
  * target's evaluation); the others are computed on demand. */
 typedef enum mt_pkind {
     MP_HS = 0,   /* glob compiled into its field's Vectorscan database */
@@ -60,7 +61,8 @@ typedef struct mt_pred {
     uint32_t slot;             /* field slot (MT_SLOT_KEYWORD: keywords) */
     uint32_t ref;              /* MP_REF: slot of the other field */
     uint32_t target;           /* target owning it */
-    bool trigger;              /* MP_HS in its target's trigger set: when
+    bool trigger;              /* MP_HS, or MP_PCRE with pre, in its
+                                  target's trigger set: when
                                   it fires, the target is evaluated */
     const kz_sg_value *v;      /* the value (rule arena) */
     pcre2_code *re;            /* MP_PCRE */

@@ -768,6 +768,49 @@ test_exact_table_and_prefilters(void)
     arena_done();
 }
 
+/* A regex with a prefilter literal is a trigger (its target is not
+ * evaluated on every event); a negated one stays `always`; in an AND the
+ * literal glob is preferred. */
+static void
+test_prefilter_triggers(void)
+{
+    env e;
+    tev t;
+    kz_sg_item g = item1("CommandLine", glob("*zz*"));
+    kz_sg_item re = item1("CommandLine", regex("evil\\d+\\.exe", 0));
+    kz_sg_item neg = item1("CommandLine", regex("abcd\\d", 0));
+    kz_sg_item both[2];
+    const char *kv1[] = { "CommandLine=x evil12.exe", "Image=C:\\x.exe" };
+    const char *kv2[] = { "CommandLine=abcd1" };
+    const char *kv3[] = { "CommandLine=nothing", "Image=C:\\x.exe" };
+
+    memset(&e, 0, sizeof(e));
+    neg.negate = true;
+    both[0] = item1("Image", glob("*\\x.exe"));
+    both[1] = item1("CommandLine", regex("evil\\d", 0));
+    env_add(&e, rule(NULL, "sysmon", &g, 1, NULL, 0));
+    env_add(&e, rule(NULL, "sysmon", &re, 1, NULL, 0));
+    env_add(&e, rule(NULL, "sysmon", &neg, 1, NULL, 0));
+    env_add(&e, rule(NULL, "sysmon", both, 2, NULL, 0));
+    T_CHECK(env_compile(&e, NULL), "%s", "");
+    T_CHECK(e.rs->preds[1].pre != 0 && e.rs->preds[1].trigger, "%s", "");
+    T_CHECK(!e.rs->targets[1].always, "%s", "");
+    T_CHECK(e.rs->preds[2].pre != 0 && !e.rs->preds[2].trigger, "%s", "");
+    T_CHECK(e.rs->targets[2].always, "%s", "");
+    T_CHECK(!e.rs->targets[3].always, "%s", "");
+    T_CHECK(e.rs->preds[3].trigger && !e.rs->preds[4].trigger, "%s", "");
+    tev_init(&t, &e, SYSMON, 1, kv1, 2);
+    T_EQ_INT(run(&e, &t), 3);
+    T_CHECK(e.nhits == 3 && e.hits[0] == 1 && e.hits[1] == 2 &&
+            e.hits[2] == 3, "%s", "");
+    tev_init(&t, &e, SYSMON, 1, kv2, 1);
+    T_EQ_INT(run(&e, &t), 0);
+    tev_init(&t, &e, SYSMON, 1, kv3, 2);
+    T_EQ_INT(run(&e, &t), 1);
+    env_fini(&e);
+    arena_done();
+}
+
 static void
 test_regex_limit_reported(void)
 {
@@ -1244,6 +1287,7 @@ main(int argc, char **argv)
         T_CASE(test_always_targets),
         T_CASE(test_regex_required_literal),
         T_CASE(test_exact_table_and_prefilters),
+        T_CASE(test_prefilter_triggers),
         T_CASE(test_regex_limit_reported),
         T_CASE(test_value_cut_and_utf8_repair),
         T_CASE(test_render_cache_once_per_field),
