@@ -60,9 +60,10 @@ on_alert(void *ctx, const kz_corr_alert *a)
     v->last_total = a->total;
     v->last_ids[0] = '\0';
     for (i = 0; i < a->nrule_ids; i++) {
-        strncat(v->last_ids, a->rule_ids[i],
-                sizeof v->last_ids - strlen(v->last_ids) - 2);
-        strcat(v->last_ids, " ");
+        size_t used = strlen(v->last_ids);
+
+        snprintf(v->last_ids + used, sizeof v->last_ids - used, "%s ",
+                 a->rule_ids[i]);
     }
     T_CHECK(a->first <= a->last && a->last <= a->time + 1,
             "window times");
