@@ -11,7 +11,11 @@
  * calling thread, in input order (on_batch), records of events that dedup
  * dropped are discarded and the rest go to the detection store, which
  * spills sorted runs past its bound. After the read: merge, write the
- * timeline, print the summary. Every time is formatted on the calling
+ * timeline, print the summary. With correlation rules, hits of the rules
+ * they read also carry those fields (the record's Fields section); after
+ * the read the merged detections go, in the total order, to the
+ * correlation engine and (unless generate: false hides their rule) to a
+ * second store, which also gets the alerts and is the one written. Every time is formatted on the calling
  * thread (tz.h). Reference: docs/cli.md (hunt), docs/output.md.
  */
 #include "cli/commands.h"
@@ -28,6 +32,7 @@
 #include "cli/cli.h"
 #include "cli/hunt_int.h"
 #include "cli/progress.h"
+#include "correlate/correlate.h"
 #include "match/match.h"
 #include "sigma/sigma.h"
 #include "write/det_store.h"
@@ -43,6 +48,9 @@
 #define MAX_PROBLEM_LINES 20
 /* Per batch: match problems kept for printing. */
 #define BATCH_PROBLEMS 8
+/* Matches of correlated rules whose event (header, path, computer,
+ * channel) stays resolvable for alerts; older ones are "(evicted)". */
+#define CORR_RING 8192
 
 enum {
     OPT_NO_DEFAULT_RULES = KZ_OPT_COMMAND_BASE,
@@ -146,6 +154,19 @@ typedef struct hunt_ctx {
     int64_t *last_problem;     /* per input: last problem kind, or -1 */
     size_t nlast;              /* entries */
     kz_error err;              /* first store error */
+    /* correlations (corr == NULL: the set has none) */
+    kz_corr_engine *corr;      /* the engine */
+    const char **cfields;      /* field names correlations read */
+    size_t ncfields;           /* count */
+    const kz_sigma_rule **rules; /* rule of each output index: compiled
+                                  rules, then correlations */
+    size_t nrules;             /* compiled rules */
+    kz_det_store *out2;        /* written detections and alerts */
+    kz_strbuf *ring;           /* CORR_RING recent correlated matches
+                                  (records without pairs) */
+    uint64_t nring;            /* matches pushed so far */
+    const kz_tz *tz;           /* output zone (alert times) */
+    kz_strbuf abuf, tbuf;      /* alert building */
     char last_path[1024];      /* input of the last reader problem */
     char last_msg[300];        /* and its text ("kind: message") */
 } hunt_ctx;
@@ -425,7 +446,7 @@ on_hit(void *vctx, const kz_event *ev, uint32_t rule)
     const kz_sigma_rule *r = kz_ruleset_rule(c->h->rs, rule);
     kz_det_origin from;
     uint32_t *evi;
-    size_t cap;
+    size_t cap, start;
     kz_status st;
 
     if (o->n == o->cap) {
@@ -438,10 +459,19 @@ on_hit(void *vctx, const kz_event *ev, uint32_t rule)
     from.path = c->b->input != NULL ? c->b->input->path : NULL;
     from.arg_index = c->b->input != NULL ? c->b->input->arg_index : 0;
     from.file_index = c->b->input != NULL ? c->b->input->file_index : 0;
+    start = o->recs.len;
     if ((st = kz_det_build(&o->recs, ev, &from, rule,
                            r != NULL ? r->level : 0, &c->h->ro,
                            c->scratch)) != KZ_OK)
         return st;
+    if (c->h->corr != NULL && c->h->ncfields > 0 &&
+        kz_corr_wants(c->h->corr, rule) &&
+        (st = kz_det_add_fields(&o->recs, start, ev, c->h->cfields,
+                                c->h->ncfields, &c->h->ro, c->scratch)) !=
+            KZ_OK) {
+        o->recs.len = start;
+        return st;
+    }
     o->evi[o->n++] = (uint32_t)c->ev;
     return KZ_OK;
 }
@@ -553,7 +583,10 @@ on_batch(void *vctx, kz_batch *b)
             continue;
         if (!kz_det_decode_head(p, len, &d))
             return KZ_EINTERNAL;
-        kz_hunt_tally_add(&h->tally, &d);
+        if (h->corr != NULL && kz_corr_suppressed(h->corr, d.rule))
+            h->tally.suppressed++;
+        else
+            kz_hunt_tally_add(&h->tally, &d);
         if ((st = kz_det_store_add(h->store, p, len, &h->err)) != KZ_OK)
             return st;
     }
@@ -746,6 +779,261 @@ out:
     return st;
 }
 
+/* ---- correlations -------------------------------------------------- */
+
+/* Adds name to the field list unless present (ASCII case-insensitive). */
+static void
+add_cfield(hunt_ctx *h, const char *name)
+{
+    size_t i;
+
+    if (name == NULL || *name == '\0' || h->ncfields >= KZ_DET_MAX_FIELDS)
+        return;
+    for (i = 0; i < h->ncfields; i++)
+        if (strcasecmp(h->cfields[i], name) == 0)
+            return;
+    h->cfields[h->ncfields++] = name;
+}
+
+/* The fields every correlation of set reads: group-by entries, alias
+ * targets and value fields. Returns KZ_ENOMEM or KZ_OK. */
+static kz_status
+collect_cfields(hunt_ctx *h, const kz_sigma_set *set)
+{
+    size_t i, j, k;
+
+    if ((h->cfields = calloc(KZ_DET_MAX_FIELDS, sizeof(*h->cfields))) ==
+        NULL)
+        return KZ_ENOMEM;
+    for (i = 0; i < set->nrules; i++) {
+        const kz_sigma_rule *r = set->rules[i];
+        const kz_sg_correlation *c;
+
+        if (r == NULL || r->kind != KZ_SG_CORRELATION ||
+            (c = r->corr) == NULL)
+            continue;
+        for (j = 0; j < c->group_by.n; j++)
+            add_cfield(h, c->group_by.v[j]);
+        for (j = 0; j < c->naliases; j++)
+            for (k = 0; k < c->aliases[j].fields.n; k++)
+                add_cfield(h, c->aliases[j].fields.v[k]);
+        add_cfield(h, c->field);
+        for (j = 0; j < c->fields.n; j++)
+            add_cfield(h, c->fields.v[j]);
+    }
+    return KZ_OK;
+}
+
+/* The ring record of reference ref, or NULL if evicted. */
+static bool
+ring_get(const hunt_ctx *h, const void *ref, kz_det *d)
+{
+    uint64_t seq = (uint64_t)(uintptr_t)ref;
+    const kz_strbuf *b;
+
+    if (seq == 0 || seq > h->nring || h->nring - seq >= CORR_RING)
+        return false;
+    b = &h->ring[(seq - 1) % CORR_RING];
+    return kz_det_decode((const uint8_t *)b->data, b->len, d);
+}
+
+/* Name of a correlation's aggregate in Details. */
+static const char *
+agg_name(const kz_sg_correlation *c)
+{
+    switch (c != NULL ? c->type : KZ_CORR_EVENT_COUNT) {
+    case KZ_CORR_VALUE_COUNT: return "ValueCount";
+    case KZ_CORR_TEMPORAL:
+    case KZ_CORR_TEMPORAL_ORDERED: return "RulesMatched";
+    case KZ_CORR_VALUE_SUM: return "Sum";
+    case KZ_CORR_VALUE_AVG: return "Average";
+    case KZ_CORR_VALUE_PERCENTILE: return "Percentile";
+    default: return "Count";
+    }
+}
+
+/* Engine callback: one alert becomes a record of the output store. */
+static kz_status
+on_alert(void *ctx, const kz_corr_alert *a)
+{
+    hunt_ctx *h = ctx;
+    kz_str pairs[2 * (KZ_DET_MAX_DETAILS + 3 + KZ_CORR_MAX_REFS)];
+    size_t off[2 * (KZ_DET_MAX_DETAILS + 3 + KZ_CORR_MAX_REFS)];
+    size_t np = 0, nd, i, k;
+    uint32_t idx = (uint32_t)(h->nrules + a->corr);
+    kz_det from, rd;
+    kz_det dd;
+    kz_status st;
+
+    if (a->suppressed) {
+        h->tally.suppressed++;
+        return KZ_OK;
+    }
+    /* The completing event, else (evicted) the latest match. */
+    if (!ring_get(h, a->completing, &from) &&
+        !ring_get(h, (const void *)(uintptr_t)h->nring, &from))
+        return KZ_EINTERNAL;
+    h->rules[idx] = a->rule;
+    kz_strbuf_reset(&h->tbuf);
+    /* Texts go to tbuf first (it may move), pairs point in afterwards. */
+#define PUT_NAME(s) (off[np++] = h->tbuf.len, kz_strbuf_add(&h->tbuf, s, strlen(s) + 1))
+    for (i = 0; i < a->ngroup && i < KZ_DET_MAX_DETAILS - 3; i++) {
+        if ((st = PUT_NAME(a->group[i].name)) != KZ_OK ||
+            (st = PUT_NAME(a->group[i].value != NULL ? a->group[i].value
+                                                    : KZ_CORR_MISSING)) !=
+                KZ_OK)
+            return st;
+    }
+    if ((st = PUT_NAME(agg_name(a->rule->corr))) != KZ_OK)
+        return st;
+    off[np++] = h->tbuf.len;
+    if ((st = kz_strbuf_addf(&h->tbuf, "%.15g", a->value)) != KZ_OK ||
+        (st = kz_strbuf_addc(&h->tbuf, '\0')) != KZ_OK ||
+        (st = PUT_NAME("WindowStart")) != KZ_OK)
+        return st;
+    off[np++] = h->tbuf.len;
+    if ((st = kz_tz_format(&h->tbuf, h->tz, a->first)) != KZ_OK ||
+        (st = kz_strbuf_addc(&h->tbuf, '\0')) != KZ_OK ||
+        (st = PUT_NAME("WindowEnd")) != KZ_OK)
+        return st;
+    off[np++] = h->tbuf.len;
+    if ((st = kz_tz_format(&h->tbuf, h->tz, a->last)) != KZ_OK ||
+        (st = kz_strbuf_addc(&h->tbuf, '\0')) != KZ_OK)
+        return st;
+    nd = np / 2;
+    /* ExtraFieldInfo: rule ids, the count, the first events. */
+    if ((st = PUT_NAME("MatchedRules")) != KZ_OK)
+        return st;
+    off[np++] = h->tbuf.len;
+    for (i = 0; i < a->nrule_ids; i++)
+        if ((st = kz_strbuf_addf(&h->tbuf, "%s%s", i > 0 ? ", " : "",
+                                 a->rule_ids[i])) != KZ_OK)
+            return st;
+    if ((st = kz_strbuf_addc(&h->tbuf, '\0')) != KZ_OK ||
+        (st = PUT_NAME("Events")) != KZ_OK)
+        return st;
+    off[np++] = h->tbuf.len;
+    if ((st = kz_strbuf_addf(&h->tbuf, "%llu%s",
+                             (unsigned long long)a->total,
+                             a->total > a->nrefs ? " (first ones below)"
+                                                 : "")) != KZ_OK ||
+        (st = kz_strbuf_addc(&h->tbuf, '\0')) != KZ_OK)
+        return st;
+    for (k = 0; k < a->nrefs && k < KZ_CORR_MAX_REFS; k++) {
+        off[np++] = h->tbuf.len;
+        if ((st = kz_strbuf_addf(&h->tbuf, "Event%zu", k + 1)) != KZ_OK ||
+            (st = kz_strbuf_addc(&h->tbuf, '\0')) != KZ_OK)
+            return st;
+        off[np++] = h->tbuf.len;
+        if (!ring_get(h, a->refs[k], &rd))
+            st = kz_strbuf_add(&h->tbuf, "(evicted)", 9);
+        else if (rd.flags & KZ_DET_HAS_RECORD_ID)
+            st = kz_strbuf_addf(&h->tbuf, "%.*s record %llu",
+                                (int)rd.path.len, rd.path.p,
+                                (unsigned long long)rd.record_id);
+        else
+            st = kz_strbuf_addf(&h->tbuf, "%.*s position %llu",
+                                (int)rd.path.len, rd.path.p,
+                                (unsigned long long)rd.position);
+        if (st != KZ_OK || (st = kz_strbuf_addc(&h->tbuf, '\0')) != KZ_OK)
+            return st;
+    }
+#undef PUT_NAME
+    for (i = 0; i < np; i++) {
+        pairs[i].p = h->tbuf.data + off[i];
+        pairs[i].len = strlen(pairs[i].p);
+    }
+    kz_strbuf_reset(&h->abuf);
+    if ((st = kz_det_build_pairs(&h->abuf, &from, idx, a->rule->level, pairs,
+                                 nd, np / 2 - nd)) != KZ_OK)
+        return st;
+    if (!kz_det_decode_head((const uint8_t *)h->abuf.data, h->abuf.len, &dd))
+        return KZ_EINTERNAL;
+    kz_hunt_tally_add(&h->tally, &dd);
+    return kz_det_store_add(h->out2, (const uint8_t *)h->abuf.data,
+                            h->abuf.len, &h->err);
+}
+
+/* Reads the store in the total order: detections of rules not hidden go
+ * to h->out2, matches of correlated rules to the engine (whose alerts go
+ * to h->out2 too). */
+static kz_status
+run_correlations(hunt_ctx *h, kz_error *err)
+{
+    kz_corr_field f[KZ_DET_MAX_FIELDS];
+    size_t foff[2 * KZ_DET_MAX_FIELDS];
+    kz_strbuf fb, *slot;
+    const uint8_t *rec, *cur;
+    size_t len, i, nf;
+    uint64_t key = 0;
+    kz_corr_match m;
+    kz_str n, v;
+    kz_det d;
+    kz_status st;
+
+    kz_strbuf_init(&fb, 0);
+    for (;;) {
+        if ((st = kz_det_store_next(h->store, &rec, &len, err)) != KZ_OK)
+            break;
+        if (rec == NULL)
+            break;
+        if (!kz_det_decode(rec, len, &d)) {
+            st = kz_error_set(err, KZ_EINTERNAL, "damaged detection record");
+            break;
+        }
+        if (!kz_corr_suppressed(h->corr, d.rule) &&
+            (st = kz_det_store_add(h->out2, rec, len, err)) != KZ_OK)
+            break;
+        if (d.time == KZ_TIME_NONE || !kz_corr_wants(h->corr, d.rule))
+            continue;
+        /* Keep the event's header for alerts (a record without pairs). */
+        slot = &h->ring[h->nring % CORR_RING];
+        kz_strbuf_reset(slot);
+        if ((st = kz_det_build_pairs(slot, &d, d.rule, d.level, NULL, 0,
+                                     0)) != KZ_OK)
+            break;
+        h->nring++;
+        kz_strbuf_reset(&fb);
+        cur = d.fields;
+        for (nf = 0; nf < d.nfields && nf < KZ_DET_MAX_FIELDS &&
+                     kz_det_pair_next(&d, &cur, &n, &v);
+             nf++) {
+            foff[2 * nf] = fb.len;
+            if ((st = kz_strbuf_add(&fb, n.p, n.len)) != KZ_OK ||
+                (st = kz_strbuf_addc(&fb, '\0')) != KZ_OK)
+                break;
+            foff[2 * nf + 1] = fb.len;
+            if ((st = kz_strbuf_add(&fb, v.p, v.len)) != KZ_OK ||
+                (st = kz_strbuf_addc(&fb, '\0')) != KZ_OK)
+                break;
+        }
+        if (st != KZ_OK)
+            break;
+        for (i = 0; i < nf; i++) {
+            f[i].name = fb.data + foff[2 * i];
+            f[i].value = fb.data + foff[2 * i + 1];
+        }
+        m.rule = d.rule;
+        m.time = d.time;
+        m.key = key++;
+        m.ref = (const void *)(uintptr_t)h->nring;
+        m.fields = f;
+        m.nfields = nf;
+        st = kz_corr_add(h->corr, &m);
+        if (st != KZ_OK) {
+            if (h->err.msg[0] != '\0')
+                *err = h->err;
+            break;
+        }
+    }
+    if (st == KZ_OK)
+        st = kz_corr_finish(h->corr);
+    if (st == KZ_OK)
+        st = kz_det_store_finish(h->out2, err);
+    kz_strbuf_fini(&fb);
+    return st;
+}
+
 /* ---- the command --------------------------------------------------- */
 
 void
@@ -905,7 +1193,7 @@ kz_cli_hunt_run(int argc, char **argv)
     FILE *out = NULL;
     char skip_buf[PATH_MAX + 64];
     const char *skip = NULL;
-    size_t nrules = 0, sources = 0, i;
+    size_t nrules = 0, ncorr = 0, sources = 0, i;
     uint64_t written = 0;
     int first, rc, rc2;
     unsigned w;
@@ -948,6 +1236,55 @@ kz_cli_hunt_run(int argc, char **argv)
             goto out;
         }
     }
+    /* Correlations: an engine over the compiled rules; their alerts get
+     * the output indexes after the compiled rules. */
+    for (i = 0; nrules > 0 && set != NULL && i < set->nrules; i++)
+        if (set->rules[i]->kind == KZ_SG_CORRELATION)
+            break;
+    if (nrules > 0 && set != NULL && i < set->nrules) {
+        kz_corr_opts co;
+        const kz_sigma_rule **grown_rules;
+        uint32_t *grown_rank;
+
+        memset(&co, 0, sizeof(co));
+        co.on_alert = on_alert;
+        co.ctx = &h;
+        kz_error_clear(&err);
+        if ((h.corr = kz_corr_new(set, rs, &co, &err)) == NULL) {
+            kz_cli_msg("hunt: correlations: %s", err.msg);
+            rc = err.code == KZ_ENOMEM ? KZ_EXIT_FATAL : KZ_EXIT_USAGE;
+            goto out;
+        }
+        ncorr = kz_corr_count(h.corr);
+        if ((grown_rules = realloc(rules, (nrules + ncorr + 1) *
+                                              sizeof(*rules))) == NULL) {
+            rc = KZ_EXIT_FATAL;
+            goto out;
+        }
+        rules = grown_rules;
+        if ((grown_rank = realloc(rank, (nrules + ncorr + 1) *
+                                            sizeof(*rank))) == NULL) {
+            rc = KZ_EXIT_FATAL;
+            goto out;
+        }
+        rank = grown_rank;
+        for (i = nrules; i < nrules + ncorr + 1; i++) {
+            rules[i] = NULL;
+            rank[i] = (uint32_t)i;
+        }
+        if (collect_cfields(&h, set) != KZ_OK ||
+            (h.ring = calloc(CORR_RING, sizeof(*h.ring))) == NULL) {
+            rc = KZ_EXIT_FATAL;
+            goto out;
+        }
+        for (i = 0; i < CORR_RING; i++)
+            kz_strbuf_init(&h.ring[i], 0);
+        kz_strbuf_init(&h.abuf, 0);
+        kz_strbuf_init(&h.tbuf, 0);
+        h.rules = rules;
+        h.nrules = nrules;
+        h.tz = &a.tz;
+    }
     if (nrules == 0) {
         kz_ruleset_free(rs);
         rs = NULL;
@@ -978,10 +1315,11 @@ kz_cli_hunt_run(int argc, char **argv)
     memset(&so, 0, sizeof(so));
     so.mem_bound = a.spill;
     so.rank = rank;
-    so.nrank = nrules;
+    so.nrank = nrules + ncorr;
     kz_error_clear(&err);
-    if (kz_hunt_tally_init(&h.tally, nrules) != KZ_OK ||
-        kz_det_store_new(&so, &h.store, &err) != KZ_OK) {
+    if (kz_hunt_tally_init(&h.tally, nrules + ncorr) != KZ_OK ||
+        kz_det_store_new(&so, &h.store, &err) != KZ_OK ||
+        (h.corr != NULL && kz_det_store_new(&so, &h.out2, &err) != KZ_OK)) {
         rc = KZ_EXIT_FATAL;
         goto out;
     }
@@ -1019,7 +1357,7 @@ kz_cli_hunt_run(int argc, char **argv)
     to.profile = a.profile;
     to.tz = &a.tz;
     to.rules = rules;
-    to.nrules = nrules;
+    to.nrules = nrules + ncorr;
     to.min_level = a.min_level;
     to.csv_bom = a.csv_bom;
     if (to.format == KZ_TL_TABLE) {
@@ -1030,8 +1368,12 @@ kz_cli_hunt_run(int argc, char **argv)
         to.width = tty ? term_width() : 160;
     }
     kz_error_clear(&err);
-    if ((st = kz_det_store_finish(h.store, &err)) == KZ_OK)
-        st = write_timeline(h.store, out, &to, &written, &err);
+    if ((st = kz_det_store_finish(h.store, &err)) == KZ_OK) {
+        if (h.corr != NULL && (st = run_correlations(&h, &err)) == KZ_OK)
+            st = write_timeline(h.out2, out, &to, &written, &err);
+        else if (h.corr == NULL)
+            st = write_timeline(h.store, out, &to, &written, &err);
+    }
     rc2 = kz_cli_output_close(out, c.output);
     out = NULL;
     if (st != KZ_OK) {
@@ -1076,6 +1418,14 @@ out:
     free(h.scratch);
     free(h.last_problem);
     kz_det_store_free(h.store);
+    kz_det_store_free(h.out2);
+    kz_corr_free(h.corr);
+    free(h.cfields);
+    for (i = 0; h.ring != NULL && i < CORR_RING; i++)
+        kz_strbuf_fini(&h.ring[i]);
+    free(h.ring);
+    kz_strbuf_fini(&h.abuf);
+    kz_strbuf_fini(&h.tbuf);
     kz_hunt_tally_fini(&h.tally);
     free(rank);
     free(rules);

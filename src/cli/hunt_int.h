@@ -44,6 +44,8 @@ typedef struct kz_hunt_tally {
     const char *empty_why[KZ_HUNT_MAX_EMPTY]; /* and why (arena) */
     size_t nempty;           /* count (may exceed the array) */
     uint64_t match_problems[3]; /* kz_match_problem counts */
+    uint64_t suppressed;     /* detections of rules hidden by a
+                                correlation (generate: false) */
     kz_arena arena;          /* host names, paths */
 } kz_hunt_tally;
 

@@ -163,6 +163,10 @@ print_levels(FILE *f, const kz_hunt_tally *t, const kz_hunt_report *r)
         any = true;
     }
     fputs(any ? ")" : "", f);
+    if (t->suppressed > 0)
+        fprintf(f, "; %s suppressed (rules a correlation hides with "
+                "generate: false)",
+                kz_cli_fmt_count(t->suppressed, b, sizeof(b)));
     if (r->min_level > KZ_LEVEL_INFORMATIONAL)
         fprintf(f, "; %s written at or above %s (--min-level)",
                 kz_cli_fmt_count(r->written, b, sizeof(b)),

@@ -768,6 +768,7 @@ emit(kz_corr_engine *e, size_t ci, group *g, const bool *present, double v)
         a.refs[i] = ent(g, i)->ref;
     a.nrefs = i;
     a.total = g->n;
+    a.completing = ent(g, g->n - 1)->ref;
     a.suppressed = c->suppressed;
     e->st.alerts++;
     if (e->o.on_alert != NULL)

@@ -87,6 +87,8 @@ typedef struct kz_corr_alert {
     const void *refs[KZ_CORR_MAX_REFS]; /* first contributing matches */
     size_t nrefs;
     uint64_t total;                /* contributing matches in all */
+    const void *completing;        /* reference of the match that
+                                      completed it (the window's last) */
     bool suppressed;               /* referenced by a correlation with
                                       generate: false (an inner alert) */
 } kz_corr_alert;

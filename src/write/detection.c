@@ -399,6 +399,113 @@ out:
     return st;
 }
 
+kz_status
+kz_det_add_fields(kz_strbuf *out, size_t start, const kz_event *ev,
+                  const char *const *names, size_t n,
+                  const kz_render_opts *ro, kz_strbuf *scratch)
+{
+    size_t old = out->len, i;
+    const kz_field *f;
+    uint16_t nf = 0;
+    uint32_t len;
+    kz_status st = KZ_OK;
+
+    if (start + KZ_DET_HEADER > out->len)
+        return KZ_EUSAGE;
+    memcpy(&nf, out->data + start + 50, 2);
+    if (nf != 0)
+        return KZ_EUSAGE;
+    for (i = 0; i < n && nf < KZ_DET_MAX_FIELDS; i++) {
+        if (names[i] == NULL ||
+            (f = kz_event_field_by_name(ev, names[i], strlen(names[i]))) ==
+                NULL)
+            continue;
+        if ((st = render(f, ro, scratch)) != KZ_OK)
+            break;
+        if ((st = put_str(out, names[i],
+                          utf8_cut(names[i], strlen(names[i]),
+                                   KZ_DET_NAME_MAX))) != KZ_OK ||
+            (st = put_str(out, scratch->data != NULL ? scratch->data : "",
+                          utf8_cut(scratch->data != NULL ? scratch->data
+                                                         : "",
+                                   scratch->len, KZ_DET_VALUE_MAX))) !=
+                KZ_OK)
+            break;
+        nf++;
+    }
+    if (st != KZ_OK) {
+        out->len = old;
+        if (out->data != NULL)
+            out->data[old] = '\0';
+        return st;
+    }
+    len = (uint32_t)(out->len - start);
+    memcpy(out->data + start, &len, 4);
+    memcpy(out->data + start + 50, &nf, 2);
+    return KZ_OK;
+}
+
+kz_status
+kz_det_build_pairs(kz_strbuf *out, const kz_det *from, uint32_t rule,
+                   uint8_t level, const kz_str *pairs, size_t nd, size_t nx)
+{
+    static const uint8_t zero[KZ_DET_HEADER];
+    size_t start = out->len, i;
+    uint16_t d16, x16, f16 = 0;
+    uint32_t len;
+    kz_status st;
+
+    if (nd > KZ_DET_MAX_DETAILS)
+        nd = KZ_DET_MAX_DETAILS;
+    if (nx > KZ_DET_MAX_EXTRA)
+        nx = KZ_DET_MAX_EXTRA;
+    if ((st = kz_strbuf_add(out, zero, sizeof(zero))) != KZ_OK ||
+        (st = put_str(out, from->path.p,
+                      utf8_cut(from->path.p, from->path.len,
+                               PATH_MAX_BYTES))) != KZ_OK ||
+        (st = put_str(out, from->computer.p,
+                      utf8_cut(from->computer.p, from->computer.len,
+                               PATH_MAX_BYTES))) != KZ_OK ||
+        (st = put_str(out, from->channel.p,
+                      utf8_cut(from->channel.p, from->channel.len,
+                               PATH_MAX_BYTES))) != KZ_OK)
+        goto out;
+    for (i = 0; i < 2 * (nd + nx); i += 2) {
+        if ((st = put_str(out, pairs[i].p,
+                          utf8_cut(pairs[i].p, pairs[i].len,
+                                   KZ_DET_NAME_MAX))) != KZ_OK ||
+            (st = put_value(out, pairs[i + 1].p, pairs[i + 1].len)) != KZ_OK)
+            goto out;
+    }
+    len = (uint32_t)(out->len - start);
+    d16 = (uint16_t)nd;
+    x16 = (uint16_t)nx;
+    {
+        uint8_t *h = (uint8_t *)out->data + start;
+
+        memcpy(h + 0, &len, 4);
+        memcpy(h + 4, &rule, 4);
+        memcpy(h + 8, &from->time, 8);
+        memcpy(h + 16, &from->position, 8);
+        memcpy(h + 24, &from->record_id, 8);
+        memcpy(h + 32, &from->event_id, 4);
+        memcpy(h + 36, &from->arg_index, 4);
+        memcpy(h + 40, &from->file_index, 4);
+        h[44] = level;
+        h[45] = from->flags;
+        memcpy(h + 46, &d16, 2);
+        memcpy(h + 48, &x16, 2);
+        memcpy(h + 50, &f16, 2);
+    }
+out:
+    if (st != KZ_OK) {
+        out->len = start;
+        if (out->data != NULL)
+            out->data[start] = '\0';
+    }
+    return st;
+}
+
 /* Reads a length-prefixed string at *p; false if it overruns end. */
 static bool
 get_str(const uint8_t **p, const uint8_t *end, kz_str *s)
@@ -440,12 +547,14 @@ kz_det_decode_head(const uint8_t *p, size_t len, kz_det *d)
     d->flags = p[45];
     memcpy(&d->ndetails, p + 46, 2);
     memcpy(&d->nextra, p + 48, 2);
+    memcpy(&d->nfields, p + 50, 2);
     cur = p + KZ_DET_HEADER;
     if (!get_str(&cur, end, &d->path) || !get_str(&cur, end, &d->computer) ||
         !get_str(&cur, end, &d->channel))
         return false;
     d->details = cur;
     d->extra = NULL;
+    d->fields = NULL;
     d->end = end;
     return true;
 }
@@ -465,6 +574,10 @@ kz_det_decode(const uint8_t *p, size_t len, kz_det *d)
             return false;
     d->extra = cur;
     for (i = 0; i < d->nextra; i++)
+        if (!get_str(&cur, d->end, &a) || !get_str(&cur, d->end, &b))
+            return false;
+    d->fields = cur;
+    for (i = 0; i < d->nfields; i++)
         if (!get_str(&cur, d->end, &a) || !get_str(&cur, d->end, &b))
             return false;
     return true;

@@ -27,11 +27,19 @@
  *   45   1     flags       KZ_DET_HAS_RECORD_ID | _HAS_EVENT_ID | ...
  *   46   2     ndetails    pairs in the Details section
  *   48   2     nextra      pairs in the ExtraFieldInfo section
- *   50   2     reserved    0
+ *   50   2     nfields     pairs in the Fields section (0 unless the
+ *                          rule feeds a correlation)
  *   52   ...   strings     path, computer, channel, then ndetails
- *                          (name, value) pairs, then nextra pairs; each
- *                          string is a 4-byte length then its bytes
- *                          (UTF-8 as the reader gave it, not escaped)
+ *                          (name, value) pairs, then nextra pairs, then
+ *                          nfields pairs; each string is a 4-byte length
+ *                          then its bytes (UTF-8 as the reader gave it,
+ *                          not escaped)
+ *
+ * The optional Fields section (kz_det_add_fields) holds the raw rendered
+ * values of the fields correlation rules read (group-by, alias targets,
+ * value fields), named as in the log: at most KZ_DET_MAX_FIELDS pairs,
+ * each value cut at KZ_DET_VALUE_MAX bytes (no marker: a correlation
+ * compares the first bytes). The timeline does not show it.
  *
  * Bounds: a value is cut at KZ_DET_VALUE_MAX bytes (on a UTF-8 boundary,
  * with a "...(+N bytes)" marker), a name at KZ_DET_NAME_MAX, the path,
@@ -62,7 +70,8 @@
 #define KZ_DET_MAX_DETAILS 16
 #define KZ_DET_MAX_EXTRA 128
 #define KZ_DET_EXTRA_BYTES (32 * 1024)
-#define KZ_DET_MAX_RECORD (128 * 1024)
+#define KZ_DET_MAX_FIELDS 32
+#define KZ_DET_MAX_RECORD (192 * 1024)
 
 /* Flags of a record. */
 enum {
@@ -87,6 +96,17 @@ kz_status kz_det_build(kz_strbuf *out, const kz_event *ev,
                        uint8_t level, const kz_render_opts *ro,
                        kz_strbuf *scratch);
 
+/* Appends to the record that starts at out->data + start (the last one
+ * kz_det_build appended) a Fields section: the first field of ev named
+ * names[i] (ASCII case-insensitive), for each i < n that the event has,
+ * at most KZ_DET_MAX_FIELDS. The record's length and nfields are
+ * updated. On failure the record is left as it was. Errors: KZ_ENOMEM /
+ * KZ_ELIMIT from out, KZ_EUSAGE if the record already has fields. */
+kz_status kz_det_add_fields(kz_strbuf *out, size_t start,
+                            const kz_event *ev, const char *const *names,
+                            size_t n, const kz_render_opts *ro,
+                            kz_strbuf *scratch);
+
 /* A decoded record: a view into the record's bytes (valid while they
  * are). */
 typedef struct kz_det {
@@ -101,13 +121,25 @@ typedef struct kz_det {
     uint8_t flags;           /* KZ_DET_* */
     uint16_t ndetails;       /* Details pairs */
     uint16_t nextra;         /* ExtraFieldInfo pairs */
+    uint16_t nfields;        /* Fields pairs (correlations) */
     kz_str path;             /* input path */
     kz_str computer;         /* Computer */
     kz_str channel;          /* Channel */
     const uint8_t *details;  /* first Details pair (kz_det_pair_next) */
     const uint8_t *extra;    /* first Extra pair */
+    const uint8_t *fields;   /* first Fields pair (kz_det_decode) */
     const uint8_t *end;      /* end of the record */
 } kz_det;
+
+/* A record built from parts rather than from an event (a correlation
+ * alert): the header and path/computer/channel of `from` (its rule and
+ * level replaced), then nd Details and nx Extra pairs from pairs (2 *
+ * (nd + nx) strings: name, value, ...), each cut like kz_det_build's
+ * (nd at most KZ_DET_MAX_DETAILS, nx at most KZ_DET_MAX_EXTRA). Appended
+ * to out; on failure out is left as it was. */
+kz_status kz_det_build_pairs(kz_strbuf *out, const kz_det *from,
+                             uint32_t rule, uint8_t level,
+                             const kz_str *pairs, size_t nd, size_t nx);
 
 /* Decodes the record at p (len bytes); false if it is malformed (a
  * length that does not fit), so a damaged spill file cannot overrun. */
@@ -120,7 +152,8 @@ bool kz_det_decode(const uint8_t *p, size_t len, kz_det *d);
 bool kz_det_decode_head(const uint8_t *p, size_t len, kz_det *d);
 
 /* Reads the pair at *cur (advancing it); false at the end of the record.
- * Call at most ndetails times from d->details, nextra from d->extra. */
+ * Call at most ndetails times from d->details, nextra from d->extra,
+ * nfields from d->fields. */
 bool kz_det_pair_next(const kz_det *d, const uint8_t **cur, kz_str *name,
                       kz_str *value);
 

@@ -62,6 +62,7 @@ timesketch.csv|-f csv --profile timesketch
 timesketch.jsonl|-f jsonl --profile timesketch
 table|-f table
 tokyo.csv|-f csv --tz +09:00
+corr.csv|-f csv -r tests/scenarios/rules-corr
 "
 
 golden() {          # golden NAME: compare with expected/hunt.NAME
@@ -89,6 +90,53 @@ case_golden_timesketch_csv() { golden timesketch.csv; }
 case_golden_timesketch_jsonl() { golden timesketch.jsonl; }
 case_golden_table() { golden table; }
 case_golden_tz_offset() { golden tokyo.csv; }
+case_golden_correlations() { golden corr.csv; }
+
+# Correlation rules (tests/scenarios/rules-corr/, apart from $RULES so
+# that the other goldens hold no alerts): same output for every thread
+# count and spill pattern.
+case_correlations_threads_same_output() {
+    for args in "-j 1" "-j 2" "-j 2 --spill-bound 1K"; do
+        # shellcheck disable=SC2086
+        hunt -q -f jsonl -r tests/scenarios/rules-corr $args "$EVTX"
+        expect_rc 0 "$args"
+        grep -q '"RuleID":"6f1d2c3a-0101-4a00-8000-00000000c001"' \
+            "$WORK/out" || fail "$args: no event_count alert"
+        grep -q '"RuleID":"6f1d2c3a-0102-4a00-8000-00000000c002"' \
+            "$WORK/out" || fail "$args: no temporal alert"
+        cp "$WORK/out" "$WORK/o$(echo "$args" | tr -dc '0-9')"
+    done
+    same "$WORK/o1" "$WORK/o2"
+    same "$WORK/o1" "$WORK/o21"
+}
+
+# generate: false (the default) hides the referenced rule's own rows; the
+# summary still counts them, as suppressed.
+case_correlations_generate_false() {
+    cat >"$WORK/hidden.yml" <<'EOF'
+title: Hunt test - privileged activity (base rule hidden)
+id: 6f1d2c3a-0103-4a00-8000-00000000c003
+correlation:
+    type: event_count
+    rules:
+        - 6f1d2c3a-0003-4a00-8000-00000000a003
+    group-by:
+        - SubjectUserName
+    timespan: 2h
+    condition:
+        gte: 3
+level: high
+EOF
+    hunt -f csv -r "$WORK/hidden.yml" "$EVTX"
+    expect_rc 0 "generate: false"
+    ! grep -q '6f1d2c3a-0003-4a00-8000-00000000a003,kizuki tests' \
+        "$WORK/out" || fail "hidden rule written: $(cat "$WORK/out")"
+    grep -q ',6f1d2c3a-0103-4a00-8000-00000000c003,' "$WORK/out" ||
+        fail "no alert: $(cat "$WORK/out")"
+    grep -q '5 detections' "$WORK/err" || fail "summary: $(cat "$WORK/err")"
+    grep -q '3 suppressed' "$WORK/err" || fail "summary: $(cat "$WORK/err")"
+    [ "$(wc -l <"$WORK/out")" -eq 6 ] || fail "rows: $(cat "$WORK/out")"
+}
 
 case_threads_same_output() {
     for j in 1 2 3; do

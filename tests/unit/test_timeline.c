@@ -133,6 +133,64 @@ record_round_trip(void)
     kz_strbuf_fini(&b);
 }
 
+/* The Fields section (correlations) and records built from pairs. */
+static void
+record_fields_and_pairs(void)
+{
+    static const char *const names[] = { "targetusername", "Missing",
+                                          "IpAddress" };
+    kz_event ev = logon_event(T0, 9);
+    kz_strbuf b, scratch, c;
+    kz_det d, e;
+    kz_str n, v, pairs[6];
+    const uint8_t *cur;
+
+    kz_strbuf_init(&b, 0);
+    kz_strbuf_init(&c, 0);
+    kz_strbuf_init(&scratch, 0);
+    build(&b, &ev, "a.evtx", 1, 3, KZ_LEVEL_LOW);
+    T_CHECK(kz_det_add_fields(&b, 0, &ev, names, 3, NULL, &scratch) ==
+                KZ_OK,
+            "add fields");
+    T_CHECK(kz_det_add_fields(&b, 0, &ev, names, 3, NULL, &scratch) ==
+                KZ_EUSAGE,
+            "fields twice");
+    T_EQ_INT(kz_det_len((const uint8_t *)b.data), b.len);
+    T_CHECK(kz_det_decode((const uint8_t *)b.data, b.len, &d), "decode");
+    T_EQ_INT(d.nfields, 2);
+    cur = d.fields;
+    T_CHECK(kz_det_pair_next(&d, &cur, &n, &v), "field 0");
+    T_CHECK(n.len == 14 && memcmp(n.p, "targetusername", 14) == 0 &&
+                v.len == 5 && memcmp(v.p, "alice", 5) == 0,
+            "field 0: %.*s", (int)v.len, v.p);
+    T_CHECK(kz_det_pair_next(&d, &cur, &n, &v), "field 1");
+    T_CHECK(v.len == 11 && memcmp(v.p, "203.0.113.7", 11) == 0, "field 1");
+    T_CHECK(!kz_det_decode((const uint8_t *)b.data, b.len - 1, &d),
+            "cut fields");
+    /* An alert: header of d, rule and level replaced, own pairs. */
+    T_CHECK(kz_det_decode((const uint8_t *)b.data, b.len, &d), "decode");
+    pairs[0] = (kz_str){ "Account", 7 };
+    pairs[1] = (kz_str){ "alice", 5 };
+    pairs[2] = (kz_str){ "Count", 5 };
+    pairs[3] = (kz_str){ "3", 1 };
+    pairs[4] = (kz_str){ "Events", 6 };
+    pairs[5] = (kz_str){ "3", 1 };
+    T_CHECK(kz_det_build_pairs(&c, &d, 99, KZ_LEVEL_HIGH, pairs, 2, 1) ==
+                KZ_OK,
+            "build pairs");
+    T_CHECK(kz_det_decode((const uint8_t *)c.data, c.len, &e), "decode");
+    T_CHECK(e.rule == 99 && e.level == KZ_LEVEL_HIGH && e.time == T0 &&
+                e.record_id == 42 && e.position == 9 && e.arg_index == 1 &&
+                e.ndetails == 2 && e.nextra == 1 && e.nfields == 0,
+            "alert header");
+    T_CHECK(e.path.len == 6 && memcmp(e.path.p, "a.evtx", 6) == 0, "path");
+    cur = e.extra;
+    T_CHECK(kz_det_pair_next(&e, &cur, &n, &v) && n.len == 6, "extra");
+    kz_strbuf_fini(&b);
+    kz_strbuf_fini(&c);
+    kz_strbuf_fini(&scratch);
+}
+
 static void
 record_bounds(void)
 {
@@ -716,6 +774,7 @@ main(int argc, char **argv)
 {
     static const t_case cases[] = {
         T_CASE(record_round_trip),  T_CASE(record_bounds),
+        T_CASE(record_fields_and_pairs),
         T_CASE(csv_row_guarded),    T_CASE(csv_formula_cells),
         T_CASE(jsonl_row),          T_CASE(verbose_and_timesketch),
         T_CASE(table_row_escaped),  T_CASE(flatten_and_width),
