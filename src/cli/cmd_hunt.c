@@ -1190,6 +1190,7 @@ kz_cli_hunt_run(int argc, char **argv)
     kz_det_store_opts so;
     kz_tl_opts to;
     kz_hunt_report rep;
+    kz_corr_stats cst;
     FILE *out = NULL;
     char skip_buf[PATH_MAX + 64];
     const char *skip = NULL;
@@ -1400,6 +1401,10 @@ kz_cli_hunt_run(int argc, char **argv)
         rep.written = written;
         rep.min_level = a.min_level;
         rep.tz = &a.tz;
+        if (h.corr != NULL) {
+            kz_corr_stats_get(h.corr, &cst);
+            rep.corr = &cst;
+        }
         kz_hunt_summary(stderr, &h.tally, &rep);
     }
     rc = kz_cli_exit_code(&stats);

@@ -7,8 +7,10 @@
  *   PATH[#DOC]: VERDICT[: REASON] [(line N)]
  * (a rule the matcher cannot compile is `invalid` with the compiler's
  * reason, and counted as skipped)
- * then the correlation references that name no loaded rule, a count per
- * verdict, the compile figures, and last the line `loaded N, skipped M`.
+ * then the correlation references that name no loaded rule, the
+ * correlations that hide (generate: false) a rule loaded from another
+ * PATH argument (a warning only), a count per verdict, the compile
+ * figures, and last the line `loaded N, skipped M`.
  * Exit: 0 when nothing is invalid; 1 when some document is invalid or a
  * correlation references a missing rule (so a CI job can lint a rule
  * pack); 2 usage; 3 a path could not be read or the set did not compile.
@@ -68,7 +70,9 @@ kz_cli_rules_help(FILE *f)
           "                or too big for the matcher (reason given)\n"
           "  duplicate     same id as a rule loaded before (skipped)\n"
           "Then it lists correlation references to rules that are not\n"
-          "loaded, counts per verdict, and ends with `loaded N, skipped M`.\n"
+          "loaded, warns about correlations that hide (generate: false) a\n"
+          "rule loaded from another PATH, counts per verdict, and ends with\n"
+          "`loaded N, skipped M`.\n"
           "\n"
           "Options:\n"
           "  --expand FILE        values for |expand placeholders: a YAML map\n"
@@ -224,6 +228,70 @@ print_reports(const kz_sigma_set *set, const kz_ruleset *rs, bool verbose)
     }
 }
 
+/* The PATH argument (index) rule r was loaded from: src[i] for
+ * loaded[i] == r; SIZE_MAX when unknown. */
+static size_t
+source_of(const kz_sigma_rule *r, const kz_sigma_rule *const *loaded,
+          const size_t *src, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (loaded[i] == r)
+            return src[i];
+    return SIZE_MAX;
+}
+
+/* Warns about each correlation with generate: false whose referenced
+ * rules (by id, else by name, as the engine resolves them) were loaded
+ * from another PATH argument than the correlation: their own detections
+ * disappear because of a file of another tree. loaded/src: every rule
+ * loaded and its PATH index (n of them). */
+static void
+print_cross_hides(const kz_sigma_set *set, const kz_sigma_rule *const *loaded,
+                  const size_t *src, size_t n)
+{
+    char a[1024], b[512], c[512];
+    size_t i, j, k, cs, ts;
+
+    for (i = 0; i < set->nrules; i++) {
+        const kz_sigma_rule *cr = set->rules[i];
+        const kz_sg_correlation *co = cr->corr;
+
+        if (cr->kind != KZ_SG_CORRELATION || co == NULL || co->generate ||
+            (cs = source_of(cr, loaded, src, n)) == SIZE_MAX)
+            continue;
+        for (j = 0; j < co->rules.n; j++) {
+            const char *ref = co->rules.v[j];
+            bool by_id = false, other = false;
+
+            if (ref == NULL)
+                continue;
+            for (k = 0; k < set->nrules; k++)
+                by_id = by_id || (set->rules[k]->kind != KZ_SG_FILTER &&
+                                  set->rules[k]->id != NULL &&
+                                  strcmp(set->rules[k]->id, ref) == 0);
+            for (k = 0; k < set->nrules && !other; k++) {
+                const kz_sigma_rule *t = set->rules[k];
+                const char *key = by_id ? t->id : t->name;
+
+                if (t == cr || t->kind == KZ_SG_FILTER || key == NULL ||
+                    strcmp(key, ref) != 0)
+                    continue;
+                ts = source_of(t, loaded, src, n);
+                other = ts != SIZE_MAX && ts != cs;
+            }
+            if (other)
+                printf("%s: correlation '%s' hides rule '%s' from another "
+                       "source (generate: false)\n",
+                       kz_cli_escape(cr->path ? cr->path : "?", a, sizeof(a)),
+                       kz_cli_escape(cr->title ? cr->title : "", b,
+                                     sizeof(b)),
+                       kz_cli_escape(ref, c, sizeof(c)));
+        }
+    }
+}
+
 static int
 check(char **paths, size_t n, const rules_opts *o)
 {
@@ -241,6 +309,9 @@ check(char **paths, size_t n, const rules_opts *o)
     kz_ruleset_stats rst;
     int rc = KZ_EXIT_OK;
     char esc[1024];
+    const kz_sigma_rule **byarg = NULL; /* every rule loaded, */
+    size_t *src = NULL;                  /* with its PATH index */
+    size_t nloaded = 0, capl = 0, j;
 
     memset(&lo, 0, sizeof(lo));
     kz_error_clear(&err);
@@ -266,6 +337,28 @@ check(char **paths, size_t n, const rules_opts *o)
             rc = KZ_EXIT_FATAL;
             goto out;
         }
+        /* The rules this PATH added (before finish moves any). */
+        if (set->nrules > capl) {
+            const kz_sigma_rule **gl;
+            size_t *gs;
+
+            capl = set->nrules;
+            if ((gl = realloc(byarg, capl * sizeof(*byarg))) == NULL) {
+                rc = KZ_EXIT_FATAL;
+                goto out;
+            }
+            byarg = gl;
+            if ((gs = realloc(src, capl * sizeof(*src))) == NULL) {
+                rc = KZ_EXIT_FATAL;
+                goto out;
+            }
+            src = gs;
+        }
+        for (j = nloaded; j < set->nrules; j++) {
+            byarg[j] = set->rules[j];
+            src[j] = i;
+        }
+        nloaded = set->nrules;
     }
     if ((st = kz_sigma_set_finish(set, &err)) != KZ_OK) {
         kz_cli_msg("rules: %s", err.msg[0] != '\0' ? err.msg
@@ -304,8 +397,10 @@ check(char **paths, size_t n, const rules_opts *o)
         counts[KZ_SGV_INVALID] += nskip;
         kz_ruleset_stats_get(rs, &rst);
     }
-    if (!o->quiet)
+    if (!o->quiet) {
         print_reports(set, rs, o->verbose);
+        print_cross_hides(set, byarg, src, nloaded);
+    }
     if (counts[KZ_SGV_INVALID] > 0 || set->nmissing > 0)
         rc = KZ_EXIT_PARTIAL;
     if (rs != NULL) {
@@ -334,6 +429,8 @@ check(char **paths, size_t n, const rules_opts *o)
             skipped += counts[i];
     printf("loaded %zu, skipped %zu\n", loaded, skipped);
 out:
+    free(byarg);
+    free(src);
     kz_ruleset_free(rs);
     kz_names_free(names);
     kz_sigma_set_free(set);

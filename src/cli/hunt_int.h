@@ -14,6 +14,7 @@
 
 #include "base/arena.h"
 #include "base/time.h"
+#include "correlate/correlate.h"
 #include "read/read.h"
 #include "sigma/sigma.h"
 #include "write/detection.h"
@@ -75,6 +76,8 @@ typedef struct kz_hunt_report {
     uint64_t written;                /* rows written */
     uint8_t min_level;               /* --min-level */
     const kz_tz *tz;                 /* output zone */
+    const kz_corr_stats *corr;       /* correlation counters, or NULL
+                                        (no correlations) */
 } kz_hunt_report;
 
 /* Writes the hunt summary to f. */

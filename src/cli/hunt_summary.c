@@ -1,7 +1,8 @@
 /*
  * hunt_summary.c - tallies of a hunt and its end-of-run summary on
  * stderr: what was read (kz_cli_summary), what the rules were, what was
- * detected (by level, the top rules and hosts, first and last time), and
+ * detected (by level, the top rules and hosts, first and last time), the
+ * correlation bounds reached, and
  * what yielded nothing and why.
  */
 #include "cli/hunt_int.h"
@@ -250,6 +251,44 @@ print_top_hosts(FILE *f, const kz_hunt_tally *t)
         fputc('\n', f);
 }
 
+/* The correlation engine's bounds, when one was reached: one line. */
+static void
+print_corr_bounds(FILE *f, const kz_corr_stats *c)
+{
+    char a[32];
+    const char *sep = "";
+
+    if (c == NULL || (c->dropped_groups == 0 && c->dropped_entries == 0 &&
+                      c->cut_values == 0 && c->skipped_values == 0))
+        return;
+    fprintf(f, "kizuki: correlations: %s alert%s; bounds reached:",
+            kz_cli_fmt_count(c->alerts, a, sizeof(a)),
+            c->alerts == 1 ? "" : "s");
+    if (c->dropped_groups > 0) {
+        fprintf(f, " %s match%s dropped (groups per correlation)",
+                kz_cli_fmt_count(c->dropped_groups, a, sizeof(a)),
+                c->dropped_groups == 1 ? "" : "es");
+        sep = ",";
+    }
+    if (c->dropped_entries > 0) {
+        fprintf(f, "%s %s entr%s dropped (window entries)", sep,
+                kz_cli_fmt_count(c->dropped_entries, a, sizeof(a)),
+                c->dropped_entries == 1 ? "y" : "ies");
+        sep = ",";
+    }
+    if (c->cut_values > 0) {
+        fprintf(f, "%s %s group-by value%s cut at %d bytes", sep,
+                kz_cli_fmt_count(c->cut_values, a, sizeof(a)),
+                c->cut_values == 1 ? "" : "s", KZ_CORR_VALUE_MAX);
+        sep = ",";
+    }
+    if (c->skipped_values > 0)
+        fprintf(f, "%s %s value_* match%s skipped (no usable field)", sep,
+                kz_cli_fmt_count(c->skipped_values, a, sizeof(a)),
+                c->skipped_values == 1 ? "" : "es");
+    fputc('\n', f);
+}
+
 void
 kz_hunt_summary(FILE *f, const kz_hunt_tally *t, const kz_hunt_report *r)
 {
@@ -298,6 +337,7 @@ kz_hunt_summary(FILE *f, const kz_hunt_tally *t, const kz_hunt_report *r)
     }
     print_top_rules(f, t, r);
     print_top_hosts(f, t);
+    print_corr_bounds(f, r->corr);
     if (t->match_problems[0] > 0)
         fprintf(f, "kizuki: %s regex evaluation%s hit the PCRE2 limits "
                    "(counted as not matching; each was reported)\n",

@@ -465,6 +465,62 @@ Y
     expect_err "kizuki: --rule-cache file/sub: cannot create: .*; compiling without a cache"
 }
 
+# A correlation with generate: false that hides rules loaded from another
+# PATH argument is a warning (exit status unchanged); within one PATH it
+# is not.
+case_rules_check_cross_source_hide() {
+    mkdir base corr
+    cat >base/rules.yml <<'Y'
+title: logon
+id: 9c1f3c9e-7f0e-4d6a-9a55-555555555555
+name: cs_logon
+logsource: {product: windows, service: security}
+detection: {sel: {EventID: 4624}, condition: sel}
+---
+title: own correlation
+correlation:
+    type: event_count
+    rules: [9c1f3c9e-7f0e-4d6a-9a55-666666666666]
+    group-by: [Computer]
+    timespan: 5m
+    condition: {gte: 2}
+---
+title: privileges
+id: 9c1f3c9e-7f0e-4d6a-9a55-666666666666
+logsource: {product: windows, service: security}
+detection: {sel: {EventID: 4672}, condition: sel}
+Y
+    cat >corr/hide.yml <<'Y'
+title: many logons
+correlation:
+    type: event_count
+    rules: [cs_logon]
+    group-by: [Computer]
+    timespan: 5m
+    condition: {gte: 2}
+---
+title: many logons, shown
+correlation:
+    type: event_count
+    rules: [cs_logon]
+    group-by: [Computer]
+    timespan: 5m
+    condition: {gte: 2}
+    generate: true
+Y
+    run rules check --no-rule-cache base corr
+    expect_rc 0 "a cross-source hide is a warning only"
+    grep -qx "corr/hide.yml: correlation 'many logons' hides rule 'cs_logon' from another source (generate: false)" out ||
+        fail "no warning: $(cat out)"
+    [ "$(grep -c 'from another source' out)" -eq 1 ] ||
+        fail "warnings: $(cat out)"
+    [ "$(tail -n 1 out)" = "loaded 5, skipped 0" ] ||
+        fail "last line: $(tail -n 1 out)"
+    run rules check --no-rule-cache base
+    expect_rc 0 "one source"
+    ! grep -q 'from another source' out || fail "same source: $(cat out)"
+}
+
 case_rules_check_usage() {
     run rules check
     expect_rc 2 "rules check without paths"
