@@ -127,14 +127,32 @@ put_str(kz_strbuf *out, const char *p, size_t n)
     return kz_strbuf_add(out, p, n);
 }
 
+/* Appends one length-prefixed string made of p[0..n) then tail[0..m),
+ * with a single reserve (values and names with their markers). */
+static kz_status
+put_str2(kz_strbuf *out, const char *p, size_t n, const char *tail,
+         size_t m)
+{
+    uint32_t len = (uint32_t)(n + m);
+    kz_status st;
+
+    if ((st = kz_strbuf_reserve(out, 4 + n + m)) != KZ_OK)
+        return st;
+    memcpy(out->data + out->len, &len, 4);
+    memcpy(out->data + out->len + 4, p, n);
+    if (m > 0)
+        memcpy(out->data + out->len + 4 + n, tail, m);
+    out->len += 4 + n + m;
+    out->data[out->len] = '\0';
+    return KZ_OK;
+}
+
 /* Appends a value cut to KZ_DET_VALUE_MAX with its marker. */
 static kz_status
 put_value(kz_strbuf *out, const char *p, size_t n)
 {
     char mark[48], *d;
     size_t keep = utf8_cut(p, n, KZ_DET_VALUE_MAX), m = 0;
-    uint32_t len;
-    kz_status st;
 
     if (keep < n) {
         /* "...(+N bytes)" */
@@ -145,15 +163,7 @@ put_value(kz_strbuf *out, const char *p, size_t n)
         m = (size_t)(mark + sizeof(mark) - d);
         memmove(mark, d, m);
     }
-    len = (uint32_t)(keep + m);
-    if ((st = kz_strbuf_reserve(out, 4 + keep + m)) != KZ_OK)
-        return st;
-    memcpy(out->data + out->len, &len, 4);
-    memcpy(out->data + out->len + 4, p, keep);
-    memcpy(out->data + out->len + 4 + keep, mark, m);
-    out->len += 4 + keep + m;
-    out->data[out->len] = '\0';
-    return KZ_OK;
+    return put_str2(out, p, keep, mark, m);
 }
 
 /* Appends a name, made unique within the section by a "[k]" suffix. */
@@ -162,8 +172,6 @@ put_name(kz_strbuf *out, seen_names *seen, const char *p, size_t n)
 {
     char suffix[24], *d = suffix + sizeof(suffix);
     size_t same, keep = utf8_cut(p, n, KZ_DET_NAME_MAX), m = 0;
-    uint32_t len;
-    kz_status st;
 
     same = seen_add(seen, p, keep);
     if (same > 0) {
@@ -173,15 +181,7 @@ put_name(kz_strbuf *out, seen_names *seen, const char *p, size_t n)
         *--d = '[';
         m = (size_t)(suffix + sizeof(suffix) - d);
     }
-    len = (uint32_t)(keep + m);
-    if ((st = kz_strbuf_reserve(out, 4 + keep + m)) != KZ_OK)
-        return st;
-    memcpy(out->data + out->len, &len, 4);
-    memcpy(out->data + out->len + 4, p, keep);
-    memcpy(out->data + out->len + 4 + keep, d, m);
-    out->len += 4 + keep + m;
-    out->data[out->len] = '\0';
-    return KZ_OK;
+    return put_str2(out, p, keep, d, m);
 }
 
 /* Renders f's value into scratch (reset first). A value whose bytes do
