@@ -49,10 +49,11 @@ static const kz_analytic_info catalog[] = {
     {"kz_a_time_backwards", "Log time runs backwards", KZ_LEVEL_MEDIUM,
      "attack.defense-evasion,attack.t1070.006", "D11",
      "A record is older than its predecessor by more than the threshold."},
-    {"kz_a_json_coverage", "Record-id gaps not evaluated (JSON export)",
+    {"kz_a_json_coverage", "Record-id gaps not evaluated (export)",
      KZ_LEVEL_INFORMATIONAL, "", "D11",
-     "JSON exports often keep only some event ids, so record-id gaps are "
-     "not evaluated on them."},
+     "Exports (JSON, or EVTX whose record ids are not the original "
+     "ones) often keep only some events, so record-id gaps are not "
+     "evaluated on them."},
     {"kz_a_not_evaluated", "Analytic not evaluated",
      KZ_LEVEL_INFORMATIONAL, "", "",
      "An analytic that needs a baseline could not be evaluated on data this "

@@ -16,7 +16,13 @@
  * the read the merged detections go, in the total order, to the
  * correlation engine and (unless generate: false hides their rule) to a
  * second store, which also gets the alerts and is the one written. Every time is formatted on the calling
- * thread (tz.h). Reference: docs/cli.md (hunt), docs/output.md.
+ * thread (tz.h). Analytics (unless --no-analytics; hunt_analytics.c):
+ * the workers also render facts for the events some analytic reads, kept
+ * in their own sorted store; after the read the facts go in the total
+ * order to the analytics engine, then the integrity tap finishes, and
+ * both write findings through kz_hunt_emit_finding into the detection
+ * store before it is merged (docs/analytics.md). Reference: docs/cli.md
+ * (hunt), docs/output.md.
  */
 #include "cli/commands.h"
 
@@ -51,6 +57,8 @@
 /* Matches of correlated rules whose event (header, path, computer,
  * channel) stays resolvable for alerts; older ones are "(evicted)". */
 #define CORR_RING 8192
+/* Header fields a correlation may group by (add_header_fields). */
+#define HEADER_FIELDS 3
 
 enum {
     OPT_NO_DEFAULT_RULES = KZ_OPT_COMMAND_BASE,
@@ -63,6 +71,12 @@ enum {
     OPT_SPILL,
     OPT_RULE_CACHE,
     OPT_NO_RULE_CACHE,
+    OPT_NO_ANALYTICS,
+    OPT_ANALYTICS_CONFIG,
+    OPT_FANOUT_HOSTS,
+    OPT_BULK_READ_FILES,
+    OPT_TOOL_CLASSES,
+    OPT_DISCOVERY_COMMANDS,
 };
 
 static const kz_cli_option hunt_opts[] = {
@@ -98,6 +112,22 @@ static const kz_cli_option hunt_opts[] = {
       "~/.cache/kizuki/rules-db)" },
     { "no-rule-cache", 0, OPT_NO_RULE_CACHE, NULL,
       "compile the rules every time, read and write no cache" },
+    { "no-analytics", 0, OPT_NO_ANALYTICS, NULL,
+      "run no analytics (kz_a_*: RDP then privilege, tool bursts, "
+      "fan-out, binary identity, bulk reads, discovery; default: on)" },
+    { "analytics-config", 0, OPT_ANALYTICS_CONFIG, "FILE",
+      "thresholds of the analytics: 'key = value' lines (keys: "
+      "docs/analytics.md; default: built-in values)" },
+    { "fanout-hosts", 0, OPT_FANOUT_HOSTS, "N",
+      "hosts one account, source or payload must reach for kz_a_fanout "
+      "(default: 5)" },
+    { "bulk-read-files", 0, OPT_BULK_READ_FILES, "N",
+      "distinct files per account and source in the window over which "
+      "kz_a_bulk_file_read fires (default: 50)" },
+    { "tool-classes", 0, OPT_TOOL_CLASSES, "N",
+      "tool classes on one host for kz_a_attack_tool_burst (default: 3)" },
+    { "discovery-commands", 0, OPT_DISCOVERY_COMMANDS, "N",
+      "discovery commands for kz_a_discovery_burst (default: 4)" },
 };
 
 #define N_HUNT_OPTS (sizeof(hunt_opts) / sizeof(hunt_opts[0]))
@@ -116,10 +146,20 @@ typedef struct hunt_args {
     size_t spill;              /* --spill-bound (0 = default) */
     const char *rule_cache;    /* --rule-cache DIR, NULL = default */
     bool no_rule_cache;        /* --no-rule-cache */
+    bool no_analytics;         /* --no-analytics */
+    const char *analytics_config; /* --analytics-config FILE */
+    struct {
+        const char *key;       /* config key */
+        const char *value;     /* flag value */
+    } aflags[8];               /* threshold flags, applied after the file */
+    size_t naflags;
 } hunt_args;
 
 /* Records built by a worker for one batch (b->user). */
 typedef struct hits {
+    kz_strbuf facts;           /* fact records (analytics) */
+    uint32_t *fevi;            /* event index of each fact */
+    size_t nf, fcap;           /* facts, allocated */
     kz_strbuf recs;            /* records back to back */
     uint32_t *evi;             /* event index of each record */
     size_t n, cap;             /* records, allocated */
@@ -169,6 +209,12 @@ typedef struct hunt_ctx {
     kz_strbuf abuf, tbuf;      /* alert building */
     char last_path[1024];      /* input of the last reader problem */
     char last_msg[300];        /* and its text ("kind: message") */
+    /* analytics (an == NULL: --no-analytics) */
+    kz_analytics *an;          /* the engine */
+    kz_hunt_facts *facts;      /* facts store */
+    kz_hunt_findings fnd;      /* the findings sink */
+    uint64_t nfacts;           /* facts fed */
+    kz_hunt_integrity *integ;  /* integrity tap, or NULL */
 } hunt_ctx;
 
 static int
@@ -267,6 +313,34 @@ on_option(void *vctx, int id, const char *arg)
     case OPT_NO_RULE_CACHE:
         a->no_rule_cache = true;
         return KZ_EXIT_OK;
+    case OPT_NO_ANALYTICS:
+        a->no_analytics = true;
+        return KZ_EXIT_OK;
+    case OPT_ANALYTICS_CONFIG:
+        a->analytics_config = arg;
+        return KZ_EXIT_OK;
+    case OPT_FANOUT_HOSTS:
+    case OPT_BULK_READ_FILES:
+    case OPT_TOOL_CLASSES:
+    case OPT_DISCOVERY_COMMANDS: {
+        kz_a_config probe;
+
+        if (a->naflags == sizeof(a->aflags) / sizeof(a->aflags[0]))
+            return usage("too many analytics threshold flags");
+        a->aflags[a->naflags].key =
+            id == OPT_FANOUT_HOSTS      ? "fanout.hosts"
+            : id == OPT_BULK_READ_FILES ? "bulk_read.files"
+            : id == OPT_TOOL_CLASSES    ? "tool_burst.classes"
+                                        : "discovery.commands";
+        a->aflags[a->naflags].value = arg;
+        kz_a_config_defaults(&probe);
+        kz_error_clear(&err);
+        if (kz_a_config_set(&probe, a->aflags[a->naflags].key, arg, &err) !=
+            KZ_OK)
+            return usage("%s", err.msg);
+        a->naflags++;
+        return KZ_EXIT_OK;
+    }
     case OPT_SPILL:
         v = strtoull(arg, &end, 10);
         if (end == arg || *arg < '0' || *arg > '9')
@@ -434,7 +508,9 @@ free_hits(void *ctx, void *user)
     if (h == NULL)
         return;
     kz_strbuf_fini(&h->recs);
+    kz_strbuf_fini(&h->facts);
     free(h->evi);
+    free(h->fevi);
     free(h);
 }
 
@@ -496,6 +572,35 @@ on_match_problem(void *vctx, const kz_event *ev, uint32_t rule,
     o->nprob++;
 }
 
+/* The fact record of event i of b, if some analytic reads it. */
+static kz_status
+add_fact(hunt_ctx *h, hits *o, const kz_batch *b, size_t i,
+         kz_strbuf *scratch)
+{
+    kz_det_origin from;
+    uint32_t *fevi;
+    size_t cap;
+    bool added;
+    kz_status st;
+
+    if (o->nf == o->fcap) {
+        cap = o->fcap == 0 ? 16 : 2 * o->fcap;
+        if ((fevi = realloc(o->fevi, cap * sizeof(*fevi))) == NULL)
+            return KZ_ENOMEM;
+        o->fevi = fevi;
+        o->fcap = cap;
+    }
+    from.path = b->input != NULL ? b->input->path : NULL;
+    from.arg_index = b->input != NULL ? b->input->arg_index : 0;
+    from.file_index = b->input != NULL ? b->input->file_index : 0;
+    if ((st = kz_hunt_facts_event(h->facts, &b->events[i], &from, &h->ro,
+                                  &o->facts, scratch, &added)) != KZ_OK)
+        return st;
+    if (added)
+        o->fevi[o->nf++] = (uint32_t)i;
+    return KZ_OK;
+}
+
 static kz_status
 on_worker(void *vctx, kz_batch *b, unsigned worker)
 {
@@ -506,13 +611,14 @@ on_worker(void *vctx, kz_batch *b, unsigned worker)
     kz_status st = KZ_OK;
     size_t i;
 
-    if (h->rs == NULL || b->nevents == 0)
+    if ((h->rs == NULL && h->facts == NULL) || b->nevents == 0)
         return KZ_OK;
     if (worker >= h->nworkers)
         return KZ_EINTERNAL;
     if ((o = calloc(1, sizeof(*o))) == NULL)
         return KZ_ENOMEM;
     kz_strbuf_init(&o->recs, 0);
+    kz_strbuf_init(&o->facts, 0);
     hc.h = h;
     hc.out = o;
     hc.b = b;
@@ -522,10 +628,13 @@ on_worker(void *vctx, kz_batch *b, unsigned worker)
     cb.ctx = &hc;
     for (i = 0; i < b->nevents && st == KZ_OK; i++) {
         hc.ev = i;
-        st = kz_match_event(h->m[worker], &b->events[i], &cb);
+        if (h->rs != NULL)
+            st = kz_match_event(h->m[worker], &b->events[i], &cb);
+        if (st == KZ_OK && h->facts != NULL)
+            st = add_fact(h, o, b, i, &h->scratch[worker]);
     }
-    if (st != KZ_OK || (o->n == 0 && o->nprob == 0 && o->prob_count[1] == 0 &&
-                        o->prob_count[2] == 0)) {
+    if (st != KZ_OK || (o->n == 0 && o->nf == 0 && o->nprob == 0 &&
+                        o->prob_count[1] == 0 && o->prob_count[2] == 0)) {
         free_hits(NULL, o);
         return st;
     }
@@ -568,8 +677,22 @@ on_batch(void *vctx, kz_batch *b)
             h->last_problem[b->input->file_index] =
                 b->problems.items[i].kind;
     }
+    if (h->integ != NULL && (st = kz_hunt_integrity_batch(h->integ, b)) !=
+                                KZ_OK)
+        return st;
     if (o == NULL)
         return KZ_OK;
+    p = (const uint8_t *)o->facts.data;
+    for (i = 0; i < o->nf; i++, p += len) {
+        len = kz_det_len(p);
+        if (o->fevi[i] < b->nevents &&
+            (b->events[o->fevi[i]].flags & KZ_EV_DUPLICATE))
+            continue;
+        if ((st = kz_hunt_facts_add(h->facts, p, len,
+                                    b->input != NULL ? b->input->path : NULL,
+                                    &h->err)) != KZ_OK)
+            return st;
+    }
     for (i = 0; i < 3; i++)
         h->tally.match_problems[i] += o->prob_count[i];
     for (i = 0; i < o->nprob && i < BATCH_PROBLEMS; i++)
@@ -954,14 +1077,60 @@ on_alert(void *ctx, const kz_corr_alert *a)
                             h->abuf.len, &h->err);
 }
 
+/* Adds to the fields of a correlated match (names and values in fb at
+ * foff, *nf pairs) the System header fields a group-by may name and the
+ * Fields section does not hold (the record keeps them in its header):
+ * Computer, Channel, EventID. */
+static kz_status
+add_header_fields(kz_strbuf *fb, size_t *foff, size_t *nf, const kz_det *d)
+{
+    static const char *const names[HEADER_FIELDS] = {"Computer", "Channel",
+                                                     "EventID"};
+    char id[16];
+    size_t i, k;
+    kz_str v;
+    kz_status st = KZ_OK;
+
+    for (k = 0; k < HEADER_FIELDS && st == KZ_OK; k++) {
+        for (i = 0; i < *nf; i++)
+            if (strcasecmp(fb->data + foff[2 * i], names[k]) == 0)
+                break;
+        if (i < *nf)
+            continue; /* the event has a data field of that name */
+        if (k == 0) {
+            v = d->computer;
+        } else if (k == 1) {
+            v = d->channel;
+        } else {
+            if (!(d->flags & KZ_DET_HAS_EVENT_ID))
+                continue;
+            snprintf(id, sizeof(id), "%u", (unsigned)d->event_id);
+            v.p = id;
+            v.len = strlen(id);
+        }
+        if (v.len == 0)
+            continue;
+        foff[2 * *nf] = fb->len;
+        if ((st = kz_strbuf_add(fb, names[k], strlen(names[k]) + 1)) !=
+            KZ_OK)
+            break;
+        foff[2 * *nf + 1] = fb->len;
+        if ((st = kz_strbuf_add(fb, v.p, v.len)) != KZ_OK ||
+            (st = kz_strbuf_addc(fb, '\0')) != KZ_OK)
+            break;
+        (*nf)++;
+    }
+    return st;
+}
+
 /* Reads the store in the total order: detections of rules not hidden go
  * to h->out2, matches of correlated rules to the engine (whose alerts go
  * to h->out2 too). */
 static kz_status
 run_correlations(hunt_ctx *h, kz_error *err)
 {
-    kz_corr_field f[KZ_DET_MAX_FIELDS];
-    size_t foff[2 * KZ_DET_MAX_FIELDS];
+    kz_corr_field f[KZ_DET_MAX_FIELDS + HEADER_FIELDS];
+    size_t foff[2 * (KZ_DET_MAX_FIELDS + HEADER_FIELDS)];
     kz_strbuf fb, *slot;
     const uint8_t *rec, *cur;
     size_t len, i, nf;
@@ -1007,7 +1176,8 @@ run_correlations(hunt_ctx *h, kz_error *err)
                 (st = kz_strbuf_addc(&fb, '\0')) != KZ_OK)
                 break;
         }
-        if (st != KZ_OK)
+        if (st != KZ_OK ||
+            (st = add_header_fields(&fb, foff, &nf, &d)) != KZ_OK)
             break;
         for (i = 0; i < nf; i++) {
             f[i].name = fb.data + foff[2 * i];
@@ -1031,6 +1201,83 @@ run_correlations(hunt_ctx *h, kz_error *err)
     if (st == KZ_OK)
         st = kz_det_store_finish(h->out2, err);
     kz_strbuf_fini(&fb);
+    return st;
+}
+
+/* ---- analytics ----------------------------------------------------- */
+
+/* Times in findings' Details: the output zone. */
+static kz_status
+fmt_time(void *ctx, kz_strbuf *b, kz_time t)
+{
+    return kz_tz_format(b, ctx, t);
+}
+
+/* Makes the analytics engine and its facts store (unless
+ * --no-analytics); registers the field names facts read. Returns an exit
+ * code. */
+static int
+setup_analytics(const hunt_args *a, hunt_ctx *h, kz_names *names)
+{
+    kz_analytics_opts ao;
+    kz_det_store_opts so;
+    kz_a_config cfg;
+    kz_error err;
+    char esc[600];
+    size_t i;
+
+    if (a->no_analytics)
+        return KZ_EXIT_OK;
+    kz_a_config_defaults(&cfg);
+    kz_error_clear(&err);
+    if (a->analytics_config != NULL &&
+        kz_a_config_load(&cfg, a->analytics_config, &err) != KZ_OK) {
+        kz_cli_msg("hunt: --analytics-config: %s",
+                   kz_cli_escape(err.msg, esc, sizeof(esc)));
+        return KZ_EXIT_USAGE;
+    }
+    for (i = 0; i < a->naflags; i++)
+        if (kz_a_config_set(&cfg, a->aflags[i].key, a->aflags[i].value,
+                            &err) != KZ_OK)
+            return usage("%s", err.msg);
+    memset(&ao, 0, sizeof(ao));
+    ao.config = &cfg;
+    ao.sink.emit = kz_hunt_emit_finding;
+    ao.sink.ctx = &h->fnd;
+    ao.fmt_time = fmt_time;
+    ao.fmt_ctx = (void *)h->tz;
+    if ((h->an = kz_analytics_new(&ao)) == NULL)
+        return KZ_EXIT_FATAL;
+    memset(&so, 0, sizeof(so));
+    so.mem_bound = a->spill;
+    if (kz_analytics_kinds(h->an) != 0 &&
+        (h->facts = kz_hunt_facts_new(names, h->an, &so, &err)) == NULL) {
+        kz_cli_msg("hunt: analytics: %s", err.msg);
+        return KZ_EXIT_FATAL;
+    }
+    return KZ_EXIT_OK;
+}
+
+/* After the read: facts to the engine, then the integrity tap; findings
+ * go to the detection store (not finished yet). */
+static kz_status
+run_analytics(hunt_ctx *h, kz_error *err)
+{
+    kz_status st = KZ_OK;
+
+    if (h->an != NULL && h->facts != NULL)
+        st = kz_hunt_facts_run(h->facts, h->an, &h->nfacts, err);
+    else if (h->an != NULL)
+        st = kz_analytics_finish(h->an);
+    if (st == KZ_OK && h->integ != NULL) {
+        kz_finding_sink sink;
+
+        sink.emit = kz_hunt_emit_finding;
+        sink.ctx = &h->fnd;
+        st = kz_hunt_integrity_finish(h->integ, &sink);
+    }
+    if (st != KZ_OK && h->fnd.err.msg[0] != '\0')
+        *err = h->fnd.err;
     return st;
 }
 
@@ -1058,6 +1305,12 @@ kz_cli_hunt_help(FILE *f)
           "PATH is a file, a directory (walked recursively), or \"-\" for\n"
           "standard input; EVTX, JSON/JSONL and gzip or zip archives of them\n"
           "are recognised by their contents.\n"
+          "\n"
+          "Analytics run beside the rules (unless --no-analytics): external\n"
+          "RDP then privilege, attack-tool bursts, fan-out to many hosts,\n"
+          "binary identity, bulk file reads and discovery-command bursts.\n"
+          "Their findings are rows like detections, RuleID kz_a_...;\n"
+          "thresholds and the config file: docs/analytics.md.\n"
           "\n"
           "Options:\n",
           f);
@@ -1191,10 +1444,11 @@ kz_cli_hunt_run(int argc, char **argv)
     kz_tl_opts to;
     kz_hunt_report rep;
     kz_corr_stats cst;
+    kz_a_stats ast;
     FILE *out = NULL;
     char skip_buf[PATH_MAX + 64];
     const char *skip = NULL;
-    size_t nrules = 0, ncorr = 0, sources = 0, i;
+    size_t nrules = 0, ncorr = 0, nana = 0, sources = 0, i;
     uint64_t written = 0;
     int first, rc, rc2;
     unsigned w;
@@ -1223,6 +1477,14 @@ kz_cli_hunt_run(int argc, char **argv)
                     c.quiet, &set, &rs, &expand, &sources);
     if (rc != KZ_EXIT_OK)
         goto out;
+    h.tz = &a.tz;
+    if ((rc = setup_analytics(&a, &h, names)) != KZ_EXIT_OK)
+        goto out;
+    if (!a.no_analytics &&
+        (h.integ = kz_hunt_integrity_new(a.analytics_config)) == NULL) {
+        rc = KZ_EXIT_FATAL;
+        goto out;
+    }
     kz_names_freeze(names);
     if (rs != NULL) {
         nrules = kz_ruleset_rule_count(rs);
@@ -1286,11 +1548,36 @@ kz_cli_hunt_run(int argc, char **argv)
         h.nrules = nrules;
         h.tz = &a.tz;
     }
+    /* Analytics (and integrity) findings: the indexes after the
+     * correlations, one per catalog entry. */
+    if (h.an != NULL || h.integ != NULL) {
+        const kz_sigma_rule *const *arules = kz_hunt_analytic_rules(&nana);
+        const kz_sigma_rule **grown_rules;
+
+        if ((grown_rules = realloc(rules, (nrules + ncorr + nana + 1) *
+                                              sizeof(*rules))) == NULL) {
+            rc = KZ_EXIT_FATAL;
+            goto out;
+        }
+        rules = grown_rules;
+        for (i = 0; i < nana; i++)
+            rules[nrules + ncorr + i] = arules[i];
+        rules[nrules + ncorr + nana] = NULL;
+        if (h.corr != NULL)
+            h.rules = rules;    /* on_alert's view moved with it */
+        h.fnd.base = (uint32_t)(nrules + ncorr);
+        h.fnd.tally = &h.tally;
+        h.fnd.tz = &a.tz;
+        kz_strbuf_init(&h.fnd.rec, 0);
+    }
     if (nrules == 0) {
         kz_ruleset_free(rs);
         rs = NULL;
         kz_cli_msg("hunt: no rules loaded: reading every event without "
-                   "matching (a baseline for benchmarks)");
+                   "matching (a baseline for benchmarks%s)",
+                   h.an != NULL ? "; analytics still run: add "
+                                  "--no-analytics for a reading baseline"
+                                : "");
     }
     skip = c.quiet ? NULL
                    : write_skip_report(set, rs, c.output, skip_buf,
@@ -1318,12 +1605,13 @@ kz_cli_hunt_run(int argc, char **argv)
     so.rank = rank;
     so.nrank = nrules + ncorr;
     kz_error_clear(&err);
-    if (kz_hunt_tally_init(&h.tally, nrules + ncorr) != KZ_OK ||
+    if (kz_hunt_tally_init(&h.tally, nrules + ncorr + nana) != KZ_OK ||
         kz_det_store_new(&so, &h.store, &err) != KZ_OK ||
         (h.corr != NULL && kz_det_store_new(&so, &h.out2, &err) != KZ_OK)) {
         rc = KZ_EXIT_FATAL;
         goto out;
     }
+    h.fnd.store = h.store;
     if ((out = kz_cli_output_open(c.output)) == NULL) {
         rc = KZ_EXIT_FATAL;
         goto out;
@@ -1358,7 +1646,7 @@ kz_cli_hunt_run(int argc, char **argv)
     to.profile = a.profile;
     to.tz = &a.tz;
     to.rules = rules;
-    to.nrules = nrules + ncorr;
+    to.nrules = nrules + ncorr + nana;
     to.min_level = a.min_level;
     to.csv_bom = a.csv_bom;
     if (to.format == KZ_TL_TABLE) {
@@ -1369,7 +1657,8 @@ kz_cli_hunt_run(int argc, char **argv)
         to.width = tty ? term_width() : 160;
     }
     kz_error_clear(&err);
-    if ((st = kz_det_store_finish(h.store, &err)) == KZ_OK) {
+    if ((st = run_analytics(&h, &err)) == KZ_OK &&
+        (st = kz_det_store_finish(h.store, &err)) == KZ_OK) {
         if (h.corr != NULL && (st = run_correlations(&h, &err)) == KZ_OK)
             st = write_timeline(h.out2, out, &to, &written, &err);
         else if (h.corr == NULL)
@@ -1401,6 +1690,13 @@ kz_cli_hunt_run(int argc, char **argv)
         rep.written = written;
         rep.min_level = a.min_level;
         rep.tz = &a.tz;
+        if (h.an != NULL) {
+            kz_analytics_stats(h.an, &ast);
+            rep.analytics = &ast;
+            rep.findings = h.fnd.by_analytic;
+            rep.facts = h.nfacts;
+        }
+        rep.analytics_off = a.no_analytics;
         if (h.corr != NULL) {
             kz_corr_stats_get(h.corr, &cst);
             rep.corr = &cst;
@@ -1431,6 +1727,10 @@ out:
     free(h.ring);
     kz_strbuf_fini(&h.abuf);
     kz_strbuf_fini(&h.tbuf);
+    kz_strbuf_fini(&h.fnd.rec);
+    kz_hunt_facts_free(h.facts);
+    kz_analytics_free(h.an);
+    kz_hunt_integrity_free(h.integ);
     kz_hunt_tally_fini(&h.tally);
     free(rank);
     free(rules);

@@ -12,11 +12,15 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "analytics/analytics.h"
+#include "analytics/finding.h"
 #include "base/arena.h"
+#include "base/strbuf.h"
 #include "base/time.h"
 #include "correlate/correlate.h"
 #include "read/read.h"
 #include "sigma/sigma.h"
+#include "write/det_store.h"
 #include "write/detection.h"
 #include "write/tz.h"
 
@@ -78,10 +82,92 @@ typedef struct kz_hunt_report {
     const kz_tz *tz;                 /* output zone */
     const kz_corr_stats *corr;       /* correlation counters, or NULL
                                         (no correlations) */
+    const kz_a_stats *analytics;     /* analytics counters, or NULL */
+    const uint64_t *findings;        /* findings per catalog entry
+                                        (kz_analytic_at), or NULL */
+    uint64_t facts;                  /* facts the analytics read */
+    bool analytics_off;              /* --no-analytics */
 } kz_hunt_report;
 
 /* Writes the hunt summary to f. */
 void kz_hunt_summary(FILE *f, const kz_hunt_tally *t,
                      const kz_hunt_report *r);
+
+/* ---- findings (hunt_analytics.c) ---------------------------------- */
+
+/* Where analytic findings go: records of the output store, rule index
+ * base + (catalog position of the analytic), counted in the tally. */
+typedef struct kz_hunt_findings {
+    kz_det_store *store;     /* output store (not finished yet) */
+    kz_hunt_tally *tally;    /* counts; may be NULL */
+    uint32_t base;           /* rule index of catalog entry 0 */
+    const kz_tz *tz;         /* zone of times written in Details, or NULL
+                                (UTC) */
+    kz_strbuf rec;           /* record being built */
+    kz_error err;            /* first store error */
+    uint64_t by_analytic[32]; /* findings per catalog position */
+} kz_hunt_findings;
+
+/* A kz_finding_sink emit function: ctx is a kz_hunt_findings. Makes a
+ * detection record (kz_det_build_pairs) at the finding's event, with the
+ * rule index of its catalog entry, and adds it to the store. Errors:
+ * KZ_EUSAGE for an id not in the catalog; store errors (message in the
+ * findings' err). */
+kz_status kz_hunt_emit_finding(void *ctx, const kz_finding *f);
+
+/* The rule of each catalog entry, for the writers (title, id "kz_a_...",
+ * author "kizuki", level, tags); static, valid for the process.
+ * *n = kz_analytic_count(). */
+const kz_sigma_rule *const *kz_hunt_analytic_rules(size_t *n);
+
+/* ---- facts (hunt_analytics.c) ------------------------------------- */
+
+typedef struct kz_hunt_facts kz_hunt_facts;
+
+/* Facts for the engine an (the kinds it reads; it decides which facts
+ * are kept, kz_analytics_wants): registers the field names their sources
+ * read in names (call before it is frozen) and makes a store (so: spill
+ * bound, temporary directory). an must outlive it. NULL with err set on
+ * failure. */
+kz_hunt_facts *kz_hunt_facts_new(kz_names *names, const kz_analytics *an,
+                                 const kz_det_store_opts *so, kz_error *err);
+
+/* Frees it. Accepts NULL. */
+void kz_hunt_facts_free(kz_hunt_facts *hf);
+
+/* Pool thread: if ev is an event some source reads, appends its fact
+ * record to out and sets *added. scratch is the worker's buffer. */
+kz_status kz_hunt_facts_event(const kz_hunt_facts *hf, const kz_event *ev,
+                              const kz_det_origin *from,
+                              const kz_render_opts *ro, kz_strbuf *out,
+                              kz_strbuf *scratch, bool *added);
+
+/* Calling thread, in input order: keeps one fact record of the input
+ * named path (records carry no path: it is kept once per input). */
+kz_status kz_hunt_facts_add(kz_hunt_facts *hf, const uint8_t *rec,
+                            size_t len, const char *path, kz_error *err);
+
+/* After the read: the facts in the total order to the engine, then
+ * kz_analytics_finish. Facts kept: *count. */
+kz_status kz_hunt_facts_run(kz_hunt_facts *hf, kz_analytics *a,
+                            uint64_t *count, kz_error *err);
+
+/* ---- integrity (hunt_integrity.c, the integrity helper's) ---------- */
+
+typedef struct kz_hunt_integrity kz_hunt_integrity;
+
+/* A new integrity tap (config_ignored: reserved, pass NULL); NULL on
+ * OOM. */
+kz_hunt_integrity *kz_hunt_integrity_new(const char *config_ignored);
+
+/* Frees it. Accepts NULL. */
+void kz_hunt_integrity_free(kz_hunt_integrity *in);
+
+/* Sees one batch, in input order (on_batch, calling thread). */
+kz_status kz_hunt_integrity_batch(kz_hunt_integrity *in, const kz_batch *b);
+
+/* After the read: emits its findings to sink. */
+kz_status kz_hunt_integrity_finish(kz_hunt_integrity *in,
+                                   const kz_finding_sink *sink);
 
 #endif /* KZ_CLI_HUNT_INT_H */

@@ -289,6 +289,66 @@ print_corr_bounds(FILE *f, const kz_corr_stats *c)
     fputc('\n', f);
 }
 
+/* Analytics: findings by analytic, table bounds hit, what was not
+ * evaluated. */
+static void
+print_analytics(FILE *f, const kz_hunt_report *r)
+{
+    const kz_a_stats *s = r->analytics;
+    char a[32], b[32];
+    const char *sep = ":";
+    size_t i;
+
+    if (r->analytics_off) {
+        fputs("kizuki: analytics: off (--no-analytics)\n", f);
+        return;
+    }
+    if (s == NULL)
+        return;
+    fprintf(f, "kizuki: analytics: %s fact%s read",
+            kz_cli_fmt_count(r->facts, a, sizeof(a)),
+            r->facts == 1 ? "" : "s");
+    /* By catalog entry (the integrity tap's findings too). */
+    for (i = 0; r->findings != NULL && i < kz_analytic_count() && i < 32;
+         i++) {
+        if (r->findings[i] == 0)
+            continue;
+        fprintf(f, "%s %s %s", sep, kz_analytic_at(i)->id,
+                kz_cli_fmt_count(r->findings[i], b, sizeof(b)));
+        sep = ",";
+    }
+    if (sep[0] == ':')
+        fputs("; no findings", f);
+    fputc('\n', f);
+    if (s->dropped_keys > 0 || s->dropped_items > 0 ||
+        s->bulk_files_dropped > 0)
+        fprintf(f, "kizuki: analytics bounds hit: %s key%s not tracked "
+                   "(tables.max_keys), %s value%s not tracked (a key's set "
+                   "was full), %s bulk-read file%s counted but not listed "
+                   "(bulk_read.keep_files)\n",
+                kz_cli_fmt_count(s->dropped_keys, a, sizeof(a)),
+                s->dropped_keys == 1 ? "" : "s",
+                kz_cli_fmt_count(s->dropped_items, b, sizeof(b)),
+                s->dropped_items == 1 ? "" : "s",
+                kz_cli_fmt_count(s->bulk_files_dropped, a, sizeof(a)),
+                s->bulk_files_dropped == 1 ? "" : "s");
+    if (s->ne_bulk_baseline)
+        fputs("kizuki: not evaluated: kz_a_bulk_file_read's p99 baseline "
+              "(needs bulk_read.baseline_days of history); the fixed "
+              "threshold was used\n",
+              f);
+    if (s->ne_rdp_history)
+        fputs("kizuki: not evaluated: kz_a_rdp_external_privilege's "
+              "\"first privilege ever of the account\" (needs history)\n",
+              f);
+    if (s->out_of_order > 0 || s->untimed > 0)
+        fprintf(f, "kizuki: analytics: %s fact%s without a time skipped, "
+                   "%s out of order\n",
+                kz_cli_fmt_count(s->untimed, a, sizeof(a)),
+                s->untimed == 1 ? "" : "s",
+                kz_cli_fmt_count(s->out_of_order, b, sizeof(b)));
+}
+
 void
 kz_hunt_summary(FILE *f, const kz_hunt_tally *t, const kz_hunt_report *r)
 {
@@ -338,6 +398,7 @@ kz_hunt_summary(FILE *f, const kz_hunt_tally *t, const kz_hunt_report *r)
     print_top_rules(f, t, r);
     print_top_hosts(f, t);
     print_corr_bounds(f, r->corr);
+    print_analytics(f, r);
     if (t->match_problems[0] > 0)
         fprintf(f, "kizuki: %s regex evaluation%s hit the PCRE2 limits "
                    "(counted as not matching; each was reported)\n",

@@ -256,6 +256,10 @@ out:
     b->nevents = 0;
     b->used_bytes = 0;
     b->recovered = 0;
+    b->chunk_first_rid = 0;
+    b->chunk_last_rid = 0;
+    b->chunk_rid = KZ_CHUNK_RID_NONE;
+    b->rid_foreign = 0;
     memset(&b->problems, 0, sizeof(b->problems));
     kz_arena_reset(&b->arena);
     memset(&s->unit.problems, 0, sizeof(s->unit.problems));

@@ -46,6 +46,21 @@ typedef struct kz_input {
     const char *shape;    /* JSON shape name once detected, else NULL */
 } kz_input;
 
+/* What a batch's chunk_first_rid..chunk_last_rid are worth (EVTX chunk
+ * header, first/last event record identifier at offsets 24/32, the values
+ * EventRecordID takes; docs/internals/read.md "Chunk record-id range"). */
+typedef enum kz_chunk_rid {
+    KZ_CHUNK_RID_NONE = 0,   /* not an EVTX chunk (JSON block, a batch of
+                                problems only) */
+    KZ_CHUNK_RID_VERIFIED,   /* signature and header checksum valid */
+    KZ_CHUNK_RID_PLAUSIBLE,  /* signature valid, header checksum wrong,
+                                but first <= last and the count fits in a
+                                chunk: to be taken as a hint */
+    KZ_CHUNK_RID_UNKNOWN,    /* an EVTX block whose range cannot be known
+                                (bad signature, zeroed, truncated before
+                                its header, implausible numbers) */
+} kz_chunk_rid;
+
 /* A batch: the events of one unit of one input. */
 typedef struct kz_batch {
     const kz_input *input;     /* where the events come from */
@@ -56,6 +71,14 @@ typedef struct kz_batch {
     uint64_t used_bytes;       /* bytes that held records (EVTX: used chunk
                                   bytes), for throughput figures */
     uint64_t recovered;        /* events carved from slack */
+    uint64_t chunk_first_rid;  /* EVTX: record ids the chunk header
+                                  declares (see chunk_rid), else 0 */
+    uint64_t chunk_last_rid;   /* (last of them) */
+    uint8_t chunk_rid;         /* kz_chunk_rid */
+    uint64_t rid_foreign;      /* EVTX: records whose EventRecordID differs
+                                  from their record header's identifier
+                                  (an export or forwarded events: the ids
+                                  are another log's) */
     kz_arena arena;            /* owns events, fields, converted text */
     void *user;                /* set by on_worker, read by on_batch */
 } kz_batch;

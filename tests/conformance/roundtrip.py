@@ -31,6 +31,9 @@ sys.dont_write_bytecode = True  # keep the source tree clean
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import kzconf  # noqa: E402
 from sigma_regression import parse_jsonl, run_hunt  # noqa: E402
+
+INTEGRITY_IDS = {"kz_a_log_gap", "kz_a_log_unreadable", "kz_a_time_backwards",
+                 "kz_a_json_coverage"}
 from sigma_golden import RULE_DIRS  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -96,6 +99,10 @@ def main():
           % (len(files), len(da), sa, rca, len(db), sb, rcb, cached))
     if not da:
         kzconf.fail("no detection at all on the round-trip inputs: the test would prove nothing")
+    # Log-integrity findings differ by design: record-id gaps are computed on EVTX only, JSON
+    # gets a coverage note (docs/analytics-integrity.md). Every other row must match.
+    da = [d for d in da if str(d.get("RuleID")) not in INTEGRITY_IDS]
+    db = [d for d in db if str(d.get("RuleID")) not in INTEGRITY_IDS]
     ca, cb = collections.Counter(canon(d) for d in da), collections.Counter(canon(d) for d in db)
     if ca == cb:
         print("PASS: the same %d detections after the round trip through dump's JSON" % len(da))

@@ -530,4 +530,202 @@ case_rules_check_usage() {
     expect_rc 3 "unreadable rule path"
 }
 
+# ---- analytics (kz_a_*; docs/analytics.md) --------------------------------
+
+# analytics_events OUT KIND N: N synthetic events as an EVTX file.
+# KIND: share_reads (5145 by CORP\alice from 10.9.8.7, one file each,
+# 10 s apart), fanout (4624 type 3 by CORP\ops on N hosts, 1 min apart).
+analytics_events() {
+    command -v python3 >/dev/null 2>&1 || skip "python3 needed for EVTX"
+    python3 - "$2" "$3" >a.jsonl <<'EOF'
+import json, sys
+kind, n = sys.argv[1], int(sys.argv[2])
+for i in range(n):
+    t = "2023-05-01T02:%02d:%02d.000000Z" % (i * 10 // 60 % 60, i * 10 % 60)
+    if kind == "share_reads":
+        host, eid, data = "FS01.corp.local", 5145, {
+            "SubjectUserSid": "S-1-5-21-1-2-3-1104",
+            "SubjectUserName": "alice", "SubjectDomainName": "CORP",
+            "SubjectLogonId": "0x9a1", "ObjectType": "File",
+            "IpAddress": "10.9.8.7", "IpPort": "50000",
+            "ShareName": "\\\\*\\projects",
+            "ShareLocalPath": "\\??\\D:\\projects",
+            "RelativeTargetName": "design\\doc%04d.pdf" % i,
+            "AccessMask": "0x1"}
+    else:
+        t = "2023-05-01T03:%02d:00.000000Z" % i
+        host, eid, data = "SRV%02d.corp.local" % i, 4624, {
+            "TargetUserName": "ops", "TargetDomainName": "CORP",
+            "LogonType": 3, "IpAddress": "10.1.1.50",
+            "TargetLogonId": "0x77"}
+    print(json.dumps({"Event": {"System": {
+        "Provider": {"#attributes": {
+            "Name": "Microsoft-Windows-Security-Auditing"}},
+        "EventID": eid, "TimeCreated": {"#attributes": {"SystemTime": t}},
+        "EventRecordID": 5000 + i, "Channel": "Security",
+        "Computer": host}, "EventData": data}}))
+EOF
+    evtx "$1" --keep-record-ids a.jsonl
+}
+
+# hunt_a ARGS...: hunt without rules (analytics only), CSV to out.
+hunt_a() {
+    run hunt --no-default-rules -f csv "$@"
+}
+
+case_analytics_bulk_read_60_files() {
+    analytics_events r.evtx share_reads 60
+    hunt_a r.evtx
+    expect_rc 0 "hunt 60 reads"
+    [ "$(grep -c ',kz_a_bulk_file_read,' out)" -eq 1 ] ||
+        fail "want one bulk read: $(cat out)"
+    grep ',kz_a_bulk_file_read,' out |
+        grep -q 'Account: CORP\\alice ¦ Source: 10.9.8.7 ¦ Files: 60 ¦' ||
+        fail "details: $(cat out)"
+    grep ',kz_a_bulk_file_read,' out | grep -q 'Event1: record 5000' ||
+        fail "events: $(cat out)"
+    # The baseline part is said to be not evaluated, once.
+    [ "$(grep -c ',kz_a_not_evaluated,' out)" -eq 1 ] ||
+        fail "want one not-evaluated note: $(cat out)"
+    expect_err "kz_a_bulk_file_read 1"
+    expect_err "not evaluated: kz_a_bulk_file_read's p99 baseline"
+    # Same output whatever the thread count.
+    cp out out1
+    hunt_a -j 2 r.evtx
+    same out1 out
+}
+
+case_analytics_bulk_read_40_files() {
+    analytics_events r.evtx share_reads 40
+    hunt_a r.evtx
+    expect_rc 0 "hunt 40 reads"
+    ! grep -q ',kz_a_bulk_file_read,' out || fail "bulk read at 40: $(cat out)"
+    # A lower threshold from the flag or the file makes it fire.
+    hunt_a --bulk-read-files 30 r.evtx
+    [ "$(grep -c ',kz_a_bulk_file_read,' out)" -eq 1 ] ||
+        fail "--bulk-read-files 30: $(cat out)"
+    printf '# test\nbulk_read.files = 30\n' >a.conf
+    hunt_a --analytics-config a.conf r.evtx
+    [ "$(grep -c ',kz_a_bulk_file_read,' out)" -eq 1 ] ||
+        fail "config file: $(cat out)"
+}
+
+case_analytics_no_analytics() {
+    analytics_events r.evtx share_reads 60
+    hunt_a --no-analytics r.evtx
+    expect_rc 0 "--no-analytics"
+    ! grep -q 'kz_a_' out || fail "finding with --no-analytics: $(cat out)"
+    [ "$(wc -l <out)" -eq 1 ] || fail "rows: $(cat out)"
+    expect_err "analytics: off (--no-analytics)"
+}
+
+case_analytics_fanout() {
+    analytics_events f.evtx fanout 5
+    hunt_a f.evtx
+    expect_rc 0 "hunt fan-out"
+    [ "$(grep -c ',kz_a_fanout,' out)" -eq 2 ] ||
+        fail "want account and source fan-out: $(cat out)"
+    grep -q 'Via: account ¦ Account: ops ¦ Hosts: 5 ¦ HostList: srv00, srv01, srv02, srv03, srv04' out ||
+        fail "details: $(cat out)"
+    grep -q ',critical,' out || fail "level: $(cat out)"
+    analytics_events f4.evtx fanout 4
+    hunt_a f4.evtx
+    ! grep -q ',kz_a_fanout,' out || fail "fan-out at 4 hosts: $(cat out)"
+    hunt_a --fanout-hosts 4 f4.evtx
+    [ "$(grep -c ',kz_a_fanout,' out)" -eq 2 ] ||
+        fail "--fanout-hosts 4: $(cat out)"
+    # --min-level filters findings like detections.
+    hunt_a --min-level critical --fanout-hosts 4 f4.evtx
+    [ "$(grep -c ',kz_a_fanout,' out)" -eq 2 ] || fail "min-level: $(cat out)"
+}
+
+case_analytics_bad_config() {
+    printf '# ok\nfanout.hosts = 6\nfanout.hostz = 6\n' >bad.conf
+    : >e.jsonl
+    hunt_a --analytics-config bad.conf e.jsonl
+    expect_rc 2 "unknown key"
+    expect_err "bad.conf:3: unknown key 'fanout.hostz'"
+    printf 'bulk_read.files = lots\n' >bad2.conf
+    hunt_a --analytics-config bad2.conf e.jsonl
+    expect_rc 2 "bad value"
+    expect_err "bad2.conf:1: bulk_read.files wants an integer"
+    hunt_a --analytics-config /nonexistent/a.conf e.jsonl
+    expect_rc 2 "missing file"
+    hunt_a --fanout-hosts 1 e.jsonl
+    expect_rc 2 "--fanout-hosts 1"
+    expect_err "fanout.hosts wants an integer from 2"
+    hunt_a --bulk-read-files x e.jsonl
+    expect_rc 2 "--bulk-read-files x"
+}
+
+# An MK System-like chain, one event per step: RDP from a public address
+# (RCM 1149 UserData, 4624 type 10), the account adds another to Domain
+# Admins (4728), remote-access tool, Mimikatz renamed, LSASS read (D2, D5),
+# four discovery commands in one logon session (4688, D13).
+case_analytics_chain() {
+    command -v python3 >/dev/null 2>&1 || skip "python3 needed for EVTX"
+    python3 >c.jsonl <<'EOF'
+import json
+SEC, SYSMON = "Security", "Microsoft-Windows-Sysmon/Operational"
+RCM = ("Microsoft-Windows-TerminalServices-RemoteConnectionManager/"
+       "Operational")
+def ev(rid, t, ch, eid, host, data, user=False):
+    e = {"Event": {"System": {
+        "Provider": {"#attributes": {"Name": "P"}}, "EventID": eid,
+        "TimeCreated": {"#attributes": {
+            "SystemTime": "2023-06-04T%sZ" % t}},
+        "EventRecordID": rid, "Channel": ch, "Computer": host}}}
+    if user:
+        e["Event"]["UserData"] = {"EventXML": data}
+    else:
+        e["Event"]["EventData"] = data
+    print(json.dumps(e))
+APP, DC = "RAPP01.corp.local", "DC01.corp.local"
+ev(1, "16:12:53", RCM, 1149, APP, {"Param1": "n.okada", "Param2": "CORP",
+                                  "Param3": "198.51.100.23"}, user=True)
+ev(2, "16:12:56", SEC, 4624, APP, {"TargetUserName": "n.okada",
+   "TargetDomainName": "CORP", "LogonType": 10,
+   "IpAddress": "198.51.100.23", "TargetLogonId": "0x5a1"})
+ev(3, "16:42:17", SEC, 4728, DC, {"MemberName": "CN=adm,CN=Users,DC=corp",
+   "MemberSid": "S-1-5-21-1-2-3-3480", "TargetUserName": "Domain Admins",
+   "SubjectUserName": "n.okada", "SubjectDomainName": "CORP"})
+ev(4, "16:43:55", "System", 7045, APP, {"ServiceName": "AnyDesk",
+   "ImagePath": "\"C:\\ProgramData\\AnyDesk\\AnyDesk.exe\" --service"})
+ev(5, "16:45:27", SYSMON, 1, APP, {"Image": "C:\\Users\\Public\\mk.exe",
+   "OriginalFileName": "mimikatz.exe",
+   "CommandLine": "mk.exe privilege::debug", "LogonId": "0x5a1",
+   "ParentProcessGuid": "{1}", "ParentImage": "C:\\Windows\\cmd.exe"})
+ev(6, "16:45:28", SYSMON, 10, APP, {"SourceImage": "C:\\Users\\Public\\mk.exe",
+   "TargetImage": "C:\\Windows\\system32\\lsass.exe",
+   "GrantedAccess": "0x1010"})
+for i, cl in enumerate(["whoami /all", "ipconfig /all",
+                        "net group \"domain admins\" /domain",
+                        "nltest /dclist:corp"]):
+    ev(7 + i, "16:5%d:00" % i, SEC, 4688, APP, {
+        "NewProcessName": "C:\\Windows\\System32\\%s.exe" % cl.split()[0],
+        "CommandLine": cl, "SubjectLogonId": "0x5a1",
+        "SubjectUserName": "n.okada", "ProcessId": "0x1f0",
+        "ParentProcessName": "C:\\Windows\\System32\\cmd.exe"})
+EOF
+    evtx c.evtx --keep-record-ids c.jsonl
+    for input in c.evtx c.jsonl; do
+        hunt_a "$input"
+        expect_rc 0 "hunt $input"
+        for a in kz_a_rdp_external_privilege kz_a_attack_tool_burst \
+            kz_a_binary_identity kz_a_discovery_burst; do
+            [ "$(grep -c ",$a," out)" -eq 1 ] ||
+                fail "$input: want one $a: $(cat out)"
+        done
+        grep ',kz_a_rdp_external_privilege,' out |
+            grep -q 'Account: CORP\\n.okada ¦ SourceAddress: 198.51.100.23 ¦ RdpHost: RAPP01.corp.local ¦ RdpEvent: 4624 ¦ Privilege: added another account to a group ¦ Group: Domain Admins' ||
+            fail "$input: D1 details: $(cat out)"
+        grep ',kz_a_attack_tool_burst,' out |
+            grep -q 'Tools: remote-access tool: AnyDesk, hacktool: Mimikatz, LSASS access: LSASS memory read' ||
+            fail "$input: D2 details: $(cat out)"
+        grep ',kz_a_discovery_burst,' out |
+            grep -q 'CommandList: whoami, ipconfig, net group, nltest' ||
+            fail "$input: D13 details: $(cat out)"
+    done
+}
+
 "case_$CASE"

@@ -185,6 +185,8 @@ record(cstate *s, size_t pos, uint32_t size, enum rmode mode)
                                &end, &oom) &&
         (mode != R_TRY || !zero_filled(s, pos, size, end)) &&
         kz_evtx_extract(c, &body, ev, &oom)) {
+        if (!recovered && ev->record_id != id)
+            s->b->rid_foreign++;
         s->nevents++;
         return KZ_OK;
     }
@@ -308,6 +310,23 @@ carve(cstate *s, size_t from)
     return KZ_OK;
 }
 
+/* Records the record-id range the chunk header declares (offsets 24/32)
+ * when it is plausible: first <= last and no more records than a chunk
+ * can hold. check_header() upgrades it to verified when the header
+ * checksum is right. */
+static void
+declared_range(kz_batch *b, const uint8_t *h)
+{
+    uint64_t first = kz_le64(h + 24), last = kz_le64(h + 32);
+
+    if (first <= last &&
+        last - first < (KZ_EVTX_CHUNK_SIZE - KZ_EVTX_CHUNK_HEADER_SIZE) / 28) {
+        b->chunk_first_rid = first;
+        b->chunk_last_rid = last;
+        b->chunk_rid = KZ_CHUNK_RID_PLAUSIBLE;
+    }
+}
+
 static kz_status
 check_header(cstate *s, size_t *free_off)
 {
@@ -343,6 +362,8 @@ check_header(cstate *s, size_t *free_off)
     memcpy(tmp + 120, h + 128, 384);
     stored = kz_le32(h + 124);
     computed = crc(tmp, 504);
+    if (stored == computed && s->b->chunk_rid == KZ_CHUNK_RID_PLAUSIBLE)
+        s->b->chunk_rid = KZ_CHUNK_RID_VERIFIED;
     if (stored != computed &&
         (st = PROBLEM(s, KZ_PROB_CHUNK_CRC, 124, 0,
                       "chunk header checksum mismatch (stored %08x, "
@@ -398,6 +419,7 @@ kz_evtx_parse_chunk(const uint8_t *chunk, size_t len, uint64_t off,
     s.c.o = o;
     kz_strbuf_init(&s.c.text, 1 << 20);
     kz_strbuf_init(&s.c.path, 4096);
+    b->chunk_rid = KZ_CHUNK_RID_UNKNOWN;
     if (len < KZ_EVTX_CHUNK_HEADER_SIZE) {
         if (!all_zero(chunk, len))
             st = PROBLEM(&s, KZ_PROB_EVTX_TRUNCATED, 0, len,
@@ -458,6 +480,7 @@ kz_evtx_parse_chunk(const uint8_t *chunk, size_t len, uint64_t off,
         b->used_bytes += len;
         goto done;
     }
+    declared_range(b, chunk);
     if ((st = check_header(&s, &free_off)) != KZ_OK)
         goto out;
     if (len < KZ_EVTX_CHUNK_SIZE)
