@@ -1,6 +1,7 @@
 # kizuki - the user's interface to the build. See README.md.
 #   make          build build/kizuki (release with debug info)
-#   make demo     install deps, build, run kizuki on the bundled examples/
+#   make demo     install deps, build, run kizuki on the bundled examples/, then on
+#                 each breach of examples/scenarios/
 #   make test     install deps, build (plain and ASan+UBSan), run ctest
 #   make bench    benchmarks (bench/README.md); not part of the tests
 #   make fuzz     build the libFuzzer targets and run each for FUZZ_SECONDS
@@ -35,6 +36,7 @@ test-deps:
 
 demo: deps $(BUILD)/kizuki
 	@scripts/demo.sh $(BUILD)/kizuki
+	@examples/scenarios/demo.sh $(BUILD)/kizuki
 
 $(ASAN_BUILD)/Makefile: CMakeLists.txt
 	CC=clang cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug \

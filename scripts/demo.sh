@@ -11,12 +11,13 @@ mkdir -p "$out"
 echo "== kizuki rules check rules/   (kizuki's own Sigma rule pack)"
 "$kz" rules check "$top/rules" 2>/dev/null | tail -n 1
 echo
-echo "== kizuki hunt examples/   (EVTX, five JSON shapes, gzip and zip)"
+echo "== kizuki hunt examples/{evtx,json,archive}   (EVTX, five JSON shapes, gzip and zip)"
 status=0
-"$kz" hunt -f csv -o "$out/timeline.csv" "$top/examples" || status=$?
+samples=("$top/examples/evtx" "$top/examples/json" "$top/examples/archive")
+"$kz" hunt -f csv -o "$out/timeline.csv" "${samples[@]}" || status=$?
 echo
 echo "== the timeline ($(($(wc -l < "$out/timeline.csv") - 1)) detections), as a table:"
-"$kz" hunt -q -f table "$top/examples" | cut -c 1-160 || true
+"$kz" hunt -q -f table "${samples[@]}" | cut -c 1-160 || true
 echo
 echo "timeline written to $out/timeline.csv (exit status $status)"
 echo "next: kizuki hunt -r <SigmaHQ>/rules/windows YOUR_LOGS/   (see README.md)"

@@ -355,7 +355,10 @@ def at(base, minutes, jitter_s=50, rng=None):
 
 
 def pick_foothold(w, candidates):
-    i = w.foothold if w.foothold is not None else w.rng.randrange(len(candidates))
+    # always draw, so that --foothold changes nothing but the foothold
+    i = w.rng.randrange(len(candidates))
+    if w.foothold is not None:
+        i = w.foothold
     if not 0 <= i < len(candidates):
         raise SystemExit("--foothold %d: this scenario has %d candidates (0..%d)"
                          % (i, len(candidates), len(candidates) - 1))
@@ -637,9 +640,13 @@ def scen_mksystem(w):
     cands = [w.host("public RemoteApp server", ["RDS", "RAPP"]) for _ in range(2)]
     fh = pick_foothold(w, cands)
     dc = w.host("domain controller", ["DC", "ADDS"])
+    # the ransomware reached every server it could; at least five make the
+    # fan-out of D3 (incidents-and-scenarios.md, threshold >= 5 servers)
     targets = [dc, w.host("SQL server", ["SQL", "DBSV"]),
                w.host("virtualization host", ["HV", "VMH"]),
-               w.host("virtualization host", ["HV", "VMH"])]
+               w.host("virtualization host", ["HV", "VMH"]),
+               w.host("file server", ["FS", "NAS"]),
+               w.host("backup server", ["BKUP", "BAK"])]
     user = w.account("domain user (stolen)")
     newadm = w.account("domain admin created by the attacker", admin=True)
     ext = w.public_ip()
@@ -971,7 +978,9 @@ def build(scenario, seed, outdir, background, per_host, shapes, drop, foothold):
         if d.split(".")[0] == scenario and d not in keys:
             raise SystemExit("--drop-step %s: unknown step (steps: %s)" % (d, ", ".join(keys)))
     w.events = [(k, e) for k, e in w.events if k not in drop]
-    times = sorted(ev_time(e) for _, e in w.events)
+    # the time frame of the background: the attack events left, else (every
+    # step dropped) the steps' planned times
+    times = sorted(ev_time(e) for _, e in w.events) or sorted(s["time"] for s in w.steps)
     nbg = 0
     if background:
         lo = datetime.strptime(times[0][:19], "%Y-%m-%dT%H:%M:%S").replace(
