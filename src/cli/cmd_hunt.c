@@ -13,10 +13,11 @@
  * spills sorted runs past its bound. After the read: merge, write the
  * timeline, print the summary. With correlation rules, hits of the rules
  * they read also carry those fields (the record's Fields section); after
- * the read the merged detections go, in the total order, to the
- * correlation engine and (unless generate: false hides their rule) to a
- * second store, which also gets the alerts and is the one written. Every time is formatted on the calling
- * thread (tz.h). Analytics (unless --no-analytics; hunt_analytics.c):
+ * the read the matches of correlated rules (kept in a store of their own
+ * while reading) go, in the total order, to the correlation engine, whose
+ * alerts go to a second store; the timeline is the detection store
+ * merged with the alerts, leaving out the rules generate: false hides. Every time is formatted on the
+ * calling thread (tz.h). Analytics (unless --no-analytics; hunt_analytics.c):
  * the workers also render facts for the events some analytic reads, kept
  * in their own sorted store; after the read the facts go in the total
  * order to the analytics engine, then the integrity tap finishes, and
@@ -59,6 +60,8 @@
 #define CORR_RING 8192
 /* Header fields a correlation may group by (add_header_fields). */
 #define HEADER_FIELDS 3
+static const char *const header_fields[HEADER_FIELDS] = {
+    "Computer", "Channel", "EventID"};
 
 enum {
     OPT_NO_DEFAULT_RULES = KZ_OPT_COMMAND_BASE,
@@ -201,7 +204,13 @@ typedef struct hunt_ctx {
     const kz_sigma_rule **rules; /* rule of each output index: compiled
                                   rules, then correlations */
     size_t nrules;             /* compiled rules */
-    kz_det_store *out2;        /* written detections and alerts */
+    kz_det_store *out2;        /* correlation alerts (merged with the
+                                  detection store when written) */
+    kz_det_store *cstore;      /* matches of correlated rules (also in
+                                  store), for the correlation engine */
+    unsigned hdr_mask;         /* header_fields some correlation reads */
+    const uint32_t *rank;      /* rule ranks of the total order */
+    size_t nrank;              /* entries */
     kz_strbuf *ring;           /* CORR_RING recent correlated matches
                                   (records without pairs) */
     uint64_t nring;            /* matches pushed so far */
@@ -712,6 +721,10 @@ on_batch(void *vctx, kz_batch *b)
             kz_hunt_tally_add(&h->tally, &d);
         if ((st = kz_det_store_add(h->store, p, len, &h->err)) != KZ_OK)
             return st;
+        if (h->corr != NULL && d.time != KZ_TIME_NONE &&
+            kz_corr_wants(h->corr, d.rule) &&
+            (st = kz_det_store_add(h->cstore, p, len, &h->err)) != KZ_OK)
+            return st;
     }
     return KZ_OK;
 }
@@ -855,14 +868,59 @@ make_ranks(const kz_sigma_rule *const *rules, size_t n)
     return rank;
 }
 
-/* Writes the timeline from the store; *written counts rows. */
+/* The next record of the timeline: the smaller of the store's next
+ * detection (skipping rules a correlation hides) and, with correlations,
+ * the alerts store's next alert, in the total order. *ra / *rb hold the
+ * heads (NULL: to read; the store's end is remembered in *ea / *eb). */
 static kz_status
-write_timeline(kz_det_store *store, FILE *out, const kz_tl_opts *o,
-               uint64_t *written, kz_error *err)
+next_row(const hunt_ctx *h, kz_det_store *store, kz_det_store *alerts,
+         const uint8_t **ra, const uint8_t **rb, bool *ea, bool *eb,
+         const uint8_t **rec, kz_error *err)
+{
+    uint32_t rule;
+    size_t len;
+    kz_status st;
+
+    while (*ra == NULL && !*ea) {
+        if ((st = kz_det_store_next(store, ra, &len, err)) != KZ_OK)
+            return st;
+        if (*ra == NULL) {
+            *ea = true;
+            break;
+        }
+        memcpy(&rule, *ra + 4, 4);
+        if (alerts != NULL && h->corr != NULL &&
+            kz_corr_suppressed(h->corr, rule))
+            *ra = NULL; /* hidden by generate: false */
+    }
+    if (alerts != NULL && *rb == NULL && !*eb) {
+        if ((st = kz_det_store_next(alerts, rb, &len, err)) != KZ_OK)
+            return st;
+        *eb = *rb == NULL;
+    }
+    if (*ra != NULL && (*rb == NULL ||
+                        kz_det_compare(*ra, *rb, h->rank, h->nrank) <= 0)) {
+        *rec = *ra;
+        *ra = NULL;
+    } else {
+        *rec = *rb;
+        *rb = NULL;
+    }
+    return KZ_OK;
+}
+
+/* Writes the timeline: the store's detections, merged with the alerts
+ * store's correlation alerts when alerts is not NULL; *written counts
+ * rows. */
+static kz_status
+write_timeline(const hunt_ctx *h, kz_det_store *store, kz_det_store *alerts,
+               FILE *out, const kz_tl_opts *o, uint64_t *written,
+               kz_error *err)
 {
     kz_timeline *tl = kz_timeline_new(o);
     kz_strbuf buf;
-    const uint8_t *rec;
+    const uint8_t *rec, *ra = NULL, *rb = NULL;
+    bool ea = false, eb = false;
     size_t len;
     kz_det d;
     bool w;
@@ -875,10 +933,12 @@ write_timeline(kz_det_store *store, FILE *out, const kz_tl_opts *o,
     if ((st = kz_timeline_header(tl, &buf)) != KZ_OK)
         goto out;
     for (;;) {
-        if ((st = kz_det_store_next(store, &rec, &len, err)) != KZ_OK)
+        if ((st = next_row(h, store, alerts, &ra, &rb, &ea, &eb, &rec,
+                           err)) != KZ_OK)
             goto out;
         if (rec == NULL)
             break;
+        len = kz_det_len(rec);
         if (!kz_det_decode(rec, len, &d)) {
             st = kz_error_set(err, KZ_EINTERNAL, "damaged detection record");
             goto out;
@@ -912,6 +972,9 @@ add_cfield(hunt_ctx *h, const char *name)
 
     if (name == NULL || *name == '\0' || h->ncfields >= KZ_DET_MAX_FIELDS)
         return;
+    for (i = 0; i < HEADER_FIELDS; i++)
+        if (strcasecmp(header_fields[i], name) == 0)
+            h->hdr_mask |= 1u << i;
     for (i = 0; i < h->ncfields; i++)
         if (strcasecmp(h->cfields[i], name) == 0)
             return;
@@ -1082,16 +1145,19 @@ on_alert(void *ctx, const kz_corr_alert *a)
  * Fields section does not hold (the record keeps them in its header):
  * Computer, Channel, EventID. */
 static kz_status
-add_header_fields(kz_strbuf *fb, size_t *foff, size_t *nf, const kz_det *d)
+add_header_fields(const hunt_ctx *h, kz_strbuf *fb, size_t *foff,
+                  size_t *nf, const kz_det *d)
 {
-    static const char *const names[HEADER_FIELDS] = {"Computer", "Channel",
-                                                     "EventID"};
-    char id[16];
+    const char *const *names = header_fields;
+    char id[16], *e;
+    uint32_t x;
     size_t i, k;
     kz_str v;
     kz_status st = KZ_OK;
 
     for (k = 0; k < HEADER_FIELDS && st == KZ_OK; k++) {
+        if (!(h->hdr_mask & (1u << k)))
+            continue; /* no correlation reads it */
         for (i = 0; i < *nf; i++)
             if (strcasecmp(fb->data + foff[2 * i], names[k]) == 0)
                 break;
@@ -1104,9 +1170,14 @@ add_header_fields(kz_strbuf *fb, size_t *foff, size_t *nf, const kz_det *d)
         } else {
             if (!(d->flags & KZ_DET_HAS_EVENT_ID))
                 continue;
-            snprintf(id, sizeof(id), "%u", (unsigned)d->event_id);
-            v.p = id;
-            v.len = strlen(id);
+            e = id + sizeof(id);
+            x = d->event_id;
+            do {
+                *--e = (char)('0' + x % 10);
+                x /= 10;
+            } while (x != 0);
+            v.p = e;
+            v.len = (size_t)(id + sizeof(id) - e);
         }
         if (v.len == 0)
             continue;
@@ -1123,9 +1194,10 @@ add_header_fields(kz_strbuf *fb, size_t *foff, size_t *nf, const kz_det *d)
     return st;
 }
 
-/* Reads the store in the total order: detections of rules not hidden go
- * to h->out2, matches of correlated rules to the engine (whose alerts go
- * to h->out2 too). */
+/* Reads the matches of correlated rules (h->cstore, filled beside the
+ * detection store while reading) in the total order and gives them to the
+ * engine, whose alerts go to h->out2; the timeline is the detection store
+ * merged with h->out2 (write_timeline). */
 static kz_status
 run_correlations(hunt_ctx *h, kz_error *err)
 {
@@ -1142,7 +1214,7 @@ run_correlations(hunt_ctx *h, kz_error *err)
 
     kz_strbuf_init(&fb, 0);
     for (;;) {
-        if ((st = kz_det_store_next(h->store, &rec, &len, err)) != KZ_OK)
+        if ((st = kz_det_store_next(h->cstore, &rec, &len, err)) != KZ_OK)
             break;
         if (rec == NULL)
             break;
@@ -1150,11 +1222,6 @@ run_correlations(hunt_ctx *h, kz_error *err)
             st = kz_error_set(err, KZ_EINTERNAL, "damaged detection record");
             break;
         }
-        if (!kz_corr_suppressed(h->corr, d.rule) &&
-            (st = kz_det_store_add(h->out2, rec, len, err)) != KZ_OK)
-            break;
-        if (d.time == KZ_TIME_NONE || !kz_corr_wants(h->corr, d.rule))
-            continue;
         /* Keep the event's header for alerts (a record without pairs). */
         slot = &h->ring[h->nring % CORR_RING];
         kz_strbuf_reset(slot);
@@ -1177,7 +1244,7 @@ run_correlations(hunt_ctx *h, kz_error *err)
                 break;
         }
         if (st != KZ_OK ||
-            (st = add_header_fields(&fb, foff, &nf, &d)) != KZ_OK)
+            (st = add_header_fields(h, &fb, foff, &nf, &d)) != KZ_OK)
             break;
         for (i = 0; i < nf; i++) {
             f[i].name = fb.data + foff[2 * i];
@@ -1200,6 +1267,9 @@ run_correlations(hunt_ctx *h, kz_error *err)
         st = kz_corr_finish(h->corr);
     if (st == KZ_OK)
         st = kz_det_store_finish(h->out2, err);
+    /* the matches are no longer needed: free their runs now */
+    kz_det_store_free(h->cstore);
+    h->cstore = NULL;
     kz_strbuf_fini(&fb);
     return st;
 }
@@ -1604,10 +1674,13 @@ kz_cli_hunt_run(int argc, char **argv)
     so.mem_bound = a.spill;
     so.rank = rank;
     so.nrank = nrules + ncorr;
+    h.rank = so.rank;
+    h.nrank = so.nrank;
     kz_error_clear(&err);
     if (kz_hunt_tally_init(&h.tally, nrules + ncorr + nana) != KZ_OK ||
         kz_det_store_new(&so, &h.store, &err) != KZ_OK ||
-        (h.corr != NULL && kz_det_store_new(&so, &h.out2, &err) != KZ_OK)) {
+        (h.corr != NULL && (kz_det_store_new(&so, &h.out2, &err) != KZ_OK ||
+                            kz_det_store_new(&so, &h.cstore, &err) != KZ_OK))) {
         rc = KZ_EXIT_FATAL;
         goto out;
     }
@@ -1659,10 +1732,13 @@ kz_cli_hunt_run(int argc, char **argv)
     kz_error_clear(&err);
     if ((st = run_analytics(&h, &err)) == KZ_OK &&
         (st = kz_det_store_finish(h.store, &err)) == KZ_OK) {
-        if (h.corr != NULL && (st = run_correlations(&h, &err)) == KZ_OK)
-            st = write_timeline(h.out2, out, &to, &written, &err);
+        if (h.corr != NULL &&
+            (st = kz_det_store_finish(h.cstore, &err)) == KZ_OK &&
+            (st = run_correlations(&h, &err)) == KZ_OK)
+            st = write_timeline(&h, h.store, h.out2, out, &to, &written,
+                                &err);
         else if (h.corr == NULL)
-            st = write_timeline(h.store, out, &to, &written, &err);
+            st = write_timeline(&h, h.store, NULL, out, &to, &written, &err);
     }
     rc2 = kz_cli_output_close(out, c.output);
     out = NULL;
@@ -1720,6 +1796,7 @@ out:
     free(h.last_problem);
     kz_det_store_free(h.store);
     kz_det_store_free(h.out2);
+    kz_det_store_free(h.cstore);
     kz_corr_free(h.corr);
     free(h.cfields);
     for (i = 0; h.ring != NULL && i < CORR_RING; i++)
