@@ -134,6 +134,7 @@ typedef enum kz_a_key {
     KZ_AK_DISC_COMMANDS,
     KZ_AK_DISC_WINDOW,
     KZ_AK_MAX_KEYS,
+    KZ_AK_MAX_BYTES,
     KZ_AK_COUNT
 } kz_a_key;
 
@@ -181,6 +182,27 @@ typedef enum kz_addr_class {
  * surrounding spaces). */
 kz_addr_class kz_addr_classify(const char *s, size_t len);
 
+/* A network of --internal-nets: an IPv6 prefix (IPv4 as ::ffff:a.b.c.d,
+ * its prefix length + 96). */
+typedef struct kz_a_net {
+    unsigned char addr[16];
+    uint8_t bits; /* 0..128 */
+} kz_a_net;
+
+/* Most networks --internal-nets takes. */
+#define KZ_A_MAX_NETS 64
+
+/* Parses a comma-separated list of networks ("a.b.c.d/n", "x:y::/n", a
+ * bare address for one host; spaces around items are free) into
+ * nets[0..*n), at most max. Errors (message in err): KZ_EUSAGE for a bad
+ * item or more than max. */
+kz_status kz_a_nets_parse(const char *list, kz_a_net *nets, size_t max,
+                          size_t *n, kz_error *err);
+
+/* kz_addr_classify, with an address in one of nets[0..n) internal. */
+kz_addr_class kz_addr_classify_nets(const char *s, size_t len,
+                                    const kz_a_net *nets, size_t n);
+
 /* Appends the host key of a Computer name: ASCII lower case, DNS suffix
  * stripped (WS01.corp.local -> ws01). */
 kz_status kz_a_host_key(kz_strbuf *b, const char *s, size_t len);
@@ -198,9 +220,12 @@ typedef struct kz_analytics kz_analytics;
 typedef kz_status (*kz_a_time_fmt)(void *ctx, kz_strbuf *b, kz_time t);
 
 typedef struct kz_analytics_opts {
-    const kz_a_config *config; /* NULL = defaults */
-    kz_finding_sink sink;      /* where findings go */
-    kz_a_time_fmt fmt_time;    /* NULL = ISO UTC */
+    const kz_a_config *config;     /* NULL = defaults */
+    const kz_a_net *internal_nets; /* --internal-nets (copied; at most
+                                      KZ_A_MAX_NETS are used) */
+    size_t ninternal_nets;
+    kz_finding_sink sink;   /* where findings go */
+    kz_a_time_fmt fmt_time; /* NULL = ISO UTC */
     void *fmt_ctx;
 } kz_analytics_opts;
 
@@ -211,9 +236,17 @@ typedef struct kz_a_stats {
     uint64_t dropped_keys;       /* keys not tracked: a table was full */
     uint64_t dropped_items;      /* values not tracked: a key was full */
     uint64_t out_of_order;       /* facts older than the previous one */
-    uint64_t untimed;            /* facts without a time (skipped) */
+    uint64_t untimed;            /* facts without a time, or one before
+                                    1601 (skipped) */
     uint64_t bulk_files_kept;    /* files listed for bulk-read keys */
     uint64_t bulk_files_dropped; /* files counted but not listed */
+    uint64_t bulk_files_spilled; /* listed files kept in the spill file */
+    uint64_t bytes_max;          /* this engine's part of tables.max_bytes
+                                    (three quarters; the integrity
+                                    intervals have the last quarter) */
+    uint64_t bytes_peak;         /* most bytes the tables held */
+    uint64_t bytes_refused;      /* keys, values, files, reads refused at
+                                    tables.max_bytes (also counted above) */
     bool ne_bulk_baseline;       /* D8's baseline was not evaluated */
     bool ne_rdp_history;         /* D1's "first privilege ever" neither */
 } kz_a_stats;
@@ -262,7 +295,11 @@ void kz_analytics_stats(const kz_analytics *a, kz_a_stats *st);
 /* Bulk-read keys that produced a finding, for later stages (impact
  * scope): for each i < kz_analytics_bulk_count(), the account and source
  * of key i, the number of distinct files counted, and the files listed
- * (at most bulk_read.keep_files; `total` counts every distinct file). */
+ * (at most bulk_read.keep_files; `total` counts every distinct file).
+ * Lists past the in-memory part of tables.max_bytes live in an unlinked
+ * temporary file ($TMPDIR) and are read back: *files is then valid until
+ * the next call (or kz_analytics_free). false past the end, or when a
+ * spilled list cannot be read back (*nfiles = 0). */
 size_t kz_analytics_bulk_count(const kz_analytics *a);
 bool kz_analytics_bulk_get(const kz_analytics *a, size_t i,
                            const char **account, const char **source,

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "analytics/analytics.h"
 
@@ -27,12 +28,35 @@ typedef struct a_ref {
     uint64_t id; /* record id, or position */
 } a_ref;
 
+/* ---- memory budget (tables.max_bytes) ------------------------------ */
+
+/* Bytes every table, set, list and queue of one engine holds, counted
+ * as the allocator would use them (a_cost), so the figure is the same
+ * for every run of the same facts. */
+typedef struct a_budget {
+    uint64_t used, peak, max;
+    uint64_t *refused;  /* engine stats: allocations refused */
+    uint64_t underflow; /* gives back of more than was taken (a bug) */
+} a_budget;
+
+/* Bytes an allocation of n bytes costs (header and rounding). */
+size_t a_cost(size_t n);
+/* Takes a_cost(n) bytes from the budget; false (counted in *refused)
+ * when that would pass max: the caller then does without. */
+bool a_charge(a_budget *b, size_t n);
+/* The same, never refused: small bookkeeping of what is already kept. */
+void a_charge_force(a_budget *b, size_t n);
+/* Gives back what a_charge(b, n) took. */
+void a_uncharge(a_budget *b, size_t n);
+
 /* ---- table: string key -> value, chained, capped ------------------- */
 
 typedef struct a_node {
     struct a_node *next;
     uint64_t hash;
-    void *value; /* owned (freed with the table's free_value) */
+    void *value;  /* owned (freed with the table's free_value) */
+    size_t vsize; /* bytes of value charged with the node (0: the value
+                     charges itself) */
     size_t klen;
     char key[]; /* NUL-terminated */
 } a_node;
@@ -44,16 +68,22 @@ typedef struct a_table {
     size_t cap; /* most entries */
     void (*free_value)(void *);
     uint64_t *dropped; /* counter of keys refused (engine stats) */
+    a_budget *bud;
 } a_table;
 
 void a_table_init(a_table *t, size_t cap, void (*free_value)(void *),
-                  uint64_t *dropped);
+                  uint64_t *dropped, a_budget *bud);
 void a_table_fini(a_table *t);
 /* The value of key, or NULL. */
 void *a_table_get(const a_table *t, const char *key, size_t klen);
 /* Inserts key with value (key must be absent). false when the table is
- * full (counted) or on OOM; the value is then not owned by the table. */
+ * full or the budget refuses (both counted as a dropped key) or on OOM;
+ * the value is then not owned by the table. */
 bool a_table_put(a_table *t, const char *key, size_t klen, void *value);
+/* The same, charging vsize bytes of value with the node (a value of
+ * fixed size that does not charge itself). */
+bool a_table_put_sized(a_table *t, const char *key, size_t klen, void *value,
+                       size_t vsize);
 /* Removes key (freeing its value). */
 void a_table_del(a_table *t, const char *key, size_t klen);
 /* Calls fn on each entry; fn returns true to remove (and free) it. */
@@ -72,17 +102,21 @@ typedef struct a_item {
 typedef struct a_set {
     a_item it[KZ_A_SET_CAP];
     size_t n;
-    uint64_t events; /* facts added while the set was live */
-    kz_time start;   /* first fact of the live set */
-    bool fired;      /* a finding was made for this burst */
+    uint64_t events;  /* facts added while the set was live */
+    uint64_t dropped; /* values of the live set not tracked (a bound) */
+    kz_time start;    /* first fact of the live set */
+    bool fired;       /* a finding was made for this burst */
+    a_budget *bud;
 } a_set;
 
-a_set *a_set_new(void);
+/* A new empty set charged to bud; NULL when refused or on OOM. */
+a_set *a_set_new(a_budget *bud);
 void a_set_free(void *s);
 /* Forgets values last seen before t - window. */
 void a_set_expire(a_set *s, kz_time t, kz_time window);
 /* Adds val seen at t (ref: its event). Returns false on OOM; a full set
- * counts the value as dropped (*dropped). */
+ * or a refused budget counts the value as dropped (*dropped and the
+ * set's own count, which a_pair_set_values reports). */
 bool a_set_add(a_set *s, const char *val, size_t len, kz_time t,
                const a_ref *ref, uint64_t *dropped);
 /* Earliest first-seen time of the values in the set. */
@@ -93,8 +127,21 @@ kz_time a_set_first(const a_set *s);
 typedef struct a_rdp a_rdp;
 typedef struct a_bulk a_bulk;
 
+/* Spilled bulk-read lists and the read-back buffer of bulk_get. */
+typedef struct a_bulk_spill {
+    FILE *f;      /* unlinked temporary file, NULL until needed */
+    bool failed;  /* it could not be created or written */
+    uint64_t end; /* bytes written */
+    char *buf;    /* read-back: the names */
+    char **ptrs;  /* read-back: pointers into buf */
+    size_t bufcap, ptrcap;
+} a_bulk_spill;
+
 struct kz_analytics {
     kz_a_config cfg;
+    a_budget bud;
+    kz_a_net nets[KZ_A_MAX_NETS]; /* --internal-nets */
+    size_t nnets;
     kz_finding_sink sink;
     kz_a_time_fmt fmt_time;
     void *fmt_ctx;
@@ -124,6 +171,8 @@ struct kz_analytics {
     kz_time bulk_sweep;
     a_bulk **bulk_done; /* keys that fired, kept for listing */
     size_t nbulk_done, bulk_done_cap;
+    uint64_t bulk_done_bytes; /* listed files of bulk_done in memory */
+    a_bulk_spill *spill;      /* pointer: bulk_get fills it (const a) */
     /* D13 */
     a_table disc;
     kz_time disc_sweep;
@@ -161,6 +210,9 @@ kz_status a_pair_set_values(kz_analytics *a, const char *name, const a_set *s);
 kz_status a_emit(kz_analytics *a, kz_a_which w, const kz_finding_ref *at);
 
 /* Value helpers. */
+/* len, or less so that s[0..len) does not end inside a UTF-8 character
+ * (for a text cut at len bytes). */
+size_t a_utf8_cut(const char *s, size_t len);
 bool a_empty(const kz_str *v); /* absent, "-" or only spaces */
 /* Base name of a Windows path (after the last '\' or '/'). */
 kz_str a_basename(kz_str path);
@@ -168,6 +220,9 @@ kz_str a_basename(kz_str path);
 bool a_ieq(kz_str s, const char *lit);
 bool a_iends(kz_str s, const char *lit);
 bool a_icontains(kz_str s, const char *lit);
+
+/* Class of an address, --internal-nets included. */
+kz_addr_class a_addr_class(const kz_analytics *a, const kz_str *addr);
 
 /* Remembers that an external RDP session was seen (for the "not
  * evaluated" note; the first such fact is its ref). */

@@ -17,9 +17,11 @@
  */
 #include "analytics/analytics_int.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/hash.h"
 
@@ -49,25 +51,70 @@ struct a_bulk {
     bool fired;
     kz_finding_ref at; /* the read that went over */
     char *at_path, *at_computer, *at_channel;
-    bool kept; /* moved to bulk_done */
+    bool kept;    /* moved to bulk_done */
+    bool spilled; /* files are in the spill file at spill_off */
+    uint64_t spill_off;
+    a_budget *bud; /* everything above is charged to it */
 };
+
+/* Frees a string charged to bud (NULL accepted). */
+static void
+str_free(a_budget *bud, char *p)
+{
+    if (p != NULL) {
+        a_uncharge(bud, strlen(p) + 1);
+        free(p);
+    }
+}
+
+/* Frees the listed names and their arrays. */
+static void
+files_free(struct a_bulk *b)
+{
+    size_t i;
+
+    if (b->files != NULL)
+        for (i = 0; i < b->nfiles; i++)
+            str_free(b->bud, b->files[i]);
+    if (b->cap > 0) {
+        a_uncharge(b->bud, b->cap * sizeof(*b->files));
+        if (b->last != NULL)
+            a_uncharge(b->bud, b->cap * sizeof(*b->last));
+    }
+    free(b->files);
+    free(b->last);
+    b->files = NULL;
+    b->last = NULL;
+    b->cap = 0;
+}
+
+/* Frees the index and the queue (not needed once a burst is closed). */
+static void
+index_free(struct a_bulk *b)
+{
+    if (b->nslots > 0)
+        a_uncharge(b->bud, b->nslots * sizeof(*b->slots));
+    if (b->qcap > 0)
+        a_uncharge(b->bud, b->qcap * sizeof(*b->q));
+    free(b->slots);
+    free(b->q);
+    b->slots = NULL;
+    b->q = NULL;
+    b->nslots = 0;
+    b->qlen = b->qcap = b->qhead = 0;
+}
 
 static void
 bulk_free(struct a_bulk *b)
 {
-    size_t i;
-
-    for (i = 0; i < b->nfiles; i++)
-        free(b->files[i]);
-    free(b->files);
-    free(b->last);
-    free(b->slots);
-    free(b->q);
-    free(b->account);
-    free(b->source);
-    free(b->at_path);
-    free(b->at_computer);
-    free(b->at_channel);
+    files_free(b);
+    index_free(b);
+    str_free(b->bud, b->account);
+    str_free(b->bud, b->source);
+    str_free(b->bud, b->at_path);
+    str_free(b->bud, b->at_computer);
+    str_free(b->bud, b->at_channel);
+    a_uncharge(b->bud, sizeof(*b));
     free(b);
 }
 
@@ -87,22 +134,47 @@ a_bulk_free_done(kz_analytics *a)
 
     for (i = 0; i < a->nbulk_done; i++)
         bulk_free(a->bulk_done[i]);
+    if (a->bulk_done_cap > 0)
+        a_uncharge(&a->bud, a->bulk_done_cap * sizeof(*a->bulk_done));
     free(a->bulk_done);
     a->bulk_done = NULL;
     a->nbulk_done = a->bulk_done_cap = 0;
+    a->bulk_done_bytes = 0;
+    if (a->spill != NULL) {
+        if (a->spill->f != NULL)
+            fclose(a->spill->f);
+        free(a->spill->buf);
+        free(a->spill->ptrs);
+        free(a->spill);
+        a->spill = NULL;
+    }
+}
+
+/* A copy of s charged to bud (force: never refused); NULL when refused
+ * or on OOM. */
+static char *
+dup_charged(a_budget *bud, kz_str s, bool force)
+{
+    char *p;
+
+    if (force)
+        a_charge_force(bud, s.len + 1);
+    else if (!a_charge(bud, s.len + 1))
+        return NULL;
+    if ((p = malloc(s.len + 1)) == NULL) {
+        a_uncharge(bud, s.len + 1);
+        return NULL;
+    }
+    if (s.len > 0)
+        memcpy(p, s.p, s.len);
+    p[s.len] = '\0';
+    return p;
 }
 
 static char *
-dup_str(kz_str s)
+dup_cstr(a_budget *bud, const char *s)
 {
-    char *p = malloc(s.len + 1);
-
-    if (p != NULL) {
-        if (s.len > 0)
-            memcpy(p, s.p, s.len);
-        p[s.len] = '\0';
-    }
-    return p;
+    return s != NULL ? dup_charged(bud, (kz_str){s, strlen(s)}, true) : NULL;
 }
 
 /* Index of file name (len bytes) in b, adding it if room; -1 when not
@@ -123,27 +195,43 @@ file_index(struct a_bulk *b, const char *name, size_t len, size_t keep,
                 memcmp(b->files[k - 1], name, len) == 0)
                 return (long)(k - 1);
     }
-    if (b->nfiles >= keep)
+    if (b->nfiles >= keep || b->nfiles >= UINT32_MAX - 1)
         return -1;
     if (b->nfiles == b->cap) {
-        size_t cap = b->cap == 0 ? 64 : 2 * b->cap;
-        char **f = realloc(b->files, cap * sizeof(*f));
+        size_t cap = b->cap == 0 ? 8 : 2 * b->cap;
+        char **f;
         kz_time *l;
 
-        if (f == NULL)
+        if (cap > keep)
+            cap = keep;
+        if (!a_charge(b->bud, cap * sizeof(*f)))
+            return -1;
+        if (!a_charge(b->bud, cap * sizeof(*l))) {
+            a_uncharge(b->bud, cap * sizeof(*f));
+            return -1;
+        }
+        if ((f = realloc(b->files, cap * sizeof(*f))) == NULL)
             return -2;
         b->files = f;
         if ((l = realloc(b->last, cap * sizeof(*l))) == NULL)
             return -2;
         b->last = l;
+        if (b->cap > 0) {
+            a_uncharge(b->bud, b->cap * sizeof(*f));
+            a_uncharge(b->bud, b->cap * sizeof(*l));
+        }
         b->cap = cap;
     }
     if (2 * (b->nfiles + 1) > b->nslots) {
-        size_t ns = b->nslots == 0 ? 128 : 2 * b->nslots, j;
-        uint32_t *s = calloc(ns, sizeof(*s));
+        size_t ns = b->nslots == 0 ? 16 : 2 * b->nslots, j;
+        uint32_t *s;
 
-        if (s == NULL)
+        if (!a_charge(b->bud, ns * sizeof(*s)))
+            return -1;
+        if ((s = calloc(ns, sizeof(*s))) == NULL) {
+            a_uncharge(b->bud, ns * sizeof(*s));
             return -2;
+        }
         for (j = 0; j < b->nfiles; j++) {
             uint64_t hj = kz_hash_fold(b->files[j], strlen(b->files[j]));
 
@@ -151,12 +239,15 @@ file_index(struct a_bulk *b, const char *name, size_t len, size_t keep,
                 ;
             s[i] = (uint32_t)(j + 1);
         }
+        if (b->nslots > 0)
+            a_uncharge(b->bud, b->nslots * sizeof(*s));
         free(b->slots);
         b->slots = s;
         b->nslots = ns;
     }
-    if ((b->files[b->nfiles] = dup_str((kz_str){name, len})) == NULL)
-        return -2;
+    if ((b->files[b->nfiles] =
+             dup_charged(b->bud, (kz_str){name, len}, false)) == NULL)
+        return -1; /* refused (or OOM): counted, not listed */
     mask = b->nslots - 1;
     for (i = h & mask; b->slots[i] != 0; i = (i + 1) & mask)
         ;
@@ -183,23 +274,92 @@ expire(struct a_bulk *b, kz_time t, kz_time w)
     }
 }
 
+/* Forgets the listed files whose last read is before t - w (none of
+ * them is queued any more: expire ran), renumbering the queue. */
+static void
+compact(struct a_bulk *b, kz_time t, kz_time w)
+{
+    size_t i, j, k, mask = b->nslots - 1;
+    uint32_t *map = b->slots; /* reused: old index -> new index + 1 */
+    uint64_t h;
+
+    if (b->nslots == 0)
+        return;
+    memset(map, 0, b->nslots * sizeof(*map));
+    for (i = j = 0; i < b->nfiles; i++) {
+        if (b->last[i] == KZ_TIME_NONE || b->last[i] < t - w) {
+            str_free(b->bud, b->files[i]);
+            continue;
+        }
+        b->files[j] = b->files[i];
+        b->last[j] = b->last[i];
+        map[i] = (uint32_t)(j + 1);
+        j++;
+    }
+    for (k = 0; k < b->qlen; k++) {
+        qent *e = &b->q[(b->qhead + k) % b->qcap];
+
+        e->idx = map[e->idx] > 0 ? map[e->idx] - 1 : 0;
+    }
+    b->nfiles = j;
+    /* The burst to come starts with the oldest read still in the window. */
+    for (j = 0; j < b->nfiles; j++)
+        if (j == 0 || b->last[j] < b->first)
+            b->first = b->last[j];
+    memset(b->slots, 0, b->nslots * sizeof(*b->slots));
+    for (j = 0; j < b->nfiles; j++) {
+        h = kz_hash_fold(b->files[j], strlen(b->files[j]));
+        for (i = h & mask; b->slots[i] != 0; i = (i + 1) & mask)
+            ;
+        b->slots[i] = (uint32_t)(j + 1);
+    }
+}
+
+/* Lets the oldest queued read go: its file leaves the window now if it
+ * was the file's last read (the count may then run low, never high). */
+static void
+drop_oldest(struct a_bulk *b, uint64_t *dropped)
+{
+    qent e = b->q[b->qhead];
+
+    (*dropped)++;
+    b->qhead = (b->qhead + 1) % b->qcap;
+    b->qlen--;
+    if (b->last[e.idx] == e.t) {
+        b->last[e.idx] = KZ_TIME_NONE;
+        if (b->in_window > 0)
+            b->in_window--;
+    }
+}
+
 static bool
 push(struct a_bulk *b, uint32_t idx, kz_time t, uint64_t *dropped)
 {
     if (b->qlen == b->qcap) {
-        size_t cap = b->qcap == 0 ? 256 : 2 * b->qcap, i;
+        size_t cap = b->qcap == 0 ? 16 : 2 * b->qcap, i;
         qent *q;
 
-        if (cap > QUEUE_CAP) {
-            /* Let the oldest read go (the count may then run low). */
-            (*dropped)++;
-            b->qhead = (b->qhead + 1) % b->qcap;
-            b->qlen--;
+        if (cap > QUEUE_CAP || !a_charge(b->bud, cap * sizeof(*q))) {
+            if (b->qcap == 0) {
+                /* No queue at all: the read is not counted. */
+                (*dropped)++;
+                if (b->last[idx] == t) {
+                    b->last[idx] = KZ_TIME_NONE;
+                    if (b->in_window > 0)
+                        b->in_window--;
+                }
+                return true;
+            }
+            drop_oldest(b, dropped);
         } else {
-            if ((q = malloc(cap * sizeof(*q))) == NULL)
+            if ((q = malloc(cap * sizeof(*q))) == NULL) {
+                a_uncharge(b->bud, cap * sizeof(*q));
                 return false;
+            }
             for (i = 0; i < b->qlen; i++)
                 q[i] = b->q[(b->qhead + i) % b->qcap];
+            if (b->qcap > 0)
+                a_uncharge(b->bud, b->qcap * sizeof(*q));
             free(b->q);
             b->q = q;
             b->qhead = 0;
@@ -256,35 +416,124 @@ emit_burst(kz_analytics *a, struct a_bulk *b)
     return a_emit(a, KZ_A_BULK, &at);
 }
 
+/* The spill file of a, created on first use in $TMPDIR (else /tmp),
+ * unlinked at once; NULL when it cannot be (then lists stay capped). */
+static FILE *
+spill_file(kz_analytics *a)
+{
+    char path[600];
+    const char *dir = getenv("TMPDIR");
+    int fd;
+
+    if (a->spill == NULL && (a->spill = calloc(1, sizeof(*a->spill))) == NULL)
+        return NULL;
+    if (a->spill->f != NULL || a->spill->failed)
+        return a->spill->f;
+    if (dir == NULL || *dir == '\0')
+        dir = "/tmp";
+    snprintf(path, sizeof(path), "%s/kizuki-analytics-XXXXXX", dir);
+    if ((fd = mkstemp(path)) < 0) {
+        a->spill->failed = true;
+        return NULL;
+    }
+    unlink(path);
+    if ((a->spill->f = fdopen(fd, "w+b")) == NULL) {
+        close(fd);
+        a->spill->failed = true;
+    }
+    return a->spill->f;
+}
+
+/* Writes b's listed files to the spill file and frees them from memory.
+ * false when the file cannot be written (the list stays in memory). */
+static bool
+spill_list(kz_analytics *a, struct a_bulk *b)
+{
+    FILE *f = spill_file(a);
+    uint32_t len;
+    size_t i;
+
+    if (f == NULL || fseeko(f, (off_t)a->spill->end, SEEK_SET) != 0)
+        return false;
+    for (i = 0; i < b->nfiles; i++) {
+        len = (uint32_t)strlen(b->files[i]);
+        if (fwrite(&len, sizeof(len), 1, f) != 1 ||
+            fwrite(b->files[i], 1, len, f) != len) {
+            a->spill->failed = true;
+            return false;
+        }
+    }
+    b->spill_off = a->spill->end;
+    a->spill->end = (uint64_t)ftello(f);
+    b->spilled = true;
+    a->st.bulk_files_spilled += b->nfiles;
+    files_free(b);
+    return true;
+}
+
+/* Bytes b's listed files hold in memory. */
+static uint64_t
+list_bytes(const struct a_bulk *b)
+{
+    uint64_t n = 0;
+    size_t i;
+
+    for (i = 0; b->files != NULL && i < b->nfiles; i++)
+        n += a_cost(strlen(b->files[i]) + 1);
+    return n + (b->cap > 0 ? a_cost(b->cap * sizeof(*b->files)) : 0);
+}
+
 /* A burst ended: emit and keep a key that went over, free the others.
- * Returns true when the table may drop the entry. */
+ * A kept list stays in memory while the kept lists fit in a quarter of
+ * tables.max_bytes, and goes to the spill file past it. */
 static kz_status
 close_burst(kz_analytics *a, struct a_bulk *b)
 {
     a_bulk **grown;
     size_t cap;
+    uint64_t lb;
     kz_status st;
 
     if (!b->fired)
         return KZ_OK;
     if ((st = emit_burst(a, b)) != KZ_OK)
         return st;
-    a->st.bulk_files_kept += b->nfiles;
-    a->st.bulk_files_dropped += b->unlisted;
+    /* The index, the queue and the read times are not needed any more. */
+    index_free(b);
+    if (b->last != NULL) {
+        a_uncharge(b->bud, b->cap * sizeof(*b->last));
+        free(b->last);
+        b->last = NULL;
+    }
     if (a->nbulk_done == a->bulk_done_cap) {
         cap = a->bulk_done_cap == 0 ? 16 : 2 * a->bulk_done_cap;
-        if ((grown = realloc(a->bulk_done, cap * sizeof(*grown))) == NULL)
+        if (!a_charge(&a->bud, cap * sizeof(*grown))) {
+            /* Not kept for listing (the finding is out). */
+            a->st.bulk_files_dropped += b->nfiles + b->unlisted;
+            return KZ_OK;
+        }
+        if ((grown = realloc(a->bulk_done, cap * sizeof(*grown))) == NULL) {
+            a_uncharge(&a->bud, cap * sizeof(*grown));
             return KZ_ENOMEM;
+        }
+        if (a->bulk_done_cap > 0)
+            a_uncharge(&a->bud, a->bulk_done_cap * sizeof(*grown));
         a->bulk_done = grown;
         a->bulk_done_cap = cap;
     }
-    /* The queue is not needed any more. */
-    free(b->q);
-    b->q = NULL;
-    b->qlen = b->qcap = b->qhead = 0;
-    free(b->slots);
-    b->slots = NULL;
-    b->nslots = 0;
+    lb = list_bytes(b);
+    if (a->bulk_done_bytes + lb > a->bud.max / 4 && !spill_list(a, b)) {
+        /* No spill file: keep it in memory while the budget allows. */
+        if (a->bulk_done_bytes + lb > a->bud.max / 2) {
+            b->unlisted += b->nfiles;
+            files_free(b);
+            b->nfiles = 0;
+        }
+    }
+    if (!b->spilled)
+        a->bulk_done_bytes += list_bytes(b);
+    a->st.bulk_files_kept += b->nfiles;
+    a->st.bulk_files_dropped += b->unlisted;
     b->kept = true;
     a->bulk_done[a->nbulk_done++] = b;
     return KZ_OK;
@@ -359,24 +608,33 @@ a_bulk_fact(kz_analytics *a, const kz_fact *f)
         return st;
     klen = a->k1.len;
     if ((b = a_table_get(&a->bulk, a->k1.data, klen)) == NULL) {
-        if ((b = calloc(1, sizeof(*b))) == NULL)
+        char tmp[520];
+        kz_str acc = user;
+
+        if (!a_charge(&a->bud, sizeof(*b))) {
+            a->st.dropped_keys++;
+            return KZ_OK;
+        }
+        if ((b = calloc(1, sizeof(*b))) == NULL) {
+            a_uncharge(&a->bud, sizeof(*b));
             return KZ_ENOMEM;
+        }
+        b->bud = &a->bud;
         if (!a_empty(&f->v[KZ_FS_DOMAIN]) && f->v[KZ_FS_DOMAIN].len < 256 &&
             user.len < 256) {
-            char tmp[520];
-
             snprintf(tmp, sizeof(tmp), "%.*s\\%.*s",
                      (int)f->v[KZ_FS_DOMAIN].len, f->v[KZ_FS_DOMAIN].p,
                      (int)user.len, user.p);
-            b->account = strdup(tmp);
-        } else {
-            b->account = dup_str(user);
+            acc = (kz_str){tmp, strlen(tmp)};
         }
-        b->source = dup_str(a_empty(&src) ? (kz_str){"-", 1} : src);
+        b->account = dup_charged(b->bud, acc, false);
+        b->source =
+            dup_charged(b->bud, a_empty(&src) ? (kz_str){"-", 1} : src, false);
         b->first = f->ref.time;
         if (b->account == NULL || b->source == NULL) {
             bulk_free(b);
-            return KZ_ENOMEM;
+            a->st.dropped_keys++; /* refused by tables.max_bytes */
+            return KZ_OK;
         }
         if (!a_table_put(&a->bulk, a->k1.data, klen, b)) {
             bulk_free(b);
@@ -394,6 +652,9 @@ a_bulk_fact(kz_analytics *a, const kz_fact *f)
     }
     if ((st = kz_strbuf_add(&a->k2, file.p, file.len)) != KZ_OK)
         return st;
+    /* A name is a C string from here on: cut at an embedded NUL, so one
+     * hostile name is one file, not a new one at every read. */
+    a->k2.len = strnlen(a->k2.data, a->k2.len);
     expire(b, f->ref.time, w);
     b->events++;
     b->lastt = f->ref.time;
@@ -401,6 +662,14 @@ a_bulk_fact(kz_analytics *a, const kz_fact *f)
         a_ref_of(a, f, &b->refs[b->nrefs++]);
     idx = file_index(b, a->k2.data, a->k2.len,
                      (size_t)a->cfg.v[KZ_AK_BULK_KEEP], &added);
+    if (idx == -1 && !b->fired && 4 * (b->nfiles - b->in_window) >= b->nfiles &&
+        b->nfiles > b->in_window) {
+        /* No burst yet: forget the files out of the window and retry, so
+         * a slow reader's old files do not hide a later burst. */
+        compact(b, f->ref.time, w);
+        idx = file_index(b, a->k2.data, a->k2.len,
+                         (size_t)a->cfg.v[KZ_AK_BULK_KEEP], &added);
+    }
     if (idx == -2)
         return KZ_ENOMEM;
     if (idx == -1) {
@@ -419,11 +688,54 @@ a_bulk_fact(kz_analytics *a, const kz_fact *f)
     if (!b->fired && b->in_window > (size_t)a->cfg.v[KZ_AK_BULK_FILES]) {
         b->fired = true;
         b->at = f->ref;
-        b->at_path = f->ref.path ? strdup(f->ref.path) : NULL;
-        b->at_computer = f->ref.computer ? strdup(f->ref.computer) : NULL;
-        b->at_channel = f->ref.channel ? strdup(f->ref.channel) : NULL;
+        b->at_path = dup_cstr(b->bud, f->ref.path);
+        b->at_computer = dup_cstr(b->bud, f->ref.computer);
+        b->at_channel = dup_cstr(b->bud, f->ref.channel);
     }
     return KZ_OK;
+}
+
+/* Reads b's spilled list into sp's buffers; *files points at them. */
+static bool
+read_back(a_bulk_spill *sp, const struct a_bulk *b, const char *const **files)
+{
+    uint32_t len;
+    size_t i, used = 0;
+    char *nb, *p;
+
+    if (sp == NULL || sp->f == NULL || fflush(sp->f) != 0 ||
+        fseeko(sp->f, (off_t)b->spill_off, SEEK_SET) != 0)
+        return false;
+    if (sp->ptrcap < b->nfiles + 1) {
+        char **np = realloc(sp->ptrs, (b->nfiles + 1) * sizeof(*np));
+
+        if (np == NULL)
+            return false;
+        sp->ptrs = np;
+        sp->ptrcap = b->nfiles + 1;
+    }
+    /* Names first (the buffer may move), pointers at the end: names
+     * hold no NUL (a_bulk_fact cuts them at the first). */
+    for (i = 0; i < b->nfiles; i++) {
+        if (fread(&len, sizeof(len), 1, sp->f) != 1 || len > (1u << 24))
+            return false;
+        if (used + len + 1 > sp->bufcap) {
+            size_t cap = 2 * (used + len + 1);
+
+            if ((nb = realloc(sp->buf, cap)) == NULL)
+                return false;
+            sp->buf = nb;
+            sp->bufcap = cap;
+        }
+        if (fread(sp->buf + used, 1, len, sp->f) != len)
+            return false;
+        sp->buf[used + len] = '\0';
+        used += len + 1;
+    }
+    for (i = 0, p = sp->buf; i < b->nfiles; i++, p += strlen(p) + 1)
+        sp->ptrs[i] = p;
+    *files = (const char *const *)sp->ptrs;
+    return true;
 }
 
 size_t
@@ -447,5 +759,10 @@ kz_analytics_bulk_get(const kz_analytics *a, size_t i, const char **account,
     *total = b->nfiles + b->unlisted;
     *files = (const char *const *)b->files;
     *nfiles = b->nfiles;
+    if (b->spilled && !read_back(a->spill, b, files)) {
+        *files = NULL;
+        *nfiles = 0;
+        return false;
+    }
     return true;
 }

@@ -52,6 +52,11 @@ kz_analytics_new(const kz_analytics_opts *o)
     /* Every file up to the threshold must be listed to be counted. */
     if (a->cfg.v[KZ_AK_BULK_KEEP] <= a->cfg.v[KZ_AK_BULK_FILES])
         a->cfg.v[KZ_AK_BULK_KEEP] = a->cfg.v[KZ_AK_BULK_FILES] + 1;
+    if (o->internal_nets != NULL) {
+        a->nnets = o->ninternal_nets < KZ_A_MAX_NETS ? o->ninternal_nets
+                                                     : KZ_A_MAX_NETS;
+        memcpy(a->nets, o->internal_nets, a->nnets * sizeof(*a->nets));
+    }
     a->sink = o->sink;
     a->fmt_time = o->fmt_time;
     a->fmt_ctx = o->fmt_ctx;
@@ -61,14 +66,21 @@ kz_analytics_new(const kz_analytics_opts *o)
     kz_strbuf_init(&a->k2, 1 << 16);
     kz_strbuf_init(&a->text, 1 << 20);
     cap = (size_t)a->cfg.v[KZ_AK_MAX_KEYS];
-    a_table_init(&a->rdp, cap, free, &a->st.dropped_keys);
-    a_table_init(&a->rdp_sid, cap, free, &a->st.dropped_keys);
-    a_table_init(&a->tools, cap, a_set_free, &a->st.dropped_keys);
-    a_table_init(&a->fan, cap, a_set_free, &a->st.dropped_keys);
-    a_table_init(&a->ident_seen, cap, NULL, &a->st.dropped_keys);
-    a_table_init(&a->hashes, cap, a_set_free, &a->st.dropped_keys);
-    a_table_init(&a->bulk, cap, a_bulk_value_free, &a->st.dropped_keys);
-    a_table_init(&a->disc, cap, a_set_free, &a->st.dropped_keys);
+    /* Three quarters of tables.max_bytes; the integrity intervals have
+     * the last quarter (hunt_integrity.c). */
+    a->bud.max = (uint64_t)a->cfg.v[KZ_AK_MAX_BYTES] -
+                 (uint64_t)a->cfg.v[KZ_AK_MAX_BYTES] / 4;
+    a->bud.refused = &a->st.bytes_refused;
+    a->st.bytes_max = a->bud.max;
+    a_table_init(&a->rdp, cap, free, &a->st.dropped_keys, &a->bud);
+    a_table_init(&a->rdp_sid, cap, free, &a->st.dropped_keys, &a->bud);
+    a_table_init(&a->tools, cap, a_set_free, &a->st.dropped_keys, &a->bud);
+    a_table_init(&a->fan, cap, a_set_free, &a->st.dropped_keys, &a->bud);
+    a_table_init(&a->ident_seen, cap, NULL, &a->st.dropped_keys, &a->bud);
+    a_table_init(&a->hashes, cap, a_set_free, &a->st.dropped_keys, &a->bud);
+    a_table_init(&a->bulk, cap, a_bulk_value_free, &a->st.dropped_keys,
+                 &a->bud);
+    a_table_init(&a->disc, cap, a_set_free, &a->st.dropped_keys, &a->bud);
     a->tools_sweep = a->fan_sweep = a->bulk_sweep = a->disc_sweep =
         KZ_TIME_NONE;
     return a;
@@ -144,7 +156,7 @@ kz_analytics_wants(const kz_analytics *a, const kz_fact *f)
     switch (f->kind) {
     case KZ_FACT_LOGON:
         if (v[KZ_AK_RDP_ENABLED] && a_ieq(f->v[KZ_FS_LOGON_TYPE], "10") &&
-            kz_addr_classify(addr->p, addr->len) == KZ_ADDR_EXTERNAL)
+            a_addr_class(a, addr) == KZ_ADDR_EXTERNAL)
             return true;
         return v[KZ_AK_FANOUT_ENABLED] &&
                (a_ieq(f->v[KZ_FS_LOGON_TYPE], "3") ||
@@ -156,7 +168,7 @@ kz_analytics_wants(const kz_analytics *a, const kz_fact *f)
         return v[KZ_AK_RDP_ENABLED] != 0;
     case KZ_FACT_RDP:
         return v[KZ_AK_RDP_ENABLED] &&
-               kz_addr_classify(addr->p, addr->len) == KZ_ADDR_EXTERNAL;
+               a_addr_class(a, addr) == KZ_ADDR_EXTERNAL;
     case KZ_FACT_SHARE:
         return v[KZ_AK_FANOUT_ENABLED] && admin_share(f->v[KZ_FS_SHARE]) &&
                (!a_machine_or_anonymous(*u) || a_usable_source(*addr));
@@ -189,6 +201,12 @@ kz_analytics_wants(const kz_analytics *a, const kz_fact *f)
     default:
         return false;
     }
+}
+
+kz_addr_class
+a_addr_class(const kz_analytics *a, const kz_str *addr)
+{
+    return kz_addr_classify_nets(addr->p, addr->len, a->nets, a->nnets);
 }
 
 kz_time
@@ -237,7 +255,9 @@ kz_analytics_add(kz_analytics *a, const kz_fact *f)
     kz_fact g;
 
     a->st.facts++;
-    if (f->ref.time == KZ_TIME_NONE) {
+    /* A time before 1601 (only a hostile JSON input makes one) is skipped
+     * like no time: with times >= 0 no window arithmetic overflows. */
+    if (f->ref.time == KZ_TIME_NONE || f->ref.time < 0) {
         a->st.untimed++;
         return KZ_OK;
     }
@@ -356,6 +376,7 @@ void
 kz_analytics_stats(const kz_analytics *a, kz_a_stats *st)
 {
     *st = a->st;
+    st->bytes_peak = a->bud.peak;
 }
 
 /* ---- the finding builder ------------------------------------------- */
@@ -382,11 +403,28 @@ put_name(kz_analytics *a, const char *name)
     return KZ_OK;
 }
 
+size_t
+a_utf8_cut(const char *s, size_t len)
+{
+    size_t i = len, need;
+    unsigned char c;
+
+    /* Back over continuation bytes to the last lead byte. */
+    while (i > 0 && ((unsigned char)s[i - 1] & 0xc0) == 0x80 && len - i < 3)
+        i--;
+    if (i == 0)
+        return len;
+    c = (unsigned char)s[i - 1];
+    need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+    return need > 1 && (i - 1) + need > len ? i - 1 : len;
+}
+
 kz_status
 a_pair(kz_analytics *a, const char *name, const char *fmt, ...)
 {
     char buf[1024];
     va_list ap;
+    size_t len;
     int n;
 
     va_start(ap, fmt);
@@ -394,7 +432,11 @@ a_pair(kz_analytics *a, const char *name, const char *fmt, ...)
     va_end(ap);
     if (n < 0)
         buf[0] = '\0';
-    return a_pair_str(a, name, buf, strlen(buf));
+    len = strlen(buf);
+    /* A cut value ends on a whole UTF-8 character. */
+    if (n >= (int)sizeof(buf))
+        len = a_utf8_cut(buf, len);
+    return a_pair_str(a, name, buf, len);
 }
 
 kz_status
@@ -487,6 +529,15 @@ a_pair_set_values(kz_analytics *a, const char *name, const a_set *s)
         if ((i > 0 && (st = kz_strbuf_add(&a->text, ", ", 2)) != KZ_OK) ||
             (st = kz_strbuf_adds(&a->text, s->it[i].val)) != KZ_OK)
             return st;
+    if (s->dropped > 0) {
+        char note[96];
+
+        snprintf(note, sizeof(note),
+                 " (and %llu more not tracked: a table bound was reached)",
+                 (unsigned long long)s->dropped);
+        if ((st = kz_strbuf_adds(&a->text, note)) != KZ_OK)
+            return st;
+    }
     return kz_strbuf_addc(&a->text, '\0');
 }
 
@@ -606,14 +657,77 @@ a_icontains(kz_str s, const char *lit)
     return false;
 }
 
+/* ---- memory budget ------------------------------------------------- */
+
+size_t
+a_cost(size_t n)
+{
+    /* glibc-like: an 8-byte header, 16-byte granules, 32 at least. */
+    size_t c = (n + 8 + 15) & ~(size_t)15;
+
+    return c < 32 ? 32 : c;
+}
+
+bool
+a_charge(a_budget *b, size_t n)
+{
+    uint64_t c = a_cost(n);
+
+    if (b->used + c > b->max) {
+        if (b->refused != NULL)
+            (*b->refused)++;
+        return false;
+    }
+    b->used += c;
+    if (b->used > b->peak)
+        b->peak = b->used;
+    return true;
+}
+
+void
+a_charge_force(a_budget *b, size_t n)
+{
+    b->used += a_cost(n);
+    if (b->used > b->peak)
+        b->peak = b->used;
+}
+
+void
+a_uncharge(a_budget *b, size_t n)
+{
+    uint64_t c = a_cost(n);
+
+    if (b->used >= c)
+        b->used -= c;
+    else {
+        b->used = 0;
+        b->underflow++;
+    }
+}
+
+/* ---- tables -------------------------------------------------------- */
+
 void
 a_table_init(a_table *t, size_t cap, void (*free_value)(void *),
-             uint64_t *dropped)
+             uint64_t *dropped, a_budget *bud)
 {
     memset(t, 0, sizeof(*t));
     t->cap = cap;
     t->free_value = free_value;
     t->dropped = dropped;
+    t->bud = bud;
+}
+
+/* Frees node n (and its value), giving back what they were charged. */
+static void
+node_free(a_table *t, a_node *n)
+{
+    if (t->free_value != NULL)
+        t->free_value(n->value);
+    if (n->vsize > 0)
+        a_uncharge(t->bud, n->vsize);
+    a_uncharge(t->bud, sizeof(*n) + n->klen + 1);
+    free(n);
 }
 
 void
@@ -625,10 +739,10 @@ a_table_fini(a_table *t)
     for (i = 0; i < t->nb; i++)
         for (n = t->b[i]; n != NULL; n = next) {
             next = n->next;
-            if (t->free_value != NULL)
-                t->free_value(n->value);
-            free(n);
+            node_free(t, n);
         }
+    if (t->nb > 0)
+        a_uncharge(t->bud, t->nb * sizeof(*t->b));
     free(t->b);
     t->b = NULL;
     t->nb = t->n = 0;
@@ -653,16 +767,22 @@ static bool
 grow(a_table *t)
 {
     size_t nb = t->nb == 0 ? 64 : 2 * t->nb, i;
-    a_node **b = calloc(nb, sizeof(*b)), *n, *next;
+    a_node **b, *n, *next;
 
-    if (b == NULL)
+    if (!a_charge(t->bud, nb * sizeof(*b)))
         return false;
+    if ((b = calloc(nb, sizeof(*b))) == NULL) {
+        a_uncharge(t->bud, nb * sizeof(*b));
+        return false;
+    }
     for (i = 0; i < t->nb; i++)
         for (n = t->b[i]; n != NULL; n = next) {
             next = n->next;
             n->next = b[n->hash & (nb - 1)];
             b[n->hash & (nb - 1)] = n;
         }
+    if (t->nb > 0)
+        a_uncharge(t->bud, t->nb * sizeof(*t->b));
     free(t->b);
     t->b = b;
     t->nb = nb;
@@ -670,21 +790,36 @@ grow(a_table *t)
 }
 
 bool
-a_table_put(a_table *t, const char *key, size_t klen, void *value)
+a_table_put_sized(a_table *t, const char *key, size_t klen, void *value,
+                  size_t vsize)
 {
     a_node *n;
 
-    if (t->n >= t->cap) {
+    if (t->n >= t->cap || ((t->nb == 0 || t->n >= t->nb) && !grow(t))) {
         if (t->dropped != NULL)
             (*t->dropped)++;
         return false;
     }
-    if ((t->nb == 0 || t->n >= t->nb) && !grow(t))
+    if (!a_charge(t->bud, sizeof(*n) + klen + 1)) {
+        if (t->dropped != NULL)
+            (*t->dropped)++;
         return false;
-    if ((n = malloc(sizeof(*n) + klen + 1)) == NULL)
+    }
+    if (vsize > 0 && !a_charge(t->bud, vsize)) {
+        a_uncharge(t->bud, sizeof(*n) + klen + 1);
+        if (t->dropped != NULL)
+            (*t->dropped)++;
         return false;
+    }
+    if ((n = malloc(sizeof(*n) + klen + 1)) == NULL) {
+        a_uncharge(t->bud, sizeof(*n) + klen + 1);
+        if (vsize > 0)
+            a_uncharge(t->bud, vsize);
+        return false;
+    }
     n->hash = kz_hash(key, klen);
     n->value = value;
+    n->vsize = vsize;
     n->klen = klen;
     memcpy(n->key, key, klen);
     n->key[klen] = '\0';
@@ -692,6 +827,12 @@ a_table_put(a_table *t, const char *key, size_t klen, void *value)
     t->b[n->hash & (t->nb - 1)] = n;
     t->n++;
     return true;
+}
+
+bool
+a_table_put(a_table *t, const char *key, size_t klen, void *value)
+{
+    return a_table_put_sized(t, key, klen, value, 0);
 }
 
 void
@@ -706,9 +847,7 @@ a_table_del(a_table *t, const char *key, size_t klen)
     for (pp = &t->b[h & (t->nb - 1)]; (n = *pp) != NULL; pp = &n->next)
         if (n->hash == h && n->klen == klen && memcmp(n->key, key, klen) == 0) {
             *pp = n->next;
-            if (t->free_value != NULL)
-                t->free_value(n->value);
-            free(n);
+            node_free(t, n);
             t->n--;
             return;
         }
@@ -726,9 +865,7 @@ a_table_sweep(a_table *t, bool (*fn)(void *ctx, const char *key, void *value),
         while ((n = *pp) != NULL) {
             if (fn(ctx, n->key, n->value)) {
                 *pp = n->next;
-                if (t->free_value != NULL)
-                    t->free_value(n->value);
-                free(n);
+                node_free(t, n);
                 t->n--;
             } else {
                 pp = &n->next;
@@ -740,9 +877,18 @@ a_table_sweep(a_table *t, bool (*fn)(void *ctx, const char *key, void *value),
 /* ---- sliding sets -------------------------------------------------- */
 
 a_set *
-a_set_new(void)
+a_set_new(a_budget *bud)
 {
-    return calloc(1, sizeof(a_set));
+    a_set *s;
+
+    if (!a_charge(bud, sizeof(a_set)))
+        return NULL;
+    if ((s = calloc(1, sizeof(a_set))) == NULL) {
+        a_uncharge(bud, sizeof(a_set));
+        return NULL;
+    }
+    s->bud = bud;
+    return s;
 }
 
 void
@@ -753,8 +899,11 @@ a_set_free(void *v)
 
     if (s == NULL)
         return;
-    for (i = 0; i < s->n; i++)
+    for (i = 0; i < s->n; i++) {
+        a_uncharge(s->bud, strlen(s->it[i].val) + 1);
         free(s->it[i].val);
+    }
+    a_uncharge(s->bud, sizeof(a_set));
     free(s);
 }
 
@@ -765,6 +914,7 @@ a_set_expire(a_set *s, kz_time t, kz_time window)
 
     for (i = j = 0; i < s->n; i++) {
         if (s->it[i].last < t - window) {
+            a_uncharge(s->bud, strlen(s->it[i].val) + 1);
             free(s->it[i].val);
             continue;
         }
@@ -773,6 +923,7 @@ a_set_expire(a_set *s, kz_time t, kz_time window)
     s->n = j;
     if (s->n == 0) {
         s->events = 0;
+        s->dropped = 0;
         s->fired = false;
         s->start = KZ_TIME_NONE;
     }
@@ -788,19 +939,25 @@ a_set_add(a_set *s, const char *val, size_t len, kz_time t, const a_ref *ref,
     if (s->n == 0 || s->start == KZ_TIME_NONE)
         s->start = t;
     s->events++;
+    /* Values are C strings: cut at an embedded NUL (else one hostile
+     * value would count as a new one at every fact). */
+    len = strnlen(val, len);
     for (i = 0; i < s->n; i++)
         if (strlen(s->it[i].val) == len &&
             memcmp(s->it[i].val, val, len) == 0) {
             s->it[i].last = t;
             return true;
         }
-    if (s->n == KZ_A_SET_CAP) {
+    if (s->n == KZ_A_SET_CAP || !a_charge(s->bud, len + 1)) {
         if (dropped != NULL)
             (*dropped)++;
+        s->dropped++;
         return true;
     }
-    if ((v = malloc(len + 1)) == NULL)
+    if ((v = malloc(len + 1)) == NULL) {
+        a_uncharge(s->bud, len + 1);
         return false;
+    }
     memcpy(v, val, len);
     v[len] = '\0';
     s->it[s->n].val = v;

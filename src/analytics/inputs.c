@@ -174,31 +174,46 @@ class_v4(uint32_t a)
     return KZ_ADDR_EXTERNAL;
 }
 
-kz_addr_class
-kz_addr_classify(const char *s, size_t len)
+/* Parses an address as logged into a6 (IPv4 as ::ffff:a.b.c.d); false
+ * when it is not one. */
+static bool
+parse_addr(const char *s, size_t len, unsigned char a6[16])
 {
     char buf[64];
-    unsigned char a6[16];
     struct in_addr a4;
+    uint32_t v;
     size_t i;
-    static const unsigned char zero[16];
 
     while (len > 0 && (*s == ' ' || *s == '\t'))
         s++, len--;
     while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
         len--;
     if (len == 0 || len >= sizeof(buf))
-        return KZ_ADDR_UNKNOWN;
+        return false;
     memcpy(buf, s, len);
     buf[len] = '\0';
     /* IPv6 zone ids ("fe80::1%12") are cut off. */
     for (i = 0; i < len; i++)
         if (buf[i] == '%')
             buf[i] = '\0';
-    if (inet_pton(AF_INET, buf, &a4) == 1)
-        return class_v4(ntohl(a4.s_addr));
-    if (inet_pton(AF_INET6, buf, a6) != 1)
-        return KZ_ADDR_UNKNOWN;
+    if (inet_pton(AF_INET, buf, &a4) == 1) {
+        v = ntohl(a4.s_addr);
+        memset(a6, 0, 10);
+        a6[10] = a6[11] = 0xff;
+        a6[12] = (unsigned char)(v >> 24);
+        a6[13] = (unsigned char)(v >> 16);
+        a6[14] = (unsigned char)(v >> 8);
+        a6[15] = (unsigned char)v;
+        return true;
+    }
+    return inet_pton(AF_INET6, buf, a6) == 1;
+}
+
+static kz_addr_class
+class_v6(const unsigned char a6[16])
+{
+    static const unsigned char zero[16];
+
     if (memcmp(a6, zero, 16) == 0)
         return KZ_ADDR_UNKNOWN; /* :: */
     if (memcmp(a6, zero, 15) == 0 && a6[15] == 1)
@@ -213,6 +228,111 @@ kz_addr_classify(const char *s, size_t len)
     return KZ_ADDR_EXTERNAL;
 }
 
+kz_addr_class
+kz_addr_classify(const char *s, size_t len)
+{
+    unsigned char a6[16];
+
+    return parse_addr(s, len, a6) ? class_v6(a6) : KZ_ADDR_UNKNOWN;
+}
+
+/* True if a6 is in net. */
+static bool
+in_net(const unsigned char a6[16], const kz_a_net *net)
+{
+    size_t full = net->bits / 8, rest = net->bits % 8;
+    unsigned char mask;
+
+    if (memcmp(a6, net->addr, full) != 0)
+        return false;
+    if (rest == 0)
+        return true;
+    mask = (unsigned char)(0xff << (8 - rest));
+    return (a6[full] & mask) == (net->addr[full] & mask);
+}
+
+kz_addr_class
+kz_addr_classify_nets(const char *s, size_t len, const kz_a_net *nets, size_t n)
+{
+    unsigned char a6[16];
+    kz_addr_class c;
+    size_t i;
+
+    if (!parse_addr(s, len, a6))
+        return KZ_ADDR_UNKNOWN;
+    if ((c = class_v6(a6)) != KZ_ADDR_EXTERNAL)
+        return c;
+    for (i = 0; i < n; i++)
+        if (in_net(a6, &nets[i]))
+            return KZ_ADDR_INTERNAL;
+    return KZ_ADDR_EXTERNAL;
+}
+
+/* One network "addr[/bits]" of len bytes. */
+static bool
+parse_net(const char *s, size_t len, kz_a_net *net)
+{
+    const char *slash = memchr(s, '/', len);
+    size_t alen = slash != NULL ? (size_t)(slash - s) : len, i;
+    unsigned long bits;
+    bool v4;
+    char num[8];
+    char *end;
+
+    if (!parse_addr(s, alen, net->addr))
+        return false;
+    v4 = memchr(s, ':', alen) == NULL;
+    if (slash == NULL) {
+        net->bits = 128;
+        return true;
+    }
+    i = len - alen - 1;
+    if (i == 0 || i >= sizeof(num))
+        return false;
+    memcpy(num, slash + 1, i);
+    num[i] = '\0';
+    if (num[0] < '0' || num[0] > '9')
+        return false;
+    bits = strtoul(num, &end, 10);
+    if (*end != '\0' || bits > (v4 ? 32u : 128u))
+        return false;
+    net->bits = (uint8_t)(v4 ? bits + 96 : bits);
+    return true;
+}
+
+kz_status
+kz_a_nets_parse(const char *list, kz_a_net *nets, size_t max, size_t *n,
+                kz_error *err)
+{
+    const char *p = list, *e;
+    size_t len;
+
+    *n = 0;
+    while (p != NULL && *p != '\0') {
+        e = strchr(p, ',');
+        len = e != NULL ? (size_t)(e - p) : strlen(p);
+        while (len > 0 && (*p == ' ' || *p == '\t'))
+            p++, len--;
+        while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+            len--;
+        if (len > 0) {
+            if (*n == max)
+                return kz_error_set(err, KZ_EUSAGE,
+                                    "--internal-nets: more than %zu "
+                                    "networks",
+                                    max);
+            if (!parse_net(p, len, &nets[*n]))
+                return kz_error_set(err, KZ_EUSAGE,
+                                    "--internal-nets: '%.*s' is not an "
+                                    "address or address/prefix",
+                                    (int)(len < 64 ? len : 64), p);
+            (*n)++;
+        }
+        p = e != NULL ? e + 1 : NULL;
+    }
+    return KZ_OK;
+}
+
 kz_status
 kz_a_host_key(kz_strbuf *b, const char *s, size_t len)
 {
@@ -221,6 +341,12 @@ kz_a_host_key(kz_strbuf *b, const char *s, size_t len)
 
     if (s == NULL)
         return KZ_OK;
+    /* A Computer logged as an IPv4 address is kept whole: it has no DNS
+     * suffix (else every 10.x.y.z host would be host "10"). */
+    for (i = 0; i < len && ((s[i] >= '0' && s[i] <= '9') || s[i] == '.'); i++)
+        ;
+    if (i == len && len > 0)
+        return kz_strbuf_add(b, s, len);
     for (i = 0; i < len && s[i] != '.'; i++)
         if ((st = kz_strbuf_addc(
                  b, (char)kz_ascii_lower((unsigned char)s[i]))) != KZ_OK)
@@ -322,6 +448,10 @@ static const kz_a_key_info keys[KZ_AK_COUNT] = {
         {"tables.max_keys", 100000, 100, 100000000, "keys",
          "keys (accounts, hosts, paths...) per table of each analytic; "
          "past it new keys are counted as dropped"},
+    [KZ_AK_MAX_BYTES] =
+        {"tables.max_bytes", 64 << 20, 1 << 20, (int64_t)1 << 40, "bytes",
+         "memory of all analytics tables together; past it new keys, values "
+         "and queued reads are counted as dropped"},
 };
 
 const kz_a_key_info *

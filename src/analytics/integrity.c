@@ -127,6 +127,7 @@ struct kz_integrity {
     ikey *last_key;             /* key of the last record, or NULL */
     size_t pending;             /* first marker of the file without next */
     size_t open;                /* marker a range may join, or SIZE_MAX */
+    size_t iv_bytes;            /* intervals allocated over all keys */
     bool finished;              /* kz_integrity_finish ran */
 };
 
@@ -138,6 +139,7 @@ kz_integrity_config_default(kz_integrity_config *c)
     c->max_intervals = 65536;
     c->max_unreadable = 65536;
     c->max_files = (size_t)1 << 20;
+    c->max_bytes = (size_t)16 << 20;
     c->max_findings = 10000;
 }
 
@@ -224,6 +226,8 @@ kz_integrity_new(const kz_integrity_config *c)
         kz_integrity_config_default(&g->c);
     if (g->c.max_intervals < 4)
         g->c.max_intervals = 4;
+    if (g->c.max_bytes == 0)
+        g->c.max_bytes = (size_t)16 << 20;
     if (g->c.backwards_threshold < 0)
         g->c.backwards_threshold = 0;
     g->cur = NO_FILE;
@@ -481,6 +485,7 @@ ival_add(kz_integrity *g, ikey *k, const kz_integrity_rec *r)
     uint64_t id = r->record_id;
     uint32_t eid = r->has_event_id ? r->event_id : NO_EID;
     ival *c;
+    size_t old;
     kz_status st;
 
     if (k->cur != SIZE_MAX) {
@@ -508,8 +513,18 @@ ival_add(kz_integrity *g, ikey *k, const kz_integrity_rec *r)
     if (k->n >= g->c.max_intervals &&
         (st = compact(g, k, g->c.max_intervals / 2)) != KZ_OK)
         return st;
+    /* Growing past 16 intervals (doubling) must fit max_bytes over all
+     * keys; else the key merges down to half its intervals. */
+    if (k->n == k->cap && k->cap >= 16 &&
+        g->iv_bytes + k->cap * sizeof(ival) > g->c.max_bytes &&
+        (st = compact(g, k, k->n / 2)) != KZ_OK)
+        return st;
+    old = k->cap;
     if (kz_grow(&k->iv, &k->cap, k->n + 1, sizeof(ival), 16) != KZ_OK)
         return KZ_ENOMEM;
+    g->iv_bytes += (k->cap - old) * sizeof(ival);
+    if (g->iv_bytes > g->st.interval_bytes)
+        g->st.interval_bytes = g->iv_bytes;
     c = &k->iv[k->n];
     c->lo = c->hi = id;
     c->t_lo = c->t_hi = r->time;

@@ -50,6 +50,11 @@ typedef struct kz_integrity_config {
     size_t max_unreadable;       /* unreadable runs kept (65536) */
     size_t max_files;            /* inputs remembered (1 << 20) */
     size_t max_findings;         /* findings per analytic (10000) */
+    size_t max_bytes;            /* bytes of intervals over all keys
+                                    (16 MiB; hunt: a quarter of
+                                    tables.max_bytes); past it a key that
+                                    must grow merges its smallest gaps
+                                    instead (counted like max_intervals) */
 } kz_integrity_config;
 
 /* Fills c with the defaults above. */
@@ -147,7 +152,9 @@ typedef struct kz_integrity_stats {
     uint64_t json_keys;        /* coverage findings */
     uint64_t dropped_keys;     /* records of keys past max_keys */
     uint64_t dropped_records;  /* records not tracked (keys, files cap) */
-    uint64_t coarsened_gaps;   /* gaps merged away by max_intervals */
+    uint64_t coarsened_gaps;   /* gaps merged away by max_intervals or
+                                  max_bytes */
+    uint64_t interval_bytes;   /* most bytes the intervals held */
     uint64_t dropped_unreadable; /* unreadable runs past the cap */
     uint64_t dropped_findings; /* findings past max_findings */
 } kz_integrity_stats;

@@ -44,10 +44,13 @@ copy(char *buf, size_t cap, const kz_str *v)
 {
     size_t n = v->len < cap - 1 ? v->len : cap - 1;
 
-    if (v->p != NULL)
+    if (v->p != NULL) {
         memcpy(buf, v->p, n);
-    else
+        if (n < v->len)
+            n = a_utf8_cut(buf, n); /* a whole last character */
+    } else {
         n = 0;
+    }
     buf[n] = '\0';
 }
 
@@ -76,7 +79,7 @@ session(kz_analytics *a, const kz_fact *f)
 
     if (f->kind == KZ_FACT_LOGON && !a_ieq(f->v[KZ_FS_LOGON_TYPE], "10"))
         return KZ_OK;
-    if (kz_addr_classify(addr->p, addr->len) != KZ_ADDR_EXTERNAL)
+    if (a_addr_class(a, addr) != KZ_ADDR_EXTERNAL)
         return KZ_OK;
     if (!account(a, f))
         return KZ_OK;
@@ -84,7 +87,7 @@ session(kz_analytics *a, const kz_fact *f)
     if ((s = a_table_get(&a->rdp, a->k1.data, a->k1.len)) == NULL) {
         if ((s = calloc(1, sizeof(*s))) == NULL)
             return KZ_ENOMEM;
-        if (!a_table_put(&a->rdp, a->k1.data, a->k1.len, s)) {
+        if (!a_table_put_sized(&a->rdp, a->k1.data, a->k1.len, s, sizeof(*s))) {
             free(s);
             return KZ_OK;
         }
@@ -115,8 +118,8 @@ session(kz_analytics *a, const kz_fact *f)
         if (k == NULL)
             return KZ_ENOMEM;
         memcpy(k, a->k1.data, a->k1.len + 1);
-        if (!a_table_put(&a->rdp_sid, f->v[KZ_FS_SID].p, f->v[KZ_FS_SID].len,
-                         k))
+        if (!a_table_put_sized(&a->rdp_sid, f->v[KZ_FS_SID].p,
+                               f->v[KZ_FS_SID].len, k, a->k1.len + 1))
             free(k);
     }
     return KZ_OK;
@@ -295,8 +298,10 @@ reach(kz_analytics *a, const kz_fact *f, int kind, kz_str v1, kz_str v2)
     if (a->k2.len == 0)
         return KZ_OK;
     if ((s = a_table_get(&a->fan, a->k1.data, a->k1.len)) == NULL) {
-        if ((s = a_set_new()) == NULL)
-            return KZ_ENOMEM;
+        if ((s = a_set_new(&a->bud)) == NULL) {
+            a->st.dropped_keys++; /* refused by tables.max_bytes */
+            return KZ_OK;
+        }
         if (!a_table_put(&a->fan, a->k1.data, a->k1.len, s)) {
             a_set_free(s);
             return KZ_OK;

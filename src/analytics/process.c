@@ -126,7 +126,10 @@ first_time(kz_analytics *a, const char *check, const kz_fact *f, kz_str extra)
         return false;
     if (a_table_get(&a->ident_seen, a->k1.data, a->k1.len) != NULL)
         return false;
-    return a_table_put(&a->ident_seen, a->k1.data, a->k1.len, (void *)1);
+    /* Past a table bound the check is reported again rather than lost:
+     * the put fails (counted) and the fact still makes its finding. */
+    (void)a_table_put(&a->ident_seen, a->k1.data, a->k1.len, (void *)1);
+    return true;
 }
 
 static kz_status
@@ -200,8 +203,10 @@ hash_names(kz_analytics *a, const kz_fact *f)
                  &a->k1, (char)kz_ascii_lower((unsigned char)h.p[i]))) != KZ_OK)
             return st;
     if ((s = a_table_get(&a->hashes, a->k1.data, a->k1.len)) == NULL) {
-        if ((s = a_set_new()) == NULL)
-            return KZ_ENOMEM;
+        if ((s = a_set_new(&a->bud)) == NULL) {
+            a->st.dropped_keys++; /* refused by tables.max_bytes */
+            return KZ_OK;
+        }
         if (!a_table_put(&a->hashes, a->k1.data, a->k1.len, s)) {
             a_set_free(s);
             return KZ_OK;
@@ -462,8 +467,10 @@ a_discovery_fact(kz_analytics *a, const kz_fact *f)
                             by_logon ? lid.len : par.len)) != KZ_OK)
         return st;
     if ((s = a_table_get(&a->disc, a->k1.data, a->k1.len)) == NULL) {
-        if ((s = a_set_new()) == NULL)
-            return KZ_ENOMEM;
+        if ((s = a_set_new(&a->bud)) == NULL) {
+            a->st.dropped_keys++; /* refused by tables.max_bytes */
+            return KZ_OK;
+        }
         if (!a_table_put(&a->disc, a->k1.data, a->k1.len, s)) {
             a_set_free(s);
             return KZ_OK;

@@ -331,8 +331,10 @@ a_tools_fact(kz_analytics *a, const kz_fact *f)
     if (a->k1.len == 0 && (st = kz_strbuf_adds(&a->k1, "-")) != KZ_OK)
         return st;
     if ((s = a_table_get(&a->tools, a->k1.data, a->k1.len)) == NULL) {
-        if ((s = a_set_new()) == NULL)
-            return KZ_ENOMEM;
+        if ((s = a_set_new(&a->bud)) == NULL) {
+            a->st.dropped_keys++; /* refused by tables.max_bytes */
+            return KZ_OK;
+        }
         if (!a_table_put(&a->tools, a->k1.data, a->k1.len, s)) {
             a_set_free(s);
             return KZ_OK;

@@ -80,6 +80,7 @@ enum {
     OPT_BULK_READ_FILES,
     OPT_TOOL_CLASSES,
     OPT_DISCOVERY_COMMANDS,
+    OPT_INTERNAL_NETS,
 };
 
 static const kz_cli_option hunt_opts[] = {
@@ -131,6 +132,11 @@ static const kz_cli_option hunt_opts[] = {
       "tool classes on one host for kz_a_attack_tool_burst (default: 3)" },
     { "discovery-commands", 0, OPT_DISCOVERY_COMMANDS, "N",
       "discovery commands for kz_a_discovery_burst (default: 4)" },
+    { "internal-nets", 0, OPT_INTERNAL_NETS, "LIST",
+      "networks that are internal besides RFC 1918, CGNAT, loopback, "
+      "link-local and ULA, for kz_a_rdp_external_privilege: "
+      "comma-separated addr/prefix, e.g. 203.0.113.0/24,2001:db8::/32 "
+      "(default: none)" },
 };
 
 #define N_HUNT_OPTS (sizeof(hunt_opts) / sizeof(hunt_opts[0]))
@@ -156,6 +162,8 @@ typedef struct hunt_args {
         const char *value;     /* flag value */
     } aflags[8];               /* threshold flags, applied after the file */
     size_t naflags;
+    kz_a_net nets[KZ_A_MAX_NETS]; /* --internal-nets */
+    size_t nnets;
 } hunt_args;
 
 /* Records built by a worker for one batch (b->user). */
@@ -328,6 +336,16 @@ on_option(void *vctx, int id, const char *arg)
     case OPT_ANALYTICS_CONFIG:
         a->analytics_config = arg;
         return KZ_EXIT_OK;
+    case OPT_INTERNAL_NETS: {
+        size_t n;
+
+        kz_error_clear(&err);
+        if (kz_a_nets_parse(arg, a->nets + a->nnets,
+                            KZ_A_MAX_NETS - a->nnets, &n, &err) != KZ_OK)
+            return usage("%s", err.msg);
+        a->nnets += n;
+        return KZ_EXIT_OK;
+    }
     case OPT_FANOUT_HOSTS:
     case OPT_BULK_READ_FILES:
     case OPT_TOOL_CLASSES:
@@ -1312,6 +1330,8 @@ setup_analytics(const hunt_args *a, hunt_ctx *h, kz_names *names)
             return usage("%s", err.msg);
     memset(&ao, 0, sizeof(ao));
     ao.config = &cfg;
+    ao.internal_nets = a->nets;
+    ao.ninternal_nets = a->nnets;
     ao.sink.emit = kz_hunt_emit_finding;
     ao.sink.ctx = &h->fnd;
     ao.fmt_time = fmt_time;

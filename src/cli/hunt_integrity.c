@@ -6,6 +6,7 @@
  * rendered. Reference: docs/analytics-integrity.md.
  * Threads: the calling thread of kz_read_run only.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,9 +26,10 @@ struct kz_hunt_integrity {
 static void
 load_config(kz_integrity_config *c, const char *path)
 {
-    char line[512];
+    char line[1100];
     FILE *f = fopen(path, "r");
     unsigned no = 0;
+    int ch;
 
     if (f == NULL)
         return; /* the analytics config reader reports it */
@@ -36,6 +38,13 @@ load_config(kz_integrity_config *c, const char *path)
         kz_error err;
 
         no++;
+        if (strchr(line, '\n') == NULL && !feof(f)) {
+            /* Longer than the analytics reader allows (it says so): the
+             * rest of the line is not read as another line. */
+            while ((ch = fgetc(f)) != EOF && ch != '\n')
+                ;
+            continue;
+        }
         while (*k == ' ' || *k == '\t')
             k++;
         if (*k == '#' || *k == ';' || (eq = strchr(k, '=')) == NULL)
@@ -51,6 +60,18 @@ load_config(kz_integrity_config *c, const char *path)
              e--)
             ;
         *e = '\0';
+        if (strcmp(k, "tables.max_bytes") == 0) {
+            /* The intervals have a quarter of the analytics tables' bound
+             * (a bad value is the analytics config reader's to report). */
+            unsigned long long mb;
+            char *end;
+
+            errno = 0;
+            mb = strtoull(v, &end, 10);
+            if (errno == 0 && *end == '\0' && mb >= 4)
+                c->max_bytes = (size_t)(mb / 4);
+            continue;
+        }
         if (strncmp(k, "integrity.", 10) != 0)
             continue;
         kz_error_clear(&err);

@@ -321,17 +321,31 @@ print_analytics(FILE *f, const kz_hunt_report *r)
         fputs("; no findings", f);
     fputc('\n', f);
     if (s->dropped_keys > 0 || s->dropped_items > 0 ||
-        s->bulk_files_dropped > 0)
+        s->bulk_files_dropped > 0) {
+        char c[32];
+
+        /* Three buffers: each count is formatted before the call. */
         fprintf(f, "kizuki: analytics bounds hit: %s key%s not tracked "
-                   "(tables.max_keys), %s value%s not tracked (a key's set "
-                   "was full), %s bulk-read file%s counted but not listed "
-                   "(bulk_read.keep_files)\n",
+                   "(tables.max_keys or tables.max_bytes), %s value%s not "
+                   "tracked (a key's set was full, or tables.max_bytes), %s "
+                   "bulk-read file%s counted but not listed "
+                   "(bulk_read.keep_files or tables.max_bytes)\n",
                 kz_cli_fmt_count(s->dropped_keys, a, sizeof(a)),
                 s->dropped_keys == 1 ? "" : "s",
                 kz_cli_fmt_count(s->dropped_items, b, sizeof(b)),
                 s->dropped_items == 1 ? "" : "s",
-                kz_cli_fmt_count(s->bulk_files_dropped, a, sizeof(a)),
+                kz_cli_fmt_count(s->bulk_files_dropped, c, sizeof(c)),
                 s->bulk_files_dropped == 1 ? "" : "s");
+    }
+    if (s->bytes_refused > 0)
+        fprintf(f, "kizuki: analytics memory bound reached: %llu bytes "
+                   "(three quarters of tables.max_bytes), peak %llu; %llu "
+                   "time%s a key, value, file or read was refused past "
+                   "it\n",
+                (unsigned long long)s->bytes_max,
+                (unsigned long long)s->bytes_peak,
+                (unsigned long long)s->bytes_refused,
+                s->bytes_refused == 1 ? "" : "s");
     if (s->ne_bulk_baseline)
         fputs("kizuki: not evaluated: kz_a_bulk_file_read's p99 baseline "
               "(needs bulk_read.baseline_days of history); the fixed "

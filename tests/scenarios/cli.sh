@@ -534,7 +534,8 @@ case_rules_check_usage() {
 
 # analytics_events OUT KIND N: N synthetic events as an EVTX file.
 # KIND: share_reads (5145 by CORP\alice from 10.9.8.7, one file each,
-# 10 s apart), fanout (4624 type 3 by CORP\ops on N hosts, 1 min apart).
+# 10 s apart), accounts (the same, each by another account u0000..., 1 s apart),
+# fanout (4624 type 3 by CORP\ops on N hosts, 1 min apart).
 analytics_events() {
     command -v python3 >/dev/null 2>&1 || skip "python3 needed for EVTX"
     python3 - "$2" "$3" >a.jsonl <<'EOF'
@@ -542,10 +543,13 @@ import json, sys
 kind, n = sys.argv[1], int(sys.argv[2])
 for i in range(n):
     t = "2023-05-01T02:%02d:%02d.000000Z" % (i * 10 // 60 % 60, i * 10 % 60)
-    if kind == "share_reads":
+    if kind in ("share_reads", "accounts"):
+        user = "alice" if kind == "share_reads" else "u%04d" % i
+        if kind == "accounts":
+            t = "2023-05-01T02:%02d:%02d.000000Z" % (i // 60 % 60, i % 60)
         host, eid, data = "FS01.corp.local", 5145, {
             "SubjectUserSid": "S-1-5-21-1-2-3-1104",
-            "SubjectUserName": "alice", "SubjectDomainName": "CORP",
+            "SubjectUserName": user, "SubjectDomainName": "CORP",
             "SubjectLogonId": "0x9a1", "ObjectType": "File",
             "IpAddress": "10.9.8.7", "IpPort": "50000",
             "ShareName": "\\\\*\\projects",
@@ -637,6 +641,38 @@ case_analytics_fanout() {
     # --min-level filters findings like detections.
     hunt_a --min-level critical --fanout-hosts 4 f4.evtx
     [ "$(grep -c ',kz_a_fanout,' out)" -eq 2 ] || fail "min-level: $(cat out)"
+}
+
+# The table bounds: keys past tables.max_keys, then past tables.max_bytes,
+# are counted and the summary says how many (each count its own).
+case_analytics_bounds_summary() {
+    analytics_events r.evtx accounts 3000
+    printf 'tables.max_keys = 100\n' >k.conf
+    hunt_a --analytics-config k.conf r.evtx
+    expect_rc 0 "max_keys 100"
+    expect_err "analytics bounds hit: 2,900 keys not tracked (tables.max_keys or tables.max_bytes), 0 values not tracked"
+    expect_err ", 0 bulk-read files counted but not listed"
+    printf 'tables.max_bytes = 1048576\n' >b.conf
+    hunt_a --analytics-config b.conf r.evtx
+    expect_rc 0 "max_bytes 1 MiB"
+    expect_err "analytics memory bound reached: 786432 bytes (three quarters of tables.max_bytes), peak "
+    peak=$(sed -n 's/.*memory bound reached: .*, peak \([0-9]*\);.*/\1/p' err)
+    [ -n "$peak" ] && [ "$peak" -le 786432 ] && [ "$peak" -gt 600000 ] ||
+        fail "peak '$peak' not under the bound: $(cat err)"
+    printf 'tables.max_bytes = 1000\n' >s.conf
+    hunt_a --analytics-config s.conf r.evtx
+    expect_rc 2 "max_bytes below its minimum"
+}
+
+# A long comment line is one line for the integrity keys too (its tail is
+# not read as a key).
+case_analytics_config_long_line() {
+    # 511 bytes, then a key where the old 512-byte reader split the line.
+    printf '#%0510dintegrity.max_keys = lots\n' 0 >long.conf
+    analytics_events r.evtx share_reads 1
+    hunt_a --analytics-config long.conf r.evtx
+    expect_rc 0 "long comment line"
+    ! grep -q 'default kept' err || fail "tail read as a key: $(cat err)"
 }
 
 case_analytics_bad_config() {

@@ -12,6 +12,7 @@
 
 #include "analytics/analytics.h"
 #include "analytics/analytics_int.h"
+#include "base/utf.h"
 #include "t.h"
 
 #define MIN (60 * KZ_TICKS_PER_SEC)
@@ -168,6 +169,9 @@ test_keys(void)
         {1, "WS01.corp.local", "ws01"},
         {1, "ws01", "ws01"},
         {1, "", ""},
+        /* An address as Computer has no DNS suffix (review fix). */
+        {1, "10.1.2.3", "10.1.2.3"},
+        {1, "10.corp.local", "10"},
         {0, "CORP\\Alice", "alice"},
         {0, "alice@corp.local", "alice"},
         {0, "CN=Bob Smith,OU=Users,DC=corp", "bob smith"},
@@ -384,6 +388,69 @@ feed_tool(env *e, int which, double at, const char *host)
         feed(e, KZ_FACT_PROC, at, host, PROC("C:\\t\\Backstab.exe", "x"));
         break;
     }
+}
+
+static void
+test_internal_nets(void)
+{
+    static const struct {
+        const char *s;
+        kz_addr_class want;
+    } rows[] = {
+        {"203.0.113.45", KZ_ADDR_INTERNAL},
+        {"203.0.113.255", KZ_ADDR_INTERNAL},
+        {"203.0.114.1", KZ_ADDR_EXTERNAL},
+        {"::ffff:203.0.113.9", KZ_ADDR_INTERNAL},
+        {"2001:db8:1::5", KZ_ADDR_INTERNAL},
+        {"2001:db9::5", KZ_ADDR_EXTERNAL},
+        {"198.51.100.7", KZ_ADDR_INTERNAL},
+        {"198.51.100.8", KZ_ADDR_EXTERNAL},
+        {"10.0.0.1", KZ_ADDR_INTERNAL},
+        {"-", KZ_ADDR_UNKNOWN},
+    };
+    kz_a_net nets[KZ_A_MAX_NETS];
+    kz_analytics_opts o;
+    kz_error err;
+    size_t i, n;
+    env e;
+
+    T_EQ_INT(kz_a_nets_parse(" 203.0.113.0/24, 2001:db8::/32,198.51.100.7 ",
+                             nets, KZ_A_MAX_NETS, &n, &err),
+             KZ_OK);
+    T_EQ_INT(n, 3);
+    for (i = 0; i < T_COUNT(rows); i++)
+        T_CHECK(kz_addr_classify_nets(rows[i].s, strlen(rows[i].s), nets, n) ==
+                    rows[i].want,
+                "row %zu: %s", i, rows[i].s);
+    T_EQ_INT(kz_a_nets_parse("10.0.0.0/33", nets, KZ_A_MAX_NETS, &n, &err),
+             KZ_EUSAGE);
+    T_EQ_INT(kz_a_nets_parse("corp", nets, KZ_A_MAX_NETS, &n, &err), KZ_EUSAGE);
+    T_EQ_INT(kz_a_nets_parse("10.0.0.0/", nets, KZ_A_MAX_NETS, &n, &err),
+             KZ_EUSAGE);
+    T_EQ_INT(kz_a_nets_parse("1.1.1.1,2.2.2.2", nets, 1, &n, &err), KZ_EUSAGE);
+    T_EQ_INT(kz_a_nets_parse("", nets, KZ_A_MAX_NETS, &n, &err), KZ_OK);
+    T_EQ_INT(n, 0);
+    /* D1: an RDP logon from a network named internal is not external. */
+    T_EQ_INT(kz_a_nets_parse("203.0.113.0/24", nets, KZ_A_MAX_NETS, &n, &err),
+             KZ_OK);
+    env_open(&e, NULL);
+    kz_analytics_free(e.a);
+    memset(&o, 0, sizeof(o));
+    o.config = &e.cfg;
+    o.sink.emit = on_finding;
+    o.sink.ctx = &e.r;
+    o.internal_nets = nets;
+    o.ninternal_nets = n;
+    e.a = kz_analytics_new(&o);
+    T_CHECK(e.a != NULL, "engine");
+    feed(&e, KZ_FACT_LOGON, 0, "APP01", LOGON("alice", "203.0.113.45", "10"));
+    feed(&e, KZ_FACT_PRIV, 5, "DC01", PRIV("alice"));
+    feed(&e, KZ_FACT_LOGON, 6, "APP01", LOGON("bob", "198.51.100.9", "10"));
+    feed(&e, KZ_FACT_PRIV, 7, "DC01", PRIV("bob"));
+    finish(&e);
+    T_EQ_INT(e.r.by[KZ_A_RDP], 1);
+    T_CHECK(strstr(e.r.out, "Account=CORP\\bob;") != NULL, "%s", e.r.out);
+    env_close(&e);
 }
 
 static void
@@ -950,21 +1017,318 @@ test_engine(void)
             "sysmon 1");
 }
 
+/* ---- memory bound (tables.max_bytes) and hostile values ----------- */
+
+/* Feeds one fact whose values have explicit lengths (NUL bytes inside). */
+static void
+feed_len(env *e, int kind, double minutes, const char *host,
+         const char *const v[KZ_FACT_SLOTS], const size_t len[KZ_FACT_SLOTS])
+{
+    kz_fact f;
+    size_t i;
+
+    memset(&f, 0, sizeof(f));
+    f.kind = (uint8_t)kind;
+    f.ref.time = T0 + (kz_time)(minutes * MIN);
+    f.ref.path = "t.evtx";
+    f.ref.computer = host;
+    f.ref.channel = "Security";
+    f.ref.record_id = ++e->rid;
+    f.ref.has_record_id = true;
+    f.ref.has_event_id = true;
+    for (i = 0; i < KZ_FACT_SLOTS; i++)
+        if (v[i] != NULL) {
+            f.v[i].p = v[i];
+            f.v[i].len = len[i];
+        }
+    T_EQ_INT(kz_analytics_add(e->a, &f), KZ_OK);
+}
+
+/* Frees every table of e's engine and checks that the budget got back
+ * exactly what it gave. */
+static void
+check_budget_balance(env *e)
+{
+    kz_analytics *a = e->a;
+
+    a_table_fini(&a->rdp);
+    a_table_fini(&a->rdp_sid);
+    a_table_fini(&a->tools);
+    a_table_fini(&a->fan);
+    a_table_fini(&a->ident_seen);
+    a_table_fini(&a->hashes);
+    a_table_fini(&a->bulk);
+    a_table_fini(&a->disc);
+    a_bulk_free_done(a);
+    T_EQ_INT(a->bud.used, 0);
+    T_EQ_INT(a->bud.underflow, 0);
+}
+
+static void
+test_memory_bound(void)
+{
+    char user[32], file[320];
+    const char *acc, *src;
+    const char *const *files;
+    uint64_t total;
+    size_t nf;
+    kz_a_stats st;
+    env e;
+    int i;
+
+    /* 3,000 accounts, one file each, within a window: 768 KiB (three
+     * quarters of 1 MiB) holds a few hundred keys; the others are refused and
+     * counted, exactly. */
+    env_open(&e, (const char *const[]){"tables.max_bytes", "1048576", NULL});
+    for (i = 0; i < 3000; i++) {
+        snprintf(user, sizeof(user), "u%05d", i);
+        feed(&e, KZ_FACT_FILE, i * 0.001, "FS01",
+             ((const char *const[]){user, "CORP", "10.0.0.1", NULL, NULL, NULL,
+                                    "\\\\*\\s", "f.txt"}));
+    }
+    kz_analytics_stats(e.a, &st);
+    T_EQ_INT(st.bytes_max, 786432); /* the integrity has the last quarter */
+    T_CHECK(st.bytes_peak <= 786432 && st.bytes_peak > 786432 / 2, "peak %llu",
+            (unsigned long long)st.bytes_peak);
+    T_CHECK(st.bytes_refused > 0, "refused");
+    T_CHECK(e.a->bulk.n > 50, "tracked %zu", e.a->bulk.n);
+    T_EQ_INT(st.dropped_keys + e.a->bulk.n, 3000);
+    /* Three hours later the idle keys are gone; one account reads 20,000
+     * distinct files with long names (about 5 MB of names): listed and
+     * unlisted files add up, the peak stays under the bound, the list
+     * goes to the spill file and reads back. */
+    for (i = 0; i < 20000; i++) {
+        snprintf(file, sizeof(file), "%0200d\\f%05d.doc", 0, i);
+        feed(&e, KZ_FACT_FILE, 200 + i * 0.001, "FS01",
+             ((const char *const[]){"big", "CORP", "10.0.0.2", NULL, NULL, NULL,
+                                    "\\\\*\\s", file}));
+    }
+    T_EQ_INT(e.a->bulk.n, 1);
+    finish(&e);
+    kz_analytics_stats(e.a, &st);
+    T_CHECK(st.bytes_peak <= 786432, "peak %llu",
+            (unsigned long long)st.bytes_peak);
+    T_EQ_INT(e.r.by[KZ_A_BULK], 1);
+    T_CHECK(strstr(e.r.out, "Files=20000 (reads past the list bound") != NULL,
+            "%s", e.r.out);
+    T_EQ_INT(st.bulk_files_kept + st.bulk_files_dropped, 20000);
+    T_CHECK(st.bulk_files_kept > 51 && st.bulk_files_kept < 20000, "kept %llu",
+            (unsigned long long)st.bulk_files_kept);
+    T_EQ_INT(st.bulk_files_spilled, st.bulk_files_kept);
+    T_CHECK(kz_analytics_bulk_get(e.a, 0, &acc, &src, &total, &files, &nf),
+            "get");
+    T_EQ_INT(total, 20000);
+    T_EQ_INT(nf, st.bulk_files_kept);
+    snprintf(file, sizeof(file), "s\\%0200d\\f%05d.doc", 0, (int)nf - 1);
+    T_CHECK(nf > 0 && strcmp(files[nf - 1], file) == 0, "last listed");
+    check_budget_balance(&e);
+    env_close(&e);
+}
+
+static void
+test_bulk_spill(void)
+{
+    char user[32], want[64];
+    const char *acc, *src;
+    const char *const *files;
+    uint64_t total;
+    size_t nf, i, k;
+    kz_a_stats st;
+    env e;
+
+    /* Ten bursts of 600 files, one after the other: the first lists stay
+     * in memory (a quarter of 1 MiB), the later ones are spilled; every
+     * list reads back whole. */
+    env_open(&e, (const char *const[]){"tables.max_bytes", "1048576", NULL});
+    for (i = 0; i < 10; i++) {
+        snprintf(user, sizeof(user), "acct%zu", i);
+        feed_files(&e, 600, (double)i * 200, 0.01, user, "10.0.0.3");
+    }
+    finish(&e);
+    kz_analytics_stats(e.a, &st);
+    T_EQ_INT(e.r.by[KZ_A_BULK], 10);
+    T_EQ_INT(st.bulk_files_kept, 6000);
+    T_EQ_INT(st.bulk_files_dropped, 0);
+    T_CHECK(st.bulk_files_spilled > 0 && st.bulk_files_spilled < 6000,
+            "spilled %llu", (unsigned long long)st.bulk_files_spilled);
+    T_EQ_INT(kz_analytics_bulk_count(e.a), 10);
+    for (i = 0; i < 10; i++) {
+        T_CHECK(kz_analytics_bulk_get(e.a, i, &acc, &src, &total, &files, &nf),
+                "get %zu", i);
+        snprintf(user, sizeof(user), "CORP\\acct%zu", i);
+        T_EQ_STR(acc, user);
+        T_EQ_INT(nf, 600);
+        for (k = 0; k < nf; k += 199) {
+            snprintf(want, sizeof(want), "share\\docs\\f%04zu.xlsx", k);
+            T_EQ_STR(files[k], want);
+        }
+    }
+    check_budget_balance(&e);
+    env_close(&e);
+    /* A queue that cannot grow lets its oldest reads go, and their files
+     * leave the window with them: 40 files at 0, one file re-read 60,000
+     * times until 50 min (the queue stops at 32,768 reads), then 15 new
+     * files at 70 min, when the first 40 are out of the window: 16 in the
+     * window, no finding (the count must not stay high). */
+    env_open(&e, (const char *const[]){"tables.max_bytes", "1048576", NULL});
+    feed_files(&e, 40, 0, 0.001, "q", "10.0.0.5");
+    for (i = 0; i < 60000; i++)
+        feed(&e, KZ_FACT_FILE, 0.1 + (double)i * 50.0 / 60000, "FS01",
+             ((const char *const[]){"q", "CORP", "10.0.0.5", NULL, NULL, NULL,
+                                    "\\\\*\\share", "x.doc"}));
+    for (i = 0; i < 15; i++) {
+        snprintf(want, sizeof(want), "new%02zu.doc", i);
+        feed(&e, KZ_FACT_FILE, 70 + (double)i * 0.01, "FS01",
+             ((const char *const[]){"q", "CORP", "10.0.0.5", NULL, NULL, NULL,
+                                    "\\\\*\\share", want}));
+    }
+    finish(&e);
+    kz_analytics_stats(e.a, &st);
+    T_CHECK(st.dropped_items > 0, "reads let go");
+    T_CHECK(e.r.by[KZ_A_BULK] == 0, "%s", e.r.out);
+    env_close(&e);
+}
+
+static void
+test_hostile_values(void)
+{
+    static const char nul_file[] = "docs\0x.doc";
+    static const char nul_img[] = "C:\\x\\a.exe\0zz";
+    const char *v[KZ_FACT_SLOTS] = {0};
+    size_t len[KZ_FACT_SLOTS] = {0};
+    char file[32], host[16];
+    env e;
+    int i;
+
+    /* One file name with a NUL inside, read 60 times, is one file. */
+    env_open(&e, NULL);
+    v[0] = "alice", len[0] = 5;
+    v[1] = "CORP", len[1] = 4;
+    v[2] = "10.0.0.9", len[2] = 8;
+    v[6] = "\\\\*\\share", len[6] = 9;
+    v[7] = nul_file, len[7] = sizeof(nul_file) - 1;
+    for (i = 0; i < 60; i++)
+        feed_len(&e, KZ_FACT_FILE, i * 0.1, "FS01", v, len);
+    finish(&e);
+    T_CHECK(e.r.by[KZ_A_BULK] == 0, "%s", e.r.out);
+    env_close(&e);
+    /* One image name with a NUL inside, run twice with one hash, is one
+     * name. */
+    env_open(&e, NULL);
+    memset(v, 0, sizeof(v));
+    memset(len, 0, sizeof(len));
+    v[0] = nul_img, len[0] = sizeof(nul_img) - 1;
+    v[1] = "a", len[1] = 1;
+    v[3] = "SHA256=ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF"
+           "01234567";
+    len[3] = strlen(v[3]);
+    feed_len(&e, KZ_FACT_PROC, 1, "H1", v, len);
+    feed_len(&e, KZ_FACT_PROC, 2, "H2", v, len);
+    finish(&e);
+    T_CHECK(e.r.by[KZ_A_IDENTITY] == 0, "%s", e.r.out);
+    env_close(&e);
+    /* A slow reader's old files do not hide a later burst: 30 files 25
+     * minutes apart fill the list (bulk_read.keep_files = 10), then 8 new
+     * files in a minute are over 5 in the window. */
+    env_open(&e, (const char *const[]){"bulk_read.files", "5",
+                                       "bulk_read.keep_files", "10", NULL});
+    for (i = 0; i < 38; i++) {
+        snprintf(file, sizeof(file), "f%02d.doc", i);
+        feed(&e, KZ_FACT_FILE, i < 30 ? i * 25.0 : 30 * 25.0 + (i - 30) * 0.1,
+             "FS01",
+             ((const char *const[]){"slow", "CORP", "10.0.0.4", NULL, NULL,
+                                    NULL, "\\\\*\\s", file}));
+    }
+    finish(&e);
+    T_CHECK(e.r.by[KZ_A_BULK] == 1, "%s", e.r.out);
+    {
+        /* WindowStart: the oldest file still listed (f24 at 600 min: the
+         * list was last compacted at f26), not the key's first read ever
+         * (0 min). */
+        kz_strbuf ws;
+
+        kz_strbuf_init(&ws, 0);
+        T_EQ_INT(kz_strbuf_adds(&ws, "WindowStart="), KZ_OK);
+        T_EQ_INT(kz_time_format_iso(&ws, T0 + 600 * MIN, 0), KZ_OK);
+        T_CHECK(strstr(e.r.out, ws.data) != NULL, "%s: %s", ws.data, e.r.out);
+        kz_strbuf_fini(&ws);
+    }
+    env_close(&e);
+    /* Texts cut at a byte bound end on a whole UTF-8 character. */
+    T_EQ_INT(a_utf8_cut("ab\xc3\xa9", 4), 4);
+    T_EQ_INT(a_utf8_cut("ab\xc3\xa9", 3), 2);
+    T_EQ_INT(a_utf8_cut("a\xe3\x81\x82", 3), 1);
+    T_EQ_INT(a_utf8_cut("a\xe3\x81\x82", 4), 4);
+    T_EQ_INT(a_utf8_cut("a\xf0\x9f\x98\x80", 4), 1);
+    T_EQ_INT(a_utf8_cut("abc", 3), 3);
+    env_open(&e, NULL);
+    {
+        char longname[1100];
+        size_t k;
+
+        /* A 1,100-byte account of 3-byte characters after one ASCII byte
+         * ("\xe3\x81\x82" = U+3042): the Details cut ends whole. */
+        longname[0] = 'x';
+        for (k = 1; k + 3 < sizeof(longname); k += 3)
+            memcpy(longname + k, "\xe3\x81\x82", 3);
+        longname[k] = '\0';
+        feed_files(&e, 60, 0, 0.1, longname, "10.1.1.1");
+        finish(&e);
+        T_EQ_INT(e.r.by[KZ_A_BULK], 1);
+        T_CHECK(strlen(e.r.out) < sizeof(e.r.out) - 1 &&
+                    kz_utf8_valid(e.r.out, strlen(e.r.out)),
+                "valid UTF-8");
+    }
+    env_close(&e);
+    /* A time before 1601 then one near the end of kz_time: the first is
+     * skipped (no window arithmetic may overflow; UBSan checks). */
+    env_open(&e, NULL);
+    {
+        kz_fact f;
+        kz_a_stats st;
+
+        memset(&f, 0, sizeof(f));
+        f.kind = KZ_FACT_FILE;
+        f.ref.computer = "FS01";
+        f.v[KZ_FS_USER] = (kz_str){"alice", 5};
+        f.v[KZ_FS_FILE] = (kz_str){"a.doc", 5};
+        f.ref.time = -(kz_time)500000000000000000LL;
+        T_EQ_INT(kz_analytics_add(e.a, &f), KZ_OK);
+        f.ref.time = INT64_MAX - 1;
+        T_EQ_INT(kz_analytics_add(e.a, &f), KZ_OK);
+        finish(&e);
+        kz_analytics_stats(e.a, &st);
+        T_EQ_INT(st.untimed, 1);
+        T_EQ_INT(st.out_of_order, 0);
+    }
+    env_close(&e);
+    /* Past tables.max_keys, a renamed binary is still reported (its
+     * "once per host and image" is then forgotten, not the finding). */
+    env_open(&e, (const char *const[]){"tables.max_keys", "100", NULL});
+    for (i = 0; i < 150; i++) {
+        snprintf(host, sizeof(host), "H%03d", i);
+        feed(&e, KZ_FACT_PROC, i * 0.01, host,
+             ((const char *const[]){"C:\\x\\notepad.exe", "notepad",
+                                    "powershell.exe", NULL, NULL, NULL, NULL,
+                                    NULL}));
+    }
+    finish(&e);
+    T_EQ_INT(e.r.by[KZ_A_IDENTITY], 150);
+    env_close(&e);
+}
+
 int
 main(int argc, char **argv)
 {
     static const t_case cases[] = {
-        T_CASE(test_addresses),
-        T_CASE(test_keys),
-        T_CASE(test_config),
-        T_CASE(test_rdp),
-        T_CASE(test_tool_burst),
-        T_CASE(test_fanout),
-        T_CASE(test_binary_identity),
-        T_CASE(test_bulk_read),
-        T_CASE(test_discovery_commands),
-        T_CASE(test_discovery_burst),
-        T_CASE(test_engine),
+        T_CASE(test_addresses),       T_CASE(test_keys),
+        T_CASE(test_config),          T_CASE(test_rdp),
+        T_CASE(test_internal_nets),   T_CASE(test_tool_burst),
+        T_CASE(test_fanout),          T_CASE(test_binary_identity),
+        T_CASE(test_bulk_read),       T_CASE(test_discovery_commands),
+        T_CASE(test_discovery_burst), T_CASE(test_engine),
+        T_CASE(test_memory_bound),    T_CASE(test_bulk_spill),
+        T_CASE(test_hostile_values),
     };
 
     return t_run(cases, T_COUNT(cases), argc, argv);

@@ -434,6 +434,30 @@ test_caps(void)
         T_CHECK(strstr(detail(x, "IntegrityLimits"), "gaps merged") != NULL,
                 "%s", x->details);
     }
+    /* The bytes of all intervals (a quarter of tables.max_bytes in
+     * hunt): 40 one-id gaps need 41 intervals, 16 fit in 1100 bytes; the
+     * key merges its smallest gaps instead of growing, counted. */
+    {
+        char script[512];
+        size_t len = 0;
+        int i;
+
+        len += (size_t)snprintf(script, sizeof(script), "F");
+        for (i = 0; i < 41; i++)
+            len += (size_t)snprintf(script + len, sizeof(script) - len,
+                                    " R%d", 1 + 2 * i);
+        kz_integrity_config_default(&c);
+        c.max_bytes = 1100;
+        run(script, &c, &st);
+        T_CHECK(st.interval_bytes > 0 && st.interval_bytes <= 1100,
+                "interval bytes %llu", (unsigned long long)st.interval_bytes);
+        T_CHECK(st.coarsened_gaps > 0, "coarsened");
+        T_EQ_INT(st.gaps + st.coarsened_gaps, 40);
+        kz_integrity_config_default(&c);
+        run(script, &c, &st);
+        T_EQ_INT(st.gaps, 40);
+        T_CHECK(st.interval_bytes > 1100, "default bound");
+    }
     /* One key only: the second channel's records are counted. */
     kz_integrity_config_default(&c);
     c.max_keys = 1;
