@@ -72,6 +72,7 @@ enum {
     OPT_FAIL_ON,
     OPT_CSV_BOM,
     OPT_SPILL,
+    OPT_CORR_REPEAT,
     OPT_RULE_CACHE,
     OPT_NO_RULE_CACHE,
     OPT_NO_ANALYTICS,
@@ -110,6 +111,11 @@ static const kz_cli_option hunt_opts[] = {
     { "spill-bound", 0, OPT_SPILL, "BYTES",
       "memory for detections before sorted runs spill to $TMPDIR; K, M, "
       "G suffixes (default: 64M)" },
+    { "correlation-repeat", 0, OPT_CORR_REPEAT, "MODE",
+      "after a correlation fires for a group: 'reset' starts a new window "
+      "(every further burst alerts again) or 'suppress' keeps sliding "
+      "and alerts for the group at most once per timespan "
+      "(default: reset)" },
     { "rule-cache", 0, OPT_RULE_CACHE, "DIR",
       "keep compiled rule databases in DIR, keyed by the rule set's hash "
       "(default: $XDG_CACHE_HOME/kizuki/rules-db or "
@@ -153,6 +159,7 @@ typedef struct hunt_args {
     kz_tz tz;                  /* --tz */
     bool csv_bom;              /* --csv-bom */
     size_t spill;              /* --spill-bound (0 = default) */
+    kz_corr_repeat corr_repeat; /* --correlation-repeat */
     const char *rule_cache;    /* --rule-cache DIR, NULL = default */
     bool no_rule_cache;        /* --no-rule-cache */
     bool no_analytics;         /* --no-analytics */
@@ -368,6 +375,15 @@ on_option(void *vctx, int id, const char *arg)
         a->naflags++;
         return KZ_EXIT_OK;
     }
+    case OPT_CORR_REPEAT:
+        if (strcmp(arg, "reset") == 0)
+            a->corr_repeat = KZ_CORR_RESET;
+        else if (strcmp(arg, "suppress") == 0)
+            a->corr_repeat = KZ_CORR_SUPPRESS;
+        else
+            return usage("--correlation-repeat wants reset or suppress, "
+                         "not '%s'", arg);
+        return KZ_EXIT_OK;
     case OPT_SPILL:
         v = strtoull(arg, &end, 10);
         if (end == arg || *arg < '0' || *arg > '9')
@@ -1600,6 +1616,7 @@ kz_cli_hunt_run(int argc, char **argv)
         uint32_t *grown_rank;
 
         memset(&co, 0, sizeof(co));
+        co.repeat = a.corr_repeat;
         co.on_alert = on_alert;
         co.ctx = &h;
         kz_error_clear(&err);

@@ -28,6 +28,8 @@ typedef struct group {
     entry *ring;            /* circular deque */
     size_t cap, head, n;
     kz_time close;          /* close mode: window end (KZ_TIME_NONE) */
+    kz_time quiet;          /* suppress mode: no alert until after this
+                               time (KZ_TIME_NONE: none yet) */
 } group;
 
 typedef struct consumer {
@@ -944,6 +946,7 @@ feed(kz_corr_engine *e, size_t ci, uint32_t pos, kz_time t,
         g->key = key;
         g->keylen = klen;
         g->close = KZ_TIME_NONE;
+        g->quiet = KZ_TIME_NONE;
         g->next = c->buckets[h & (c->nbuckets - 1)];
         c->buckets[h & (c->nbuckets - 1)] = g;
         c->ngroups++;
@@ -998,7 +1001,14 @@ feed(kz_corr_engine *e, size_t ci, uint32_t pos, kz_time t,
         if ((present = calloc(c->nrefs + 1, sizeof(bool))) == NULL)
             return KZ_ENOMEM;
         st = evaluate(e, c, g, present, &v, &fire);
-        if (st == KZ_OK && fire) {
+        if (st == KZ_OK && fire && e->o.repeat == KZ_CORR_SUPPRESS) {
+            if (g->quiet != KZ_TIME_NONE && t <= g->quiet) {
+                e->st.repeats_suppressed++;
+            } else {
+                st = emit(e, ci, g, present, v);
+                g->quiet = t_add(t, c->span); /* the group keeps sliding */
+            }
+        } else if (st == KZ_OK && fire) {
             st = emit(e, ci, g, present, v);
             group_remove(e, c, g); /* reset after firing */
         }

@@ -94,6 +94,16 @@ typedef struct kz_corr_alert {
 } kz_corr_alert;
 
 /* Options. */
+/* What a monotone correlation does after it fires for a group
+ * (sigma-notes.md §3 Windows, 2). */
+typedef enum kz_corr_repeat {
+    KZ_CORR_RESET = 0,   /* empty the group: the next window starts after
+                            the firing one (Hayabusa's behaviour) */
+    KZ_CORR_SUPPRESS,    /* keep sliding, but alert for the group at most
+                            once per timespan: firings within one timespan
+                            of the last alert are counted, not delivered */
+} kz_corr_repeat;
+
 typedef struct kz_corr_opts {
     /* Called once per alert; a non-OK status stops kz_corr_add/finish
      * and is returned. */
@@ -101,6 +111,7 @@ typedef struct kz_corr_opts {
     void *ctx;
     size_t max_groups;             /* 0 = KZ_CORR_MAX_GROUPS */
     size_t max_entries;            /* 0 = KZ_CORR_MAX_ENTRIES */
+    kz_corr_repeat repeat;         /* after a firing (default reset) */
 } kz_corr_opts;
 
 /* Counters (bounds reached). */
@@ -112,6 +123,9 @@ typedef struct kz_corr_stats {
     uint64_t cut_values;           /* group-by values cut */
     uint64_t skipped_values;       /* value_* matches without a usable
                                       field (skipped) */
+    uint64_t repeats_suppressed;   /* firings not delivered (suppress
+                                      mode: within a timespan of the
+                                      group's last alert) */
 } kz_corr_stats;
 
 /* Builds the engine for every correlation of set: resolves `rules` (by

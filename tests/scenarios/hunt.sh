@@ -203,6 +203,37 @@ EOF
         fail "group-by value: $alert"
 }
 
+# --correlation-repeat: reset alerts on every firing; suppress holds back
+# the firings within a timespan of the group's last alert, and says so.
+case_correlations_repeat_suppress() {
+    cat >"$WORK/each.yml" <<'EOF'
+title: Hunt test - every privileged event
+id: 6f1d2c3a-0206-4a00-8000-00000000d006
+correlation:
+    type: event_count
+    rules:
+        - 6f1d2c3a-0003-4a00-8000-00000000a003
+    timespan: 1h
+    condition:
+        gte: 1
+level: medium
+EOF
+    hunt -f csv -r "$WORK/each.yml" "$EVTX"
+    expect_rc 0 "reset"
+    [ "$(grep -c ',6f1d2c3a-0206-4a00-8000-00000000d006,' "$WORK/out")" -eq 3 ] ||
+        fail "reset: want 3 alerts: $(cat "$WORK/out")"
+    hunt -f csv -r "$WORK/each.yml" --correlation-repeat suppress "$EVTX"
+    expect_rc 0 "suppress"
+    [ "$(grep -c ',6f1d2c3a-0206-4a00-8000-00000000d006,' "$WORK/out")" -eq 2 ] ||
+        fail "suppress: want 2 alerts: $(cat "$WORK/out")"
+    ! grep -q '^2023-03-06T17:18:45.*6f1d2c3a-0206' "$WORK/out" ||
+        fail "the firing 36 min after the first alert was written"
+    grep -q '1 repeated firing within a timespan' "$WORK/err" ||
+        fail "summary: $(cat "$WORK/err")"
+    hunt -f csv -r "$WORK/each.yml" --correlation-repeat again "$EVTX"
+    expect_rc 2 "bad mode"
+}
+
 # A bound of the correlation engine reached is reported in the summary:
 # value_count matches without the counted field are skipped. (Group-by
 # values cannot reach KZ_CORR_VALUE_MAX through hunt: detection records

@@ -5,6 +5,7 @@
 
 #include "base/arena.h"
 #include "base/grow.h"
+#include "base/hash.h"
 #include "base/strbuf.h"
 #include "base/time.h"
 #include "base/utf.h"
@@ -402,10 +403,53 @@ test_grow_doubles_and_checks_overflow(void)
     T_CHECK(kz_size_mul(0, SIZE_MAX, &r) && r == 0, "mul zero");
 }
 
+/* kz_hash_fold equals kz_hash of the ASCII-lowered bytes' fold for every
+ * length (word loop, 8-byte step, tail) and every byte value; kz_hash
+ * separates case, length and one changed byte. */
+static void
+test_hash_fold_and_spread(void)
+{
+    unsigned char a[64], b[64], c[64];
+    size_t n, i, v, same = 0;
+
+    for (n = 0; n <= sizeof(a); n++) {
+        for (i = 0; i < n; i++) {
+            a[i] = (unsigned char)((n * 31 + i * 7) % 256);
+            b[i] = kz_ascii_lower(a[i]);
+            c[i] = (a[i] >= 'a' && a[i] <= 'z') ? (unsigned char)(a[i] - 32)
+                                                : a[i];
+        }
+        T_CHECK(kz_hash_fold(a, n) == kz_hash_fold(b, n) &&
+                    kz_hash_fold(a, n) == kz_hash_fold(c, n),
+                "fold, length %zu", n);
+        T_CHECK(kz_hash_fold(b, n) == kz_hash_fold(b, n), "stable");
+        if (n > 0) {
+            T_CHECK(kz_hash(a, n) != kz_hash(a, n - 1), "length %zu", n);
+            memcpy(c, a, n);
+            c[n / 2] ^= 1;
+            T_CHECK(kz_hash(a, n) != kz_hash(c, n), "one bit, length %zu", n);
+        }
+    }
+    /* every byte value in every position of a word and of the tail */
+    for (v = 0; v < 256; v++)
+        for (i = 0; i < 13; i++) {
+            memset(a, 'q', 13);
+            a[i] = (unsigned char)v;
+            memcpy(b, a, 13);
+            b[i] = kz_ascii_lower((unsigned char)v);
+            T_CHECK(kz_hash_fold(a, 13) == kz_hash_fold(b, 13),
+                    "byte %zu at %zu", v, i);
+            if (v >= 'A' && v <= 'Z')
+                same += kz_hash(a, 13) == kz_hash(b, 13);
+        }
+    T_EQ_INT(same, 0);
+}
+
 int
 main(int argc, char **argv)
 {
     static const t_case cases[] = {
+        T_CASE(test_hash_fold_and_spread),
         T_CASE(test_time_parse_and_format),
         T_CASE(test_time_iso_with_offset),
         T_CASE(test_time_iso_matches_printf),

@@ -70,6 +70,9 @@ on_alert(void *ctx, const kz_corr_alert *a)
     return KZ_OK;
 }
 
+/* After-firing mode of the engines env_open builds (test_repeat). */
+static kz_corr_repeat repeat_mode = KZ_CORR_RESET;
+
 /* Loads base rules + corr, compiles, builds the engine. */
 static bool
 env_open(env *v, const char *corr, size_t max_groups, size_t max_entries,
@@ -103,6 +106,7 @@ env_open(env *v, const char *corr, size_t max_groups, size_t max_entries,
     co.ctx = v;
     co.max_groups = max_groups;
     co.max_entries = max_entries;
+    co.repeat = repeat_mode;
     v->e = kz_corr_new(v->set, v->rs, &co, err);
     return v->e != NULL;
 }
@@ -318,6 +322,58 @@ static const crow rows[] = {
       "  rules: [inner]\n  timespan: 1h\n  condition: {gte: 2}\n",
       "a@0;a@20;b@40", "inner:1:@0 inner:1:@20 outer:2:@40", NULL },
 };
+
+/* Suppress mode: one alert per group per timespan while the burst goes
+ * on; the same input in reset mode for contrast. */
+static void
+test_repeat(void)
+{
+    static const struct {
+        kz_corr_repeat mode;
+        const char *corr, *input, *expect;
+        uint64_t suppressed;
+    } r[] = {
+        { KZ_CORR_RESET, EC("event_count", "  timespan: 10s\n"
+                            "  condition: {gte: 2}\n"),
+          "a@0;a@1;a@2;a@3;a@12;a@13", "x:2:@1 x:2:@3 x:2:@13", 0 },
+        { KZ_CORR_SUPPRESS, EC("event_count", "  timespan: 10s\n"
+                               "  condition: {gte: 2}\n"),
+          "a@0;a@1;a@2;a@3;a@12;a@13", "x:2:@1 x:3:@12", 3 },
+        /* per group: u2's first firing is not held back by u1's */
+        { KZ_CORR_SUPPRESS, EC("event_count", "  group-by: [User]\n"
+                               "  timespan: 10s\n  condition: {gte: 2}\n"),
+          "a@0 User=u1;a@1 User=u1;a@2 User=u2;a@3 User=u2;a@4 User=u1",
+          "x:2:u1@1 x:2:u2@3", 1 },
+        /* the quiet time is inclusive: a firing exactly a timespan
+         * after the alert is still held back */
+        { KZ_CORR_SUPPRESS, EC("event_count", "  timespan: 10s\n"
+                               "  condition: {gte: 1}\n"),
+          "a@0;a@10;a@11", "x:1:@0 x:2:@11", 1 },
+        { KZ_CORR_SUPPRESS, "title: t\nname: x\ncorrelation:\n"
+          "  type: temporal\n  rules: [a, b]\n  timespan: 60s\n",
+          "a@0;b@1;b@2;a@3;a@65;b@70", "x:2:@1 x:2:@70", 2 },
+    };
+    kz_corr_stats st;
+    kz_error err;
+    size_t i;
+    env v;
+
+    for (i = 0; i < T_COUNT(r); i++) {
+        repeat_mode = r[i].mode;
+        T_CHECK(env_open(&v, r[i].corr, 0, 0, &err), "row %zu: %s", i,
+                err.msg);
+        T_CHECK(feed(&v, r[i].input) == KZ_OK, "row %zu feed", i);
+        T_CHECK(kz_corr_finish(v.e) == KZ_OK, "row %zu finish", i);
+        T_EQ_STR(v.out, r[i].expect);
+        kz_corr_stats_get(v.e, &st);
+        T_CHECK(st.repeats_suppressed == r[i].suppressed,
+                "row %zu: %llu suppressed, want %llu", i,
+                (unsigned long long)st.repeats_suppressed,
+                (unsigned long long)r[i].suppressed);
+        env_close(&v);
+    }
+    repeat_mode = KZ_CORR_RESET;
+}
 
 static void
 test_rows(void)
@@ -536,6 +592,7 @@ main(int argc, char **argv)
 {
     static const t_case cases[] = {
         T_CASE(test_rows),     T_CASE(test_generate), T_CASE(test_order),
+        T_CASE(test_repeat),
         T_CASE(test_bounds),   T_CASE(test_cycle),
     };
 
