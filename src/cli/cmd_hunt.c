@@ -215,6 +215,8 @@ typedef struct hunt_ctx {
     /* correlations (corr == NULL: the set has none) */
     kz_corr_engine *corr;      /* the engine */
     const char **cfields;      /* field names correlations read */
+    int32_t *cids;             /* their interned ids (KZ_NAME_NONE: not
+                                  interned) */
     size_t ncfields;           /* count */
     const kz_sigma_rule **rules; /* rule of each output index: compiled
                                   rules, then correlations */
@@ -586,8 +588,8 @@ on_hit(void *vctx, const kz_event *ev, uint32_t rule)
     if (c->h->corr != NULL && c->h->ncfields > 0 &&
         kz_corr_wants(c->h->corr, rule) &&
         (st = kz_det_add_fields(&o->recs, start, ev, c->h->cfields,
-                                c->h->ncfields, &c->h->ro, c->scratch)) !=
-            KZ_OK) {
+                                c->h->cids, c->h->ncfields, &c->h->ro,
+                                c->scratch)) != KZ_OK) {
         o->recs.len = start;
         return st;
     }
@@ -1018,12 +1020,13 @@ add_cfield(hunt_ctx *h, const char *name)
 /* The fields every correlation of set reads: group-by entries, alias
  * targets and value fields. Returns KZ_ENOMEM or KZ_OK. */
 static kz_status
-collect_cfields(hunt_ctx *h, const kz_sigma_set *set)
+collect_cfields(hunt_ctx *h, const kz_sigma_set *set, const kz_names *names)
 {
     size_t i, j, k;
 
     if ((h->cfields = calloc(KZ_DET_MAX_FIELDS, sizeof(*h->cfields))) ==
-        NULL)
+            NULL ||
+        (h->cids = calloc(KZ_DET_MAX_FIELDS, sizeof(*h->cids))) == NULL)
         return KZ_ENOMEM;
     for (i = 0; i < set->nrules; i++) {
         const kz_sigma_rule *r = set->rules[i];
@@ -1041,7 +1044,47 @@ collect_cfields(hunt_ctx *h, const kz_sigma_set *set)
         for (j = 0; j < c->fields.n; j++)
             add_cfield(h, c->fields.v[j]);
     }
+    for (i = 0; i < h->ncfields; i++)
+        h->cids[i] = kz_names_lookup(names, h->cfields[i],
+                                     strlen(h->cfields[i]));
     return KZ_OK;
+}
+
+/* Interns the field names the correlations of set read (group-by, alias
+ * targets, value fields), before the name table is frozen. */
+static kz_status
+intern_cfields(const kz_sigma_set *set, kz_names *names)
+{
+    const char *const *v[3];
+    size_t nv[3], i, j, k, q;
+    int32_t id;
+    kz_status st = KZ_OK;
+
+    for (i = 0; i < set->nrules && st == KZ_OK; i++) {
+        const kz_sigma_rule *r = set->rules[i];
+        const kz_sg_correlation *c;
+
+        if (r == NULL || r->kind != KZ_SG_CORRELATION ||
+            (c = r->corr) == NULL)
+            continue;
+        v[0] = (const char *const *)c->group_by.v;
+        nv[0] = c->group_by.n;
+        v[1] = (const char *const *)c->fields.v;
+        nv[1] = c->fields.n;
+        v[2] = &c->field;
+        nv[2] = c->field != NULL ? 1 : 0;
+        for (q = 0; q < 3 && st == KZ_OK; q++)
+            for (j = 0; j < nv[q] && st == KZ_OK; j++)
+                if (v[q][j] != NULL && *v[q][j] != '\0')
+                    st = kz_names_add(names, v[q][j], strlen(v[q][j]), &id);
+        for (j = 0; j < c->naliases && st == KZ_OK; j++)
+            for (k = 0; k < c->aliases[j].fields.n && st == KZ_OK; k++)
+                if (c->aliases[j].fields.v[k] != NULL)
+                    st = kz_names_add(names, c->aliases[j].fields.v[k],
+                                      strlen(c->aliases[j].fields.v[k]),
+                                      &id);
+    }
+    return st;
 }
 
 /* The ring record of reference ref, or NULL if evicted. */
@@ -1591,6 +1634,12 @@ kz_cli_hunt_run(int argc, char **argv)
         rc = KZ_EXIT_FATAL;
         goto out;
     }
+    /* the fields correlations read get ids like the rules' fields, so the
+     * workers find them by id */
+    if (set != NULL && intern_cfields(set, names) != KZ_OK) {
+        rc = KZ_EXIT_FATAL;
+        goto out;
+    }
     kz_names_freeze(names);
     if (rs != NULL) {
         nrules = kz_ruleset_rule_count(rs);
@@ -1642,7 +1691,7 @@ kz_cli_hunt_run(int argc, char **argv)
             rules[i] = NULL;
             rank[i] = (uint32_t)i;
         }
-        if (collect_cfields(&h, set) != KZ_OK ||
+        if (collect_cfields(&h, set, names) != KZ_OK ||
             (h.ring = calloc(CORR_RING, sizeof(*h.ring))) == NULL) {
             rc = KZ_EXIT_FATAL;
             goto out;
@@ -1836,6 +1885,7 @@ out:
     kz_det_store_free(h.cstore);
     kz_corr_free(h.corr);
     free(h.cfields);
+    free(h.cids);
     for (i = 0; h.ring != NULL && i < CORR_RING; i++)
         kz_strbuf_fini(&h.ring[i]);
     free(h.ring);

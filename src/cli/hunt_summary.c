@@ -259,11 +259,11 @@ print_corr_bounds(FILE *f, const kz_corr_stats *c)
     const char *sep = "";
 
     if (c != NULL && c->repeats_suppressed > 0)
-        fprintf(f, "kizuki: correlations: %s repeated firing%s within a "
-                "timespan of the group's last alert not written "
+        fprintf(f, "kizuki: correlations: %s match%s within a timespan "
+                "of their group's last alert raised no alert "
                 "(--correlation-repeat suppress)\n",
                 kz_cli_fmt_count(c->repeats_suppressed, a, sizeof(a)),
-                c->repeats_suppressed == 1 ? "" : "s");
+                c->repeats_suppressed == 1 ? "" : "es");
     if (c == NULL || (c->dropped_groups == 0 && c->dropped_entries == 0 &&
                       c->cut_values == 0 && c->skipped_values == 0))
         return;

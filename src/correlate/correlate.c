@@ -994,6 +994,13 @@ feed(kz_corr_engine *e, size_t ci, uint32_t pos, kz_time t,
     *ent(g, g->n) = en;
     g->n++;
     e->total++;
+    if (!c->close_mode && e->o.repeat == KZ_CORR_SUPPRESS &&
+        g->quiet != KZ_TIME_NONE && t <= g->quiet) {
+        /* within a timespan of the group's last alert: nothing can be
+         * written, so the window only slides (no evaluation) */
+        e->st.repeats_suppressed++;
+        return KZ_OK;
+    }
     if (!c->close_mode) {
         bool *present, fire;
         double v;
@@ -1002,12 +1009,8 @@ feed(kz_corr_engine *e, size_t ci, uint32_t pos, kz_time t,
             return KZ_ENOMEM;
         st = evaluate(e, c, g, present, &v, &fire);
         if (st == KZ_OK && fire && e->o.repeat == KZ_CORR_SUPPRESS) {
-            if (g->quiet != KZ_TIME_NONE && t <= g->quiet) {
-                e->st.repeats_suppressed++;
-            } else {
-                st = emit(e, ci, g, present, v);
-                g->quiet = t_add(t, c->span); /* the group keeps sliding */
-            }
+            st = emit(e, ci, g, present, v);
+            g->quiet = t_add(t, c->span); /* the group keeps sliding */
         } else if (st == KZ_OK && fire) {
             st = emit(e, ci, g, present, v);
             group_remove(e, c, g); /* reset after firing */

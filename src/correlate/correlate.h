@@ -123,9 +123,10 @@ typedef struct kz_corr_stats {
     uint64_t cut_values;           /* group-by values cut */
     uint64_t skipped_values;       /* value_* matches without a usable
                                       field (skipped) */
-    uint64_t repeats_suppressed;   /* firings not delivered (suppress
-                                      mode: within a timespan of the
-                                      group's last alert) */
+    uint64_t repeats_suppressed;   /* suppress mode: matches within a
+                                      timespan of their group's last
+                                      alert (added to the window, not
+                                      evaluated: no alert possible) */
 } kz_corr_stats;
 
 /* Builds the engine for every correlation of set: resolves `rules` (by

@@ -401,7 +401,7 @@ out:
 
 kz_status
 kz_det_add_fields(kz_strbuf *out, size_t start, const kz_event *ev,
-                  const char *const *names, size_t n,
+                  const char *const *names, const int32_t *ids, size_t n,
                   const kz_render_opts *ro, kz_strbuf *scratch)
 {
     size_t old = out->len, i;
@@ -416,9 +416,12 @@ kz_det_add_fields(kz_strbuf *out, size_t start, const kz_event *ev,
     if (nf != 0)
         return KZ_EUSAGE;
     for (i = 0; i < n && nf < KZ_DET_MAX_FIELDS; i++) {
-        if (names[i] == NULL ||
-            (f = kz_event_field_by_name(ev, names[i], strlen(names[i]))) ==
-                NULL)
+        if (names[i] == NULL)
+            continue;
+        f = ids != NULL && ids[i] != KZ_NAME_NONE
+                ? kz_event_field(ev, ids[i])
+                : kz_event_field_by_name(ev, names[i], strlen(names[i]));
+        if (f == NULL)
             continue;
         if ((st = render(f, ro, scratch)) != KZ_OK)
             break;

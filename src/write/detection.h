@@ -101,11 +101,13 @@ kz_status kz_det_build(kz_strbuf *out, const kz_event *ev,
  * names[i] (ASCII case-insensitive), for each i < n that the event has,
  * at most KZ_DET_MAX_FIELDS. The record's length and nfields are
  * updated. On failure the record is left as it was. Errors: KZ_ENOMEM /
- * KZ_ELIMIT from out, KZ_EUSAGE if the record already has fields. */
+ * KZ_ELIMIT from out, KZ_EUSAGE if the record already has fields. ids,
+ * when not NULL, holds the interned id of each name (KZ_NAME_NONE: not
+ * interned): a field is then found by id (kz_event_field), else by name. */
 kz_status kz_det_add_fields(kz_strbuf *out, size_t start,
                             const kz_event *ev, const char *const *names,
-                            size_t n, const kz_render_opts *ro,
-                            kz_strbuf *scratch);
+                            const int32_t *ids, size_t n,
+                            const kz_render_opts *ro, kz_strbuf *scratch);
 
 /* A decoded record: a view into the record's bytes (valid while they
  * are). */

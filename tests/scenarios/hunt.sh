@@ -228,7 +228,7 @@ EOF
         fail "suppress: want 2 alerts: $(cat "$WORK/out")"
     ! grep -q '^2023-03-06T17:18:45.*6f1d2c3a-0206' "$WORK/out" ||
         fail "the firing 36 min after the first alert was written"
-    grep -q '1 repeated firing within a timespan' "$WORK/err" ||
+    grep -q '1 match within a timespan' "$WORK/err" ||
         fail "summary: $(cat "$WORK/err")"
     hunt -f csv -r "$WORK/each.yml" --correlation-repeat again "$EVTX"
     expect_rc 2 "bad mode"

@@ -149,10 +149,10 @@ record_fields_and_pairs(void)
     kz_strbuf_init(&c, 0);
     kz_strbuf_init(&scratch, 0);
     build(&b, &ev, "a.evtx", 1, 3, KZ_LEVEL_LOW);
-    T_CHECK(kz_det_add_fields(&b, 0, &ev, names, 3, NULL, &scratch) ==
+    T_CHECK(kz_det_add_fields(&b, 0, &ev, names, NULL, 3, NULL, &scratch) ==
                 KZ_OK,
             "add fields");
-    T_CHECK(kz_det_add_fields(&b, 0, &ev, names, 3, NULL, &scratch) ==
+    T_CHECK(kz_det_add_fields(&b, 0, &ev, names, NULL, 3, NULL, &scratch) ==
                 KZ_EUSAGE,
             "fields twice");
     T_EQ_INT(kz_det_len((const uint8_t *)b.data), b.len);
