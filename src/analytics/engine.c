@@ -597,15 +597,14 @@ a_basename(kz_str path)
 bool
 a_ieq(kz_str s, const char *lit)
 {
-    size_t n = strlen(lit), i;
+    size_t i;
 
-    if (s.len != n)
-        return false;
-    for (i = 0; i < n; i++)
-        if (kz_ascii_lower((unsigned char)s.p[i]) !=
-            kz_ascii_lower((unsigned char)lit[i]))
+    /* no strlen: called per fact for every name of a list */
+    for (i = 0; i < s.len; i++)
+        if (lit[i] == '\0' || kz_ascii_lower((unsigned char)s.p[i]) !=
+                                   kz_ascii_lower((unsigned char)lit[i]))
             return false;
-    return true;
+    return lit[s.len] == '\0';
 }
 
 bool

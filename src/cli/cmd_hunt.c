@@ -36,6 +36,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/grow.h"
 #include "cli/cli.h"
 #include "cli/hunt_int.h"
 #include "cli/progress.h"
@@ -214,10 +215,10 @@ typedef struct hunt_ctx {
     kz_error err;              /* first store error */
     /* correlations (corr == NULL: the set has none) */
     kz_corr_engine *corr;      /* the engine */
-    const char **cfields;      /* field names correlations read */
-    int32_t *cids;             /* their interned ids (KZ_NAME_NONE: not
+    uint32_t *rf0;             /* per rule: first of its fields in rfn */
+    const char **rfn;          /* fields correlations read, per rule */
+    int32_t *rfid;             /* their interned ids (KZ_NAME_NONE: not
                                   interned) */
-    size_t ncfields;           /* count */
     const kz_sigma_rule **rules; /* rule of each output index: compiled
                                   rules, then correlations */
     size_t nrules;             /* compiled rules */
@@ -585,11 +586,13 @@ on_hit(void *vctx, const kz_event *ev, uint32_t rule)
                            r != NULL ? r->level : 0, &c->h->ro,
                            c->scratch)) != KZ_OK)
         return st;
-    if (c->h->corr != NULL && c->h->ncfields > 0 &&
-        kz_corr_wants(c->h->corr, rule) &&
-        (st = kz_det_add_fields(&o->recs, start, ev, c->h->cfields,
-                                c->h->cids, c->h->ncfields, &c->h->ro,
-                                c->scratch)) != KZ_OK) {
+    if (c->h->corr != NULL && c->h->rf0 != NULL &&
+        c->h->rf0[rule + 1] > c->h->rf0[rule] &&
+        (st = kz_det_add_fields(&o->recs, start, ev,
+                                c->h->rfn + c->h->rf0[rule],
+                                c->h->rfid + c->h->rf0[rule],
+                                c->h->rf0[rule + 1] - c->h->rf0[rule],
+                                &c->h->ro, c->scratch)) != KZ_OK) {
         o->recs.len = start;
         return st;
     }
@@ -619,7 +622,7 @@ on_match_problem(void *vctx, const kz_event *ev, uint32_t rule,
 
 /* The fact record of event i of b, if some analytic reads it. */
 static kz_status
-add_fact(hunt_ctx *h, hits *o, const kz_batch *b, size_t i,
+add_fact(hunt_ctx *h, hits *o, const kz_batch *b, size_t i, kz_matcher *m,
          kz_strbuf *scratch)
 {
     kz_det_origin from;
@@ -638,7 +641,7 @@ add_fact(hunt_ctx *h, hits *o, const kz_batch *b, size_t i,
     from.path = b->input != NULL ? b->input->path : NULL;
     from.arg_index = b->input != NULL ? b->input->arg_index : 0;
     from.file_index = b->input != NULL ? b->input->file_index : 0;
-    if ((st = kz_hunt_facts_event(h->facts, &b->events[i], &from, &h->ro,
+    if ((st = kz_hunt_facts_event(h->facts, m, &b->events[i], &from, &h->ro,
                                   &o->facts, scratch, &added)) != KZ_OK)
         return st;
     if (added)
@@ -676,7 +679,8 @@ on_worker(void *vctx, kz_batch *b, unsigned worker)
         if (h->rs != NULL)
             st = kz_match_event(h->m[worker], &b->events[i], &cb);
         if (st == KZ_OK && h->facts != NULL)
-            st = add_fact(h, o, b, i, &h->scratch[worker]);
+            st = add_fact(h, o, b, i, h->rs != NULL ? h->m[worker] : NULL,
+                          &h->scratch[worker]);
     }
     if (st != KZ_OK || (o->n == 0 && o->nf == 0 && o->nprob == 0 &&
                         o->prob_count[1] == 0 && o->prob_count[2] == 0)) {
@@ -1000,53 +1004,42 @@ out:
 
 /* ---- correlations -------------------------------------------------- */
 
-/* Adds name to the field list unless present (ASCII case-insensitive). */
-static void
-add_cfield(hunt_ctx *h, const char *name)
-{
-    size_t i;
-
-    if (name == NULL || *name == '\0' || h->ncfields >= KZ_DET_MAX_FIELDS)
-        return;
-    for (i = 0; i < HEADER_FIELDS; i++)
-        if (strcasecmp(header_fields[i], name) == 0)
-            h->hdr_mask |= 1u << i;
-    for (i = 0; i < h->ncfields; i++)
-        if (strcasecmp(h->cfields[i], name) == 0)
-            return;
-    h->cfields[h->ncfields++] = name;
-}
-
-/* The fields every correlation of set reads: group-by entries, alias
- * targets and value fields. Returns KZ_ENOMEM or KZ_OK. */
+/* Per compiled rule, the fields the correlations reading it need from
+ * its matches (kz_corr_rule_fields), with their interned ids, in one
+ * array (CSR: rule r's are [rf0[r], rf0[r + 1])); also sets hdr_mask.
+ * Returns KZ_ENOMEM or KZ_OK. */
 static kz_status
-collect_cfields(hunt_ctx *h, const kz_sigma_set *set, const kz_names *names)
+collect_rule_fields(hunt_ctx *h, size_t nrules, const kz_names *names)
 {
-    size_t i, j, k;
+    const char *tmp[KZ_DET_MAX_FIELDS];
+    size_t r, i, n, total = 0, capn = 0, capi = 0;
+    kz_status st;
 
-    if ((h->cfields = calloc(KZ_DET_MAX_FIELDS, sizeof(*h->cfields))) ==
-            NULL ||
-        (h->cids = calloc(KZ_DET_MAX_FIELDS, sizeof(*h->cids))) == NULL)
+    if ((h->rf0 = calloc(nrules + 1, sizeof(*h->rf0))) == NULL)
         return KZ_ENOMEM;
-    for (i = 0; i < set->nrules; i++) {
-        const kz_sigma_rule *r = set->rules[i];
-        const kz_sg_correlation *c;
-
-        if (r == NULL || r->kind != KZ_SG_CORRELATION ||
-            (c = r->corr) == NULL)
+    for (r = 0; r < nrules; r++) {
+        h->rf0[r] = (uint32_t)total;
+        n = kz_corr_rule_fields(h->corr, (uint32_t)r, tmp, KZ_DET_MAX_FIELDS);
+        if (n == 0)
             continue;
-        for (j = 0; j < c->group_by.n; j++)
-            add_cfield(h, c->group_by.v[j]);
-        for (j = 0; j < c->naliases; j++)
-            for (k = 0; k < c->aliases[j].fields.n; k++)
-                add_cfield(h, c->aliases[j].fields.v[k]);
-        add_cfield(h, c->field);
-        for (j = 0; j < c->fields.n; j++)
-            add_cfield(h, c->fields.v[j]);
+        if ((st = kz_grow(&h->rfn, &capn, total + n, sizeof(*h->rfn),
+                          64)) != KZ_OK ||
+            (st = kz_grow(&h->rfid, &capi, total + n, sizeof(*h->rfid),
+                          64)) != KZ_OK)
+            return st;
+        for (i = 0; i < n; i++) {
+            size_t k;
+
+            h->rfn[total + i] = tmp[i];
+            h->rfid[total + i] = kz_names_lookup(names, tmp[i],
+                                                 strlen(tmp[i]));
+            for (k = 0; k < HEADER_FIELDS; k++)
+                if (strcasecmp(header_fields[k], tmp[i]) == 0)
+                    h->hdr_mask |= 1u << k;
+        }
+        total += n;
     }
-    for (i = 0; i < h->ncfields; i++)
-        h->cids[i] = kz_names_lookup(names, h->cfields[i],
-                                     strlen(h->cfields[i]));
+    h->rf0[nrules] = (uint32_t)total;
     return KZ_OK;
 }
 
@@ -1691,7 +1684,7 @@ kz_cli_hunt_run(int argc, char **argv)
             rules[i] = NULL;
             rank[i] = (uint32_t)i;
         }
-        if (collect_cfields(&h, set, names) != KZ_OK ||
+        if (collect_rule_fields(&h, nrules, names) != KZ_OK ||
             (h.ring = calloc(CORR_RING, sizeof(*h.ring))) == NULL) {
             rc = KZ_EXIT_FATAL;
             goto out;
@@ -1884,8 +1877,9 @@ out:
     kz_det_store_free(h.out2);
     kz_det_store_free(h.cstore);
     kz_corr_free(h.corr);
-    free(h.cfields);
-    free(h.cids);
+    free(h.rf0);
+    free(h.rfn);
+    free(h.rfid);
     for (i = 0; h.ring != NULL && i < CORR_RING; i++)
         kz_strbuf_fini(&h.ring[i]);
     free(h.ring);

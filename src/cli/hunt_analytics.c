@@ -178,9 +178,10 @@ kz_hunt_facts_free(kz_hunt_facts *hf)
 }
 
 kz_status
-kz_hunt_facts_event(const kz_hunt_facts *hf, const kz_event *ev,
-                    const kz_det_origin *from, const kz_render_opts *ro,
-                    kz_strbuf *out, kz_strbuf *scratch, bool *added)
+kz_hunt_facts_event(const kz_hunt_facts *hf, kz_matcher *m,
+                    const kz_event *ev, const kz_det_origin *from,
+                    const kz_render_opts *ro, kz_strbuf *out,
+                    kz_strbuf *scratch, bool *added)
 {
     static const char *const slot_names[KZ_FACT_SLOTS] = {"0", "1", "2", "3",
                                                           "4", "5", "6", "7"};
@@ -200,11 +201,22 @@ kz_hunt_facts_event(const kz_hunt_facts *hf, const kz_event *ev,
         return KZ_OK;
     kz_strbuf_reset(scratch);
     for (k = 0; k < KZ_FACT_SLOTS; k++) {
+        const char *tp;
+        size_t tn;
+
         off[k] = scratch->len;
-        f = hf->ids[si][k] != KZ_NAME_NONE ? kz_event_field(ev, hf->ids[si][k])
-                                           : NULL;
-        if (f != NULL && kz_value_render(&f->value, ro, scratch) != KZ_OK)
+        if (hf->ids[si][k] == KZ_NAME_NONE) {
+            len[k] = 0;
+            continue;
+        }
+        /* the text the rules already rendered for this event, if any */
+        if (kz_matcher_text(m, ev, hf->ids[si][k], &tp, &tn)) {
+            if (kz_strbuf_add(scratch, tp, tn) != KZ_OK)
+                scratch->len = off[k];
+        } else if ((f = kz_event_field(ev, hf->ids[si][k])) != NULL &&
+                   kz_value_render(&f->value, ro, scratch) != KZ_OK) {
             scratch->len = off[k];
+        }
         len[k] = scratch->len - off[k];
     }
     /* Views into scratch only now: rendering may have moved it. */

@@ -18,6 +18,7 @@
 #include "base/strbuf.h"
 #include "base/time.h"
 #include "correlate/correlate.h"
+#include "match/match.h"
 #include "read/read.h"
 #include "sigma/sigma.h"
 #include "write/det_store.h"
@@ -136,9 +137,11 @@ kz_hunt_facts *kz_hunt_facts_new(kz_names *names, const kz_analytics *an,
 void kz_hunt_facts_free(kz_hunt_facts *hf);
 
 /* Pool thread: if ev is an event some source reads, appends its fact
- * record to out and sets *added. scratch is the worker's buffer. */
-kz_status kz_hunt_facts_event(const kz_hunt_facts *hf, const kz_event *ev,
-                              const kz_det_origin *from,
+ * record to out and sets *added. scratch is the worker's buffer. m (may
+ * be NULL) is the worker's matcher, just run on ev: field texts the rules
+ * rendered are taken from its cache instead of being rendered again. */
+kz_status kz_hunt_facts_event(const kz_hunt_facts *hf, kz_matcher *m,
+                              const kz_event *ev, const kz_det_origin *from,
                               const kz_render_opts *ro, kz_strbuf *out,
                               kz_strbuf *scratch, bool *added);
 

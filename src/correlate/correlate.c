@@ -417,6 +417,42 @@ kz_corr_wants(const kz_corr_engine *e, uint32_t rule)
     return rule < e->nbase && e->cons_start[rule + 1] > e->cons_start[rule];
 }
 
+/* Appends name to out[0..*n) unless present (ASCII case-insensitive). */
+static void
+add_unique(const char **out, size_t *n, size_t max, const char *name)
+{
+    size_t i;
+
+    if (name == NULL || *name == '\0')
+        return;
+    for (i = 0; i < *n; i++)
+        if (ieq(out[i], name))
+            return;
+    if (*n < max)
+        out[(*n)++] = name;
+}
+
+size_t
+kz_corr_rule_fields(const kz_corr_engine *e, uint32_t rule, const char **out,
+                    size_t max)
+{
+    size_t n = 0, q, g, i;
+
+    if (!kz_corr_wants(e, rule))
+        return 0;
+    for (q = e->cons_start[rule]; q < e->cons_start[rule + 1]; q++) {
+        const corr *c = &e->corrs[e->cons[q].corr];
+        const kz_sg_correlation *k = c->c;
+
+        for (g = 0; g < c->ngb; g++)
+            add_unique(out, &n, max, c->gfield[e->cons[q].pos * c->ngb + g]);
+        add_unique(out, &n, max, k->field);
+        for (i = 0; i < k->fields.n; i++)
+            add_unique(out, &n, max, k->fields.v[i]);
+    }
+    return n;
+}
+
 bool
 kz_corr_suppressed(const kz_corr_engine *e, uint32_t rule)
 {

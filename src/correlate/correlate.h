@@ -148,6 +148,14 @@ size_t kz_corr_count(const kz_corr_engine *e);
  * be given to kz_corr_add). */
 bool kz_corr_wants(const kz_corr_engine *e, uint32_t rule);
 
+/* The fields the correlations reading base rule `rule` need from its
+ * matches: their group-by fields (aliases resolved for that rule) and
+ * value fields, unique (ASCII case-insensitive), at most max into out
+ * (strings borrowed from the rule set). Returns the count; 0 when no
+ * correlation reads the rule. */
+size_t kz_corr_rule_fields(const kz_corr_engine *e, uint32_t rule,
+                           const char **out, size_t max);
+
 /* Whether base rule `rule`'s own detections are suppressed: some
  * correlation referencing it has generate: false (the default). */
 bool kz_corr_suppressed(const kz_corr_engine *e, uint32_t rule);

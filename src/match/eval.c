@@ -782,6 +782,7 @@ kz_match_event(kz_matcher *m, const kz_event *ev, const kz_match_cb *cb)
     kz_status st;
 
     m->stats.events++;
+    m->ev = NULL; /* kz_matcher_text: no cache until ev is set up */
     if ((b = find_bucket(m, ev)) == NULL || b->ntargets == 0)
         return KZ_OK;
     m->stats.dispatched++;
@@ -820,4 +821,19 @@ kz_match_event(kz_matcher *m, const kz_event *ev, const kz_match_cb *cb)
             return st;
     }
     return KZ_OK;
+}
+
+bool
+kz_matcher_text(kz_matcher *m, const kz_event *ev, int32_t id,
+                const char **p, size_t *n)
+{
+    int32_t slot, i;
+
+    if (m == NULL || m->ev != ev || ev == NULL || id < 0 ||
+        (size_t)id >= m->rs->nids || (slot = m->rs->slot_of_id[id]) < 0 ||
+        !index_fields(m))
+        return false;
+    if ((i = first_field(m, (uint32_t)slot)) < 0)
+        return false;
+    return field_text(m, (size_t)i, p, n);
 }

@@ -135,4 +135,16 @@ typedef struct kz_matcher_stats {
 /* Adds m's counters to *st. */
 void kz_matcher_stats_add(const kz_matcher *m, kz_matcher_stats *st);
 
+/* The text of the first data field of ev whose name has interned id id,
+ * from the matcher's per-event render cache (rendered now if no rule read
+ * it yet), when ev is the event of m's last kz_match_event and was
+ * dispatched to some rule: the same text rules matched (cut at
+ * max_value, invalid UTF-8 repaired). *p is valid until the next call on
+ * m. False otherwise (absent, null or unrenderable field, id not read by
+ * any rule, another event): the caller then renders the field itself.
+ * Lets other consumers of the event (analytics facts) skip a second
+ * rendering. */
+bool kz_matcher_text(kz_matcher *m, const kz_event *ev, int32_t id,
+                     const char **p, size_t *n);
+
 #endif /* KZ_MATCH_MATCH_H */

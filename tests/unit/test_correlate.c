@@ -375,6 +375,46 @@ test_repeat(void)
     repeat_mode = KZ_CORR_RESET;
 }
 
+/* kz_corr_rule_fields: per base rule, the group-by fields with aliases
+ * resolved for that rule, and the value fields, unique; none for a rule
+ * no correlation reads. */
+static void
+test_rule_fields(void)
+{
+    static const char corr[] =
+        "title: t\nname: x\ncorrelation:\n  type: value_count\n"
+        "  rules: [a, b]\n  group-by: [who, Host]\n  timespan: 60s\n"
+        "  aliases:\n    who: {a: User, b: TargetUser}\n"
+        "  condition: {gte: 2, field: Ip}\n"
+        "---\ntitle: t2\nname: y\ncorrelation:\n  type: event_count\n"
+        "  rules: [a]\n  group-by: [host]\n  timespan: 60s\n"
+        "  condition: {gte: 2}\n";
+    const char *f[8];
+    char got[128];
+    size_t n, i, k;
+    kz_error err;
+    env v;
+    static const struct {
+        const char *rule, *want;
+    } r[] = {
+        {"a", "User Host Ip"},       /* y's "host" is Host again */
+        {"b", "TargetUser Host Ip"},
+        {"c", ""},
+    };
+
+    T_CHECK(env_open(&v, corr, 0, 0, &err), "open: %s", err.msg);
+    for (i = 0; i < T_COUNT(r); i++) {
+        n = kz_corr_rule_fields(v.e, rule_index(&v, r[i].rule), f, 8);
+        got[0] = '\0';
+        for (k = 0; k < n; k++)
+            snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s",
+                     k ? " " : "", f[k]);
+        T_EQ_STR(got, r[i].want);
+    }
+    T_EQ_INT(kz_corr_rule_fields(v.e, rule_index(&v, "a"), f, 1), 1);
+    env_close(&v);
+}
+
 static void
 test_rows(void)
 {
@@ -592,7 +632,7 @@ main(int argc, char **argv)
 {
     static const t_case cases[] = {
         T_CASE(test_rows),     T_CASE(test_generate), T_CASE(test_order),
-        T_CASE(test_repeat),
+        T_CASE(test_repeat),   T_CASE(test_rule_fields),
         T_CASE(test_bounds),   T_CASE(test_cycle),
     };
 
