@@ -48,6 +48,18 @@
 #include "write/timeline.h"
 #include "write/tz.h"
 
+/* Default --spill-bound: memory of all detection stores together. */
+#define HUNT_SPILL_DEFAULT KZ_DET_STORE_DEFAULT_BOUND
+
+/* Part 1/div of the spill bound (0 = the default), at least 1 KiB. */
+static size_t
+spill_share(size_t spill, size_t div)
+{
+    size_t b = (spill != 0 ? spill : HUNT_SPILL_DEFAULT) / div;
+
+    return b < 1024 ? 1024 : b;
+}
+
 /* Exit status for --fail-on (DESIGN.md Conventions: CLI). */
 #define HUNT_EXIT_FAIL_ON 4
 /* Most -r options. */
@@ -110,8 +122,9 @@ static const kz_cli_option hunt_opts[] = {
     { "csv-bom", 0, OPT_CSV_BOM, NULL,
       "start CSV output with a UTF-8 BOM, for Excel (default: off)" },
     { "spill-bound", 0, OPT_SPILL, "BYTES",
-      "memory for detections before sorted runs spill to $TMPDIR; K, M, "
-      "G suffixes (default: 64M)" },
+      "memory for detections, correlated matches, alerts and analytics "
+      "facts together before sorted runs spill to $TMPDIR; K, M, G "
+      "suffixes (default: 64M)" },
     { "correlation-repeat", 0, OPT_CORR_REPEAT, "MODE",
       "after a correlation fires for a group: 'reset' starts a new window "
       "(every further burst alerts again) or 'suppress' keeps sliding "
@@ -1391,7 +1404,7 @@ setup_analytics(const hunt_args *a, hunt_ctx *h, kz_names *names)
     if ((h->an = kz_analytics_new(&ao)) == NULL)
         return KZ_EXIT_FATAL;
     memset(&so, 0, sizeof(so));
-    so.mem_bound = a->spill;
+    so.mem_bound = spill_share(a->spill, 4); /* facts: a quarter */
     if (kz_analytics_kinds(h->an) != 0 &&
         (h->facts = kz_hunt_facts_new(names, h->an, &so, &err)) == NULL) {
         kz_cli_msg("hunt: analytics: %s", err.msg);
@@ -1582,7 +1595,7 @@ kz_cli_hunt_run(int argc, char **argv)
     kz_ruleset *rs = NULL;
     uint32_t *rank = NULL;
     const kz_sigma_rule **rules = NULL;
-    kz_det_store_opts so;
+    kz_det_store_opts so, so2, so3;
     kz_tl_opts to;
     kz_hunt_report rep;
     kz_corr_stats cst;
@@ -1750,16 +1763,22 @@ kz_cli_hunt_run(int argc, char **argv)
         }
     }
     memset(&so, 0, sizeof(so));
-    so.mem_bound = a.spill;
     so.rank = rank;
     so.nrank = nrules + ncorr;
     h.rank = so.rank;
     h.nrank = so.nrank;
+    /* --spill-bound is shared: detections half, matches of correlated
+     * rules a quarter, alerts an eighth (facts: a quarter, above) */
+    so2 = so3 = so;
+    so.mem_bound = spill_share(a.spill, 2);
+    so2.mem_bound = spill_share(a.spill, 4);
+    so3.mem_bound = spill_share(a.spill, 8);
     kz_error_clear(&err);
     if (kz_hunt_tally_init(&h.tally, nrules + ncorr + nana) != KZ_OK ||
         kz_det_store_new(&so, &h.store, &err) != KZ_OK ||
-        (h.corr != NULL && (kz_det_store_new(&so, &h.out2, &err) != KZ_OK ||
-                            kz_det_store_new(&so, &h.cstore, &err) != KZ_OK))) {
+        (h.corr != NULL &&
+         (kz_det_store_new(&so3, &h.out2, &err) != KZ_OK ||
+          kz_det_store_new(&so2, &h.cstore, &err) != KZ_OK))) {
         rc = KZ_EXIT_FATAL;
         goto out;
     }
