@@ -17,6 +17,7 @@
 #include "base/arena.h"
 #include "base/strbuf.h"
 #include "base/time.h"
+#include "cli/progress.h"
 #include "correlate/correlate.h"
 #include "match/match.h"
 #include "read/read.h"
@@ -172,5 +173,76 @@ kz_status kz_hunt_integrity_batch(kz_hunt_integrity *in, const kz_batch *b);
 /* After the read: emits its findings to sink. */
 kz_status kz_hunt_integrity_finish(kz_hunt_integrity *in,
                                    const kz_finding_sink *sink);
+
+/* ---- the hunt's state (cmd_hunt.c, hunt_corr.c) -------------------- */
+
+typedef struct hunt_ctx {
+    const kz_ruleset *rs;      /* compiled rules (NULL = none) */
+    kz_matcher **m;            /* one per worker id */
+    kz_strbuf *scratch;        /* one per worker id */
+    unsigned nworkers;         /* count */
+    kz_render_opts ro;         /* value rendering */
+    kz_det_store *store;       /* detections */
+    kz_hunt_tally tally;       /* counts for the summary */
+    kz_cli_progress pg;        /* progress line */
+    uint64_t problem_lines;    /* match problems printed */
+    int64_t *last_problem;     /* per input: last problem kind, or -1 */
+    size_t nlast;              /* entries */
+    kz_error err;              /* first store error */
+    /* correlations (corr == NULL: the set has none) */
+    kz_corr_engine *corr;      /* the engine */
+    uint32_t *rf0;             /* per rule: first of its fields in rfn */
+    const char **rfn;          /* fields correlations read, per rule */
+    int32_t *rfid;             /* their interned ids (KZ_NAME_NONE: not
+                                  interned) */
+    const kz_sigma_rule **rules; /* rule of each output index: compiled
+                                  rules, then correlations */
+    size_t nrules;             /* compiled rules */
+    kz_det_store *out2;        /* correlation alerts (merged with the
+                                  detection store when written) */
+    kz_det_store *cstore;      /* matches of correlated rules (also in
+                                  store), for the correlation engine */
+    unsigned hdr_mask;         /* header_fields some correlation reads */
+    const uint32_t *rank;      /* rule ranks of the total order */
+    size_t nrank;              /* entries */
+    kz_strbuf *ring;           /* CORR_RING recent correlated matches
+                                  (records without pairs) */
+    uint64_t nring;            /* matches pushed so far */
+    const kz_tz *tz;           /* output zone (alert times) */
+    kz_strbuf abuf, tbuf;      /* alert building */
+    char last_path[1024];      /* input of the last reader problem */
+    char last_msg[300];        /* and its text ("kind: message") */
+    /* analytics (an == NULL: --no-analytics) */
+    kz_analytics *an;          /* the engine */
+    kz_hunt_facts *facts;      /* facts store */
+    kz_hunt_findings fnd;      /* the findings sink */
+    uint64_t nfacts;           /* facts fed */
+    kz_hunt_integrity *integ;  /* integrity tap, or NULL */
+} hunt_ctx;
+
+/* hunt_corr.c: interns the field names the correlations of set read
+ * (group-by, alias targets, value fields), before the name table is
+ * frozen. KZ_ENOMEM or KZ_OK. */
+kz_status kz_hunt_corr_intern(const kz_sigma_set *set, kz_names *names);
+
+/* hunt_corr.c: when set holds correlations, builds the engine over rs
+ * (alerts get the output indexes nrules.. of *rules and *rank, both
+ * grown; *ncorr set), the per-rule field lists and the alert buffers in
+ * h. Returns KZ_EXIT_OK (also with no correlation: h->corr stays NULL),
+ * KZ_EXIT_USAGE (a correlation the engine refuses: message printed) or
+ * KZ_EXIT_FATAL (OOM). */
+int kz_hunt_corr_setup(hunt_ctx *h, const kz_sigma_set *set,
+                       const kz_ruleset *rs, const kz_names *names,
+                       kz_corr_repeat repeat, const kz_tz *tz,
+                       const kz_sigma_rule ***rules, uint32_t **rank,
+                       size_t nrules, size_t *ncorr);
+
+/* hunt_corr.c: after the read (h->cstore finished), feeds the matches of
+ * correlated rules in the total order to the engine; its alerts go to
+ * h->out2, which is then finished and h->cstore freed. */
+kz_status kz_hunt_corr_run(hunt_ctx *h, kz_error *err);
+
+/* hunt_corr.c: frees what kz_hunt_corr_setup made (not the stores). */
+void kz_hunt_corr_free(hunt_ctx *h);
 
 #endif /* KZ_CLI_HUNT_INT_H */
