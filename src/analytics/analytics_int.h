@@ -111,6 +111,11 @@ typedef struct a_set {
 
 /* A new empty set charged to bud; NULL when refused or on OOM. */
 a_set *a_set_new(a_budget *bud);
+
+/* The set of key in table t, made (empty) if new; NULL when a bound
+ * refuses it (tables.max_bytes: counted in dropped_keys; the table's
+ * key cap: counted by the table). */
+a_set *a_key_set(kz_analytics *a, a_table *t, const char *key, size_t klen);
 void a_set_free(void *s);
 /* Forgets values last seen before t - window. */
 void a_set_expire(a_set *s, kz_time t, kz_time window);

@@ -977,3 +977,21 @@ a_set_first(const a_set *s)
             t = s->it[i].first;
     return t;
 }
+
+a_set *
+a_key_set(kz_analytics *a, a_table *t, const char *key, size_t klen)
+{
+    a_set *s;
+
+    if ((s = a_table_get(t, key, klen)) != NULL)
+        return s;
+    if ((s = a_set_new(&a->bud)) == NULL) {
+        a->st.dropped_keys++; /* refused by tables.max_bytes */
+        return NULL;
+    }
+    if (!a_table_put(t, key, klen, s)) {
+        a_set_free(s);
+        return NULL;
+    }
+    return s;
+}

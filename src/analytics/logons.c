@@ -297,16 +297,8 @@ reach(kz_analytics *a, const kz_fact *f, int kind, kz_str v1, kz_str v2)
         return st;
     if (a->k2.len == 0)
         return KZ_OK;
-    if ((s = a_table_get(&a->fan, a->k1.data, a->k1.len)) == NULL) {
-        if ((s = a_set_new(&a->bud)) == NULL) {
-            a->st.dropped_keys++; /* refused by tables.max_bytes */
-            return KZ_OK;
-        }
-        if (!a_table_put(&a->fan, a->k1.data, a->k1.len, s)) {
-            a_set_free(s);
-            return KZ_OK;
-        }
-    }
+    if ((s = a_key_set(a, &a->fan, a->k1.data, a->k1.len)) == NULL)
+        return KZ_OK; /* refused by a bound: counted */
     a_set_expire(s, f->ref.time, w);
     a_ref_of(a, f, &ref);
     if (!a_set_add(s, a->k2.data, a->k2.len, f->ref.time, &ref,

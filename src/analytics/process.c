@@ -202,16 +202,8 @@ hash_names(kz_analytics *a, const kz_fact *f)
         if ((st = kz_strbuf_addc(
                  &a->k1, (char)kz_ascii_lower((unsigned char)h.p[i]))) != KZ_OK)
             return st;
-    if ((s = a_table_get(&a->hashes, a->k1.data, a->k1.len)) == NULL) {
-        if ((s = a_set_new(&a->bud)) == NULL) {
-            a->st.dropped_keys++; /* refused by tables.max_bytes */
-            return KZ_OK;
-        }
-        if (!a_table_put(&a->hashes, a->k1.data, a->k1.len, s)) {
-            a_set_free(s);
-            return KZ_OK;
-        }
-    }
+    if ((s = a_key_set(a, &a->hashes, a->k1.data, a->k1.len)) == NULL)
+        return KZ_OK; /* refused by a bound: counted */
     /* The name, lower case, "64" before the extension dropped (sysmon64
      * and sysmon are one binary's two names by design). */
     kz_strbuf_reset(&a->k2);
@@ -466,16 +458,8 @@ a_discovery_fact(kz_analytics *a, const kz_fact *f)
         (st = kz_strbuf_add(&a->k1, by_logon ? lid.p : par.p,
                             by_logon ? lid.len : par.len)) != KZ_OK)
         return st;
-    if ((s = a_table_get(&a->disc, a->k1.data, a->k1.len)) == NULL) {
-        if ((s = a_set_new(&a->bud)) == NULL) {
-            a->st.dropped_keys++; /* refused by tables.max_bytes */
-            return KZ_OK;
-        }
-        if (!a_table_put(&a->disc, a->k1.data, a->k1.len, s)) {
-            a_set_free(s);
-            return KZ_OK;
-        }
-    }
+    if ((s = a_key_set(a, &a->disc, a->k1.data, a->k1.len)) == NULL)
+        return KZ_OK; /* refused by a bound: counted */
     a_set_expire(s, f->ref.time, w);
     a_ref_of(a, f, &ref);
     if (!a_set_add(s, cmd, strlen(cmd), f->ref.time, &ref,

@@ -330,16 +330,8 @@ a_tools_fact(kz_analytics *a, const kz_fact *f)
         return st;
     if (a->k1.len == 0 && (st = kz_strbuf_adds(&a->k1, "-")) != KZ_OK)
         return st;
-    if ((s = a_table_get(&a->tools, a->k1.data, a->k1.len)) == NULL) {
-        if ((s = a_set_new(&a->bud)) == NULL) {
-            a->st.dropped_keys++; /* refused by tables.max_bytes */
-            return KZ_OK;
-        }
-        if (!a_table_put(&a->tools, a->k1.data, a->k1.len, s)) {
-            a_set_free(s);
-            return KZ_OK;
-        }
-    }
+    if ((s = a_key_set(a, &a->tools, a->k1.data, a->k1.len)) == NULL)
+        return KZ_OK; /* refused by a bound: counted */
     a_set_expire(s, f->ref.time, w);
     /* One value per class: "class: tool". */
     snprintf(val, sizeof(val), "%s: %s", class_names[c], tool);
