@@ -232,6 +232,59 @@ static const struct utf16_case {
     { "", "", true },
 };
 
+/* Reference encoder for test_utf16_fast_paths: one unit at a time. */
+static size_t
+ref_utf16(const uint16_t *u, size_t n, char *out)
+{
+    size_t i, o = 0;
+
+    for (i = 0; i < n; i++) {
+        uint32_t c = u[i];
+
+        if (c >= 0xD800 && c <= 0xDBFF && i + 1 < n && u[i + 1] >= 0xDC00 &&
+            u[i + 1] <= 0xDFFF) {
+            c = 0x10000 + ((c - 0xD800) << 10) + (u[i + 1] - 0xDC00);
+            i++;
+        }
+        o += kz_utf8_put(out + o, c);
+    }
+    return o;
+}
+
+/* The 8- and 4-unit ASCII paths against the one-unit reference: every
+ * length up to 40, a non-ASCII unit (or a surrogate pair, or a lone
+ * surrogate) at every position, and 0x7F / 0x80 edges. */
+static void
+test_utf16_fast_paths(void)
+{
+    static const uint16_t odd[] = {0x80, 0x7FF, 0x800, 0xFFFF, 0xD83D, 0xDC00,
+                                   0x00FF, 0x0100};
+    uint16_t u[48];
+    uint8_t le[96];
+    char a[200], b[200];
+    size_t n, pos, k, i, la, lb;
+    bool valid;
+
+    for (n = 0; n <= 40; n++)
+        for (pos = 0; pos <= n; pos++)
+            for (k = 0; k < T_COUNT(odd); k++) {
+                for (i = 0; i < n; i++)
+                    u[i] = (uint16_t)(0x20 + (i * 7 + n) % 0x60); /* ASCII */
+                if (pos < n)
+                    u[pos] = odd[k];
+                if (pos + 1 < n && odd[k] == 0xD83D)
+                    u[pos + 1] = 0xDE00; /* a pair */
+                for (i = 0; i < n; i++) {
+                    le[2 * i] = (uint8_t)(u[i] & 0xFF);
+                    le[2 * i + 1] = (uint8_t)(u[i] >> 8);
+                }
+                la = kz_utf16le_to_utf8_checked(le, n, a, &valid);
+                lb = ref_utf16(u, n, b);
+                T_CHECK(la == lb && memcmp(a, b, la) == 0,
+                        "length %zu, 0x%04x at %zu", n, (unsigned)odd[k], pos);
+            }
+}
+
 static void
 test_utf16_to_utf8(void)
 {
@@ -456,6 +509,7 @@ main(int argc, char **argv)
         T_CASE(test_time_parse_offset),
         T_CASE(test_systemtime),
         T_CASE(test_utf16_to_utf8),
+        T_CASE(test_utf16_fast_paths),
         T_CASE(test_utf16_checked_and_valid),
         T_CASE(test_utf8_repair),
         T_CASE(test_ansi_codepages),
