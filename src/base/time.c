@@ -33,13 +33,20 @@ civil_from_days(int64_t z, int *y, int *m, int *d)
     *y = (int)(yoe + era * 400 + (*m <= 2));
 }
 
+/* 9999-12-31T23:59:59.9999999 in ticks since 1601. */
+#define CIVIL_MAX ((int64_t)2650467743999999999)
+
 void
 kz_time_to_civil(kz_time t, int offset_min, kz_civil *c)
 {
     int64_t u, secs, days, rem;
 
-    if (t == KZ_TIME_NONE)
-        t = 0;
+    if (t == KZ_TIME_NONE || t < 0)
+        t = 0; /* before 1601 (a hostile FILETIME): 1601-01-01 */
+    if (t > CIVIL_MAX)
+        t = CIVIL_MAX; /* past 9999: 9999-12-31T23:59:59.9999999 */
+    if (offset_min > 100 * 60 || offset_min < -100 * 60)
+        offset_min = 0;
     u = t - KZ_UNIX_EPOCH_TICKS + (int64_t)offset_min * 60 * KZ_TICKS_PER_SEC;
     secs = u / KZ_TICKS_PER_SEC;
     rem = u % KZ_TICKS_PER_SEC;

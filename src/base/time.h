@@ -31,7 +31,10 @@ typedef struct kz_civil {
     int ticks;    /* 0..9999999, 100 ns units within the second */
 } kz_civil;
 
-/* Splits t (plus offset_min minutes) into calendar fields. */
+/* Splits t (plus offset_min minutes) into calendar fields. t is clamped
+ * to 1601-01-01 .. 9999-12-31T23:59:59.9999999 (hostile FILETIMEs can be
+ * anything) and an offset beyond ±100 h is taken as 0, so no arithmetic
+ * overflows. */
 void kz_time_to_civil(kz_time t, int offset_min, kz_civil *c);
 
 /* Joins calendar fields into a time; false if a field is out of range. */

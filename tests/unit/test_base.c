@@ -41,6 +41,31 @@ static const struct time_case {
     { "2019-03-19T23:34:26Zjunk", 0, false, false, NULL },
 };
 
+/* Extreme times (a hostile FILETIME) are clamped, never overflow. */
+static void
+test_time_civil_clamped(void)
+{
+    static const struct {
+        kz_time t;
+        int off, y, mo, d;
+    } r[] = {
+        { INT64_MAX, 0, 9999, 12, 31 },
+        { INT64_MAX, 600, 10000, 1, 1 },      /* the offset still applies */
+        { INT64_MIN + 1, 0, 1601, 1, 1 },
+        { -1, -600, 1600, 12, 31 },
+        { 0, 0, 1601, 1, 1 },
+        { 0, 1000000, 1601, 1, 1 },            /* absurd offset: ignored */
+    };
+    kz_civil c;
+    size_t i;
+
+    for (i = 0; i < T_COUNT(r); i++) {
+        kz_time_to_civil(r[i].t, r[i].off, &c);
+        T_CHECK(c.year == r[i].y && c.month == r[i].mo && c.day == r[i].d,
+                "row %zu: %d-%d-%d", i, c.year, c.month, c.day);
+    }
+}
+
 static void
 test_time_parse_and_format(void)
 {
@@ -504,6 +529,7 @@ main(int argc, char **argv)
     static const t_case cases[] = {
         T_CASE(test_hash_fold_and_spread),
         T_CASE(test_time_parse_and_format),
+        T_CASE(test_time_civil_clamped),
         T_CASE(test_time_iso_with_offset),
         T_CASE(test_time_iso_matches_printf),
         T_CASE(test_time_parse_offset),
