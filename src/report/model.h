@@ -1,0 +1,289 @@
+/*
+ * model.h - the incident report model (kz_report): everything the report
+ * renderers (report.html, report.md, report.json, manifest.json) show,
+ * and nothing they compute from logs themselves.
+ *
+ * The investigate layer fills a model (kz_report_add_* and the plain
+ * fields); the renderers in this directory only read it. Sections follow
+ * a Japanese incident report (docs/report.md): 発生事象 (summary),
+ * 対応経緯 and 保全機器 (people; the input list is the known part of
+ * 保全機器), 侵害の痕跡 (timeline rows), tools, lateral movement (steps and
+ * the logon graph), impact scope, 調査の制約 (evidence limits), 原因 and
+ * 再発防止策 (people). The sections only people can fill have no data
+ * here: the renderers show them as marked empty fields with guidance,
+ * never with invented text.
+ *
+ * Bounds: every string is copied and cut to KZ_REPORT_STR_MAX bytes (on a
+ * UTF-8 boundary; counted in strings_cut); every list has a stated cap
+ * (KZ_REPORT_MAX_*) and counts what it left out (kz_report_list.omitted);
+ * all copies live in one arena capped at KZ_REPORT_ARENA_MAX.
+ * Ownership: the model owns every string and list; pointers stay valid
+ * until kz_report_free. Strings passed to kz_report_add_* are borrowed
+ * for the call only. An absent string is NULL; an absent time is
+ * KZ_TIME_NONE; an absent record id is KZ_REPORT_NO_RECORD.
+ * Errors: KZ_ENOMEM when an allocation fails or the arena is full; a
+ * full list is not an error (the item is counted as omitted).
+ * Threads: a model belongs to one thread at a time.
+ */
+#ifndef KZ_REPORT_MODEL_H
+#define KZ_REPORT_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/arena.h"
+#include "base/error.h"
+#include "base/time.h"
+#include "write/tz.h"
+
+/* ---- bounds ------------------------------------------------------ */
+
+#define KZ_REPORT_STR_MAX 2048        /* bytes kept of one string */
+#define KZ_REPORT_ARENA_MAX ((size_t)256 << 20) /* all copied strings */
+#define KZ_REPORT_MAX_FLAGS 256       /* command-line flags recorded */
+#define KZ_REPORT_MAX_RULE_SOURCES 256 /* rule sources */
+#define KZ_REPORT_MAX_INPUTS 100000   /* input files */
+#define KZ_REPORT_MAX_ROWS 10000      /* compromise timeline rows */
+#define KZ_REPORT_MAX_TOOLS 1000      /* tools */
+#define KZ_REPORT_MAX_TOOL_HOSTS 32   /* hosts listed per tool */
+#define KZ_REPORT_MAX_STEPS 1000      /* lateral movement steps */
+#define KZ_REPORT_MAX_SCOPE 2000      /* impact scope entries */
+#define KZ_REPORT_MAX_SCOPE_NAMES 20  /* file names listed per entry */
+#define KZ_REPORT_MAX_LIMITS 1000     /* evidence limits */
+#define KZ_REPORT_MAX_NODES 400       /* graph nodes */
+#define KZ_REPORT_MAX_EDGES 2000      /* graph edges */
+#define KZ_REPORT_MAX_BUCKETS 1000    /* chart buckets */
+
+/* No record id. */
+#define KZ_REPORT_NO_RECORD UINT64_MAX
+
+/* The version of report.json's schema ("kizuki-report/1"). */
+#define KZ_REPORT_SCHEMA "kizuki-report/1"
+/* The version of manifest.json's schema. */
+#define KZ_MANIFEST_SCHEMA "kizuki-manifest/1"
+
+/* Language of headings and labels (--lang). */
+typedef enum kz_report_lang {
+    KZ_LANG_EN = 0, /* English (default) */
+    KZ_LANG_JA,     /* Japanese */
+} kz_report_lang;
+
+/* A bounded list of fixed-size items (one of the structs below). */
+typedef struct kz_report_list {
+    void *items;       /* n items of elem bytes, or NULL */
+    size_t n;          /* items kept */
+    size_t cap;        /* items allocated */
+    size_t max;        /* cap on n (KZ_REPORT_MAX_*) */
+    size_t elem;       /* bytes per item */
+    uint64_t omitted;  /* items refused because the list was full */
+} kz_report_list;
+
+/* An item of a list of strings (meta.flags). */
+typedef const char *kz_report_str;
+
+/* The i-th item of list l as a pointer to type T. */
+#define KZ_REPORT_AT(l, T, i) (&((const T *)(l)->items)[(i)])
+
+/* ---- items ------------------------------------------------------- */
+
+/* One rule source: a rule file or directory and how many rules it gave. */
+typedef struct kz_report_rule_source {
+    const char *path;   /* as given on the command line */
+    uint64_t loaded;    /* rules loaded from it */
+    uint64_t failed;    /* rules that could not load (reported) */
+} kz_report_rule_source;
+
+/* One input file (the manifest and 保全機器's known part). */
+typedef struct kz_report_input {
+    const char *path;   /* as walked */
+    uint64_t size;      /* bytes */
+    const char *sha256; /* 64 hex digits, or NULL if unreadable */
+    const char *note;   /* why it could not be read, or NULL */
+} kz_report_input;
+
+/* One row of the compromise timeline (侵害の痕跡). */
+typedef struct kz_report_row {
+    kz_time time;          /* event time (UTC) */
+    const char *host;      /* computer */
+    const char *account;   /* DOMAIN\name or NULL */
+    const char *activity;  /* what happened (rule title, analytic) */
+    const char *file;      /* evidence: input file */
+    const char *channel;   /* evidence: channel */
+    uint64_t record_id;    /* evidence: EventRecordID or NO_RECORD */
+    uint32_t event_id;     /* evidence: event id, 0 = unknown */
+    const char *rule_id;   /* Sigma rule id or analytic id (D8...) */
+    const char *level;     /* informational..critical */
+} kz_report_row;
+
+/* One tool or malware seen (マルウェア・ツール). */
+typedef struct kz_report_tool {
+    const char *name;        /* tool name (PsExec, mimikatz...) */
+    const char *path;        /* image path as logged */
+    const char *sha256;      /* hash as logged, or NULL */
+    kz_time first;           /* first execution */
+    const char **hosts;      /* hosts it ran on (n_hosts) */
+    size_t n_hosts;          /* hosts kept (<= KZ_REPORT_MAX_TOOL_HOSTS) */
+    uint64_t hosts_omitted;  /* hosts left out */
+} kz_report_tool;
+
+/* One step of the lateral movement path, in order. */
+typedef struct kz_report_step {
+    const char *from;      /* source host or address */
+    const char *to;        /* destination host */
+    const char *account;   /* account used */
+    kz_time time;          /* first time of the step */
+    const char *method;    /* RDP, PsExec, WMI, SMB... */
+    const char *evidence;  /* "Security 4624 #1234 in a.evtx"... */
+} kz_report_step;
+
+/* Impact scope of one host or share. */
+typedef struct kz_report_scope {
+    const char *host;       /* host */
+    const char *share;      /* share name, or NULL for the host itself */
+    uint64_t files_read;    /* distinct files read */
+    uint64_t files_written; /* distinct files written */
+    uint64_t total;         /* distinct files touched */
+    const char **names;     /* the first names (n_names) */
+    size_t n_names;         /* <= KZ_REPORT_MAX_SCOPE_NAMES */
+    uint64_t names_omitted; /* names left out */
+} kz_report_scope;
+
+/* One limit of the evidence (調査の制約). */
+typedef struct kz_report_limit {
+    const char *kind;         /* gap, cleared, missing-channel, cap... */
+    const char *what;         /* what is missing or limited */
+    const char *consequence;  /* what could not be determined */
+} kz_report_limit;
+
+/* A graph node (same meaning as the logon graph's nodes). */
+typedef struct kz_report_node {
+    const char *id;     /* unique key */
+    const char *label;  /* shown text */
+    const char *kind;   /* host, account, address */
+    double rank;        /* PageRank, 0..1 */
+} kz_report_node;
+
+/* A graph edge. */
+typedef struct kz_report_edge {
+    const char *source; /* node id */
+    const char *target; /* node id */
+    const char *label;  /* logon type, method... */
+    uint64_t count;     /* events behind the edge */
+    kz_time first;      /* first seen */
+    kz_time last;       /* last seen */
+} kz_report_edge;
+
+/* One bucket of the events/alerts-over-time chart. */
+typedef struct kz_report_bucket {
+    kz_time start;    /* bucket start (UTC) */
+    uint64_t events;  /* events read in the bucket */
+    uint64_t alerts;  /* detections and alerts in the bucket */
+} kz_report_bucket;
+
+/* ---- the model --------------------------------------------------- */
+
+/* Summary facts (発生事象). */
+typedef struct kz_report_summary {
+    kz_time first_activity;  /* first malicious activity seen */
+    kz_time last_activity;   /* last one */
+    const char *first_host;  /* first host compromised, or NULL:
+                                undetermined */
+    const char *first_host_reason; /* why that host, or why undetermined */
+    uint64_t events;         /* events read */
+    uint64_t detections;     /* rule matches */
+    uint64_t alerts;         /* correlation alerts and findings */
+    uint64_t hosts;          /* hosts involved */
+    uint64_t accounts;       /* accounts involved */
+} kz_report_summary;
+
+/* Provenance (manifest and the report's appendix). */
+typedef struct kz_report_meta {
+    const char *tool_version;  /* KZ_VERSION */
+    kz_time generated_at;      /* when the report was made (UTC) */
+    kz_tz tz;                  /* zone of every time shown */
+    const char *zone_label;    /* "Asia/Tokyo", "+09:00", "UTC" */
+    kz_report_lang lang;       /* headings and labels */
+    kz_report_list flags;      /* kz_report_str: command-line flags */
+    kz_report_list rule_sources; /* kz_report_rule_source */
+    uint64_t rules_loaded;     /* rules loaded in all */
+    uint64_t rules_failed;     /* rules that could not load */
+} kz_report_meta;
+
+typedef struct kz_report {
+    kz_arena mem;               /* every copied string */
+    uint64_t strings_cut;       /* strings cut to KZ_REPORT_STR_MAX */
+    kz_report_meta meta;        /* provenance */
+    kz_report_list inputs;      /* kz_report_input */
+    kz_report_summary summary;  /* 発生事象 facts */
+    kz_report_list rows;        /* kz_report_row, in time order */
+    kz_report_list tools;       /* kz_report_tool */
+    kz_report_list steps;       /* kz_report_step, in path order */
+    kz_report_list scope;       /* kz_report_scope */
+    kz_report_list limits;      /* kz_report_limit */
+    kz_report_list nodes;       /* kz_report_node */
+    kz_report_list edges;       /* kz_report_edge */
+    kz_report_list buckets;     /* kz_report_bucket, in time order */
+} kz_report;
+
+/* Makes an empty model: English, UTC, no data, every time absent.
+ * *out is NULL on failure. */
+kz_status kz_report_new(kz_report **out, kz_error *err);
+
+/* Frees the model and everything it owns. Accepts NULL. */
+void kz_report_free(kz_report *r);
+
+/* Copies s (NUL-terminated, may be NULL) into the model, cut to
+ * KZ_REPORT_STR_MAX bytes on a UTF-8 boundary; *out is NULL for NULL. */
+kz_status kz_report_strdup(kz_report *r, const char *s, const char **out,
+                           kz_error *err);
+
+/* Sets a summary or meta string field (copying s): e.g.
+ * kz_report_set(r, &r->summary.first_host, "WS01", err). */
+kz_status kz_report_set(kz_report *r, const char **field, const char *s,
+                        kz_error *err);
+
+/* Each adds one copied item (strings and name lists deep-copied); when
+ * the list is full the item is counted in its list's omitted. */
+kz_status kz_report_add_flag(kz_report *r, const char *flag, kz_error *err);
+kz_status kz_report_add_rule_source(kz_report *r,
+                                    const kz_report_rule_source *s,
+                                    kz_error *err);
+kz_status kz_report_add_input(kz_report *r, const kz_report_input *in,
+                              kz_error *err);
+kz_status kz_report_add_row(kz_report *r, const kz_report_row *row,
+                            kz_error *err);
+kz_status kz_report_add_tool(kz_report *r, const kz_report_tool *t,
+                             kz_error *err);
+kz_status kz_report_add_step(kz_report *r, const kz_report_step *s,
+                             kz_error *err);
+kz_status kz_report_add_scope(kz_report *r, const kz_report_scope *s,
+                              kz_error *err);
+kz_status kz_report_add_limit(kz_report *r, const kz_report_limit *l,
+                              kz_error *err);
+kz_status kz_report_add_node(kz_report *r, const kz_report_node *n,
+                             kz_error *err);
+kz_status kz_report_add_edge(kz_report *r, const kz_report_edge *e,
+                             kz_error *err);
+kz_status kz_report_add_bucket(kz_report *r, const kz_report_bucket *b,
+                               kz_error *err);
+
+/* The chart's bucket width for activity from first to last: the
+ * smallest of 1 min, 5 min, 15 min, 1 h, 6 h, 1 day, 7 days, 30 days
+ * giving at most KZ_REPORT_CHART_TARGET buckets (30 days past that, the
+ * list cap then counts what is left out); 1 h when either time is
+ * absent. */
+#define KZ_REPORT_CHART_TARGET 200
+kz_time kz_report_chart_width(kz_time first, kz_time last);
+
+/* Counts events and alerts at time t into the bucket of the given width
+ * (aligned to multiples of width since 1601-01-01 UTC) that holds t,
+ * creating it in time order if needed; a new bucket past the cap is
+ * counted in buckets.omitted; counts saturate at UINT64_MAX. t of
+ * KZ_TIME_NONE or before 1601 and width <= 0 are ignored. Use one width
+ * for the whole model. */
+kz_status kz_report_chart_add(kz_report *r, kz_time t, kz_time width,
+                              uint64_t events, uint64_t alerts,
+                              kz_error *err);
+
+#endif /* KZ_REPORT_MODEL_H */
