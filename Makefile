@@ -30,6 +30,7 @@ FORCE:
 
 deps:
 	@scripts/deps.sh
+	@scripts/web-deps.sh $(BUILD)/web
 
 test-deps:
 	@scripts/deps.sh --test

@@ -6,8 +6,12 @@
  * Policy meta tag (default-src 'none'; nothing else may run or load);
  * the chart and the graph are inline SVG drawn in C (svg.c); the graph's
  * data is also embedded as JSON in a non-executed <script
- * type="application/json"> for the interactive view to come
- * (KZ_REPORT_GRAPH_JS_PATH, report.h). No URL of any scheme appears in
+ * type="application/json">; when the build embeds cytoscape.js
+ * (KZ_REPORT_GRAPH_JS, report.h) and the model asks for it
+ * (meta.interactive_graph), the library and a small init script that
+ * draws the graph from that data are inlined too, allowed by their
+ * hashes, and the SVG is hidden while the script runs (it stays in the
+ * page: the fallback). No URL of any scheme appears in
  * the file: log strings go through kz_rpt_html_text, which also breaks
  * "://", and the embedded JSON escapes '/'.
  */
@@ -149,6 +153,63 @@ kz_rpt_script_json(kz_strbuf *b, const char *json, size_t n)
     }
     return kz_strbuf_add(b, json + start, n - start);
 }
+
+/* The interactive graph (only with KZ_REPORT_GRAPH_JS): draws
+ * #kz-graph-data with cytoscape.js into #kz-cy and hides the SVG; does
+ * nothing when the library or the data is missing, and puts everything
+ * back when cytoscape throws (the SVG stays). Cytoscape gets ids of its
+ * own ("n0", "n1"...; a log's host or account name such as "__proto__"
+ * never becomes one), looked up in prototype-less objects, and a
+ * repeated node id is drawn once. It reads the DOM only and fetches nothing. Cytoscape adds a <style>
+ * element unless one with its id exists: a placeholder <meta> with that
+ * id stands in (the CSP would refuse the style anyway), and the one rule
+ * it wanted (position: relative) is set on the container directly. */
+#ifdef KZ_REPORT_GRAPH_JS
+static const char graph_init_js[] =
+    "(function(){'use strict';var d=document,"
+    "c=d.getElementById('kz-cy'),v=d.getElementById('kz-graph-svg'),"
+    "g=d.getElementById('kz-graph-data'),o=d.getElementById('kz-cy-info');"
+    "if(!c||!g||typeof cytoscape!=='function')return;"
+    "var m;try{m=JSON.parse(g.textContent);}catch(e){return;}"
+    "if(!m||!m.nodes||!m.nodes.length)return;"
+    "var ids=Object.create(null),col=Object.create(null),el=[],cy,n=0;"
+    "col.host='#2b6cb0';col.account='#dd6b20';col.address='#718096';"
+    "m.nodes.forEach(function(x){var i=String(x.id);if(ids[i])return;"
+    "ids[i]='n'+n++;el.push({group:'nodes',data:{id:ids[i],key:i,"
+    "label:String(x.label||i),kind:String(x.kind||''),rank:+x.rank||0,"
+    "color:col[x.kind]||'#805ad5'}});});"
+    "(m.edges||[]).forEach(function(e){var s=ids[e.source],t=ids[e.target];"
+    "if(!s||!t)return;var k=Math.max(1,+e.count||1);el.push({group:'edges',"
+    "data:{source:s,target:t,from:String(e.source),to:String(e.target),"
+    "label:String(e.label||''),count:k,"
+    "first:e.first||'-',last:e.last||'-',"
+    "w:Math.min(6,1+Math.log(k)/Math.LN2)}});});"
+    "if(!d.getElementById('__________cytoscape_stylesheet')){"
+    "var p=d.createElement('meta');p.id='__________cytoscape_stylesheet';"
+    "d.head.appendChild(p);}"
+    "c.hidden=false;c.style.position='relative';c.style.height='560px';"
+    "c.style.border='1px solid #e2e8f0';"
+    "try{cy=cytoscape({container:c,elements:el,style:["
+    "{selector:'node',style:{'background-color':'data(color)',"
+    "label:'data(label)','font-size':10,'text-valign':'bottom',"
+    "'text-margin-y':2,'text-wrap':'ellipsis','text-max-width':'160px',"
+    "width:'mapData(rank,0,1,12,36)',height:'mapData(rank,0,1,12,36)'}},"
+    "{selector:'edge',style:{width:'data(w)','line-color':'#a0aec0',"
+    "'target-arrow-color':'#a0aec0','target-arrow-shape':'triangle',"
+    "'curve-style':'bezier',label:'data(label)','font-size':8,"
+    "color:'#4a5568','text-rotation':'autorotate'}},"
+    "{selector:':selected',style:{'border-width':3,'border-color':"
+    "'#e53e3e','line-color':'#e53e3e','target-arrow-color':'#e53e3e'}}],"
+    "layout:{name:'breadthfirst',directed:true,spacingFactor:1.1,"
+    "animate:false}});}catch(e){c.hidden=true;return;}"
+    "if(v)v.hidden=true;"
+    "cy.on('tap','node,edge',function(ev){var x=ev.target.data(),t;"
+    "if(ev.target.isNode())t=x.label+' ('+x.kind+', rank '+"
+    "x.rank.toFixed(3)+')';else t=x.from+' \\u2192 '+x.to+' '+"
+    "x.label+' \\u00d7'+x.count+' '+x.first+' \\u2026 '+x.last;"
+    "if(o){o.textContent=t;o.hidden=false;}});"
+    "c.setAttribute('data-ready','1');})();";
+#endif
 
 /* Appends 'sha256-<base64 of the digest of s>' for a CSP source. */
 static kz_status
@@ -487,6 +548,19 @@ sec_tools(hw *h)
     tbl_end(h, r->tools.omitted);
 }
 
+/* True when report.html inlines the graph library: the build embeds it,
+ * the model asks for it and there is a graph to draw. */
+static bool
+interactive(const hw *h)
+{
+#ifdef KZ_REPORT_GRAPH_JS
+    return h->r->meta.interactive_graph && h->r->nodes.n != 0;
+#else
+    (void)h;
+    return false;
+#endif
+}
+
 static void
 graph_tables(hw *h)
 {
@@ -569,8 +643,15 @@ sec_lateral(hw *h)
     raw(h, "</h3>\n<p class=\"legend\"><span>\xe2\x97\x8f host</span>"
            "<span>\xe2\x97\x8f account</span><span>\xe2\x97\x8f address"
            "</span></p>\n");
+    if (interactive(h)) {
+        raw(h, "<div id=\"kz-cy\" hidden></div>\n"
+               "<p id=\"kz-cy-info\" class=\"meta\" hidden></p>\n"
+               "<div id=\"kz-graph-svg\">");
+    }
     if (h->st == KZ_OK)
         h->st = kz_rpt_svg_graph(h->b, &h->tmp, r);
+    if (interactive(h))
+        raw(h, "</div>\n");
     graph_tables(h);
 }
 
@@ -702,6 +783,16 @@ head(hw *h)
            "default-src 'none'; script-src ");
     if (h->st == KZ_OK)
         h->st = csp_hash(h->b, js);
+#ifdef KZ_REPORT_GRAPH_JS
+    if (interactive(h)) {
+        raw(h, " ");
+        if (h->st == KZ_OK)
+            h->st = csp_hash(h->b, kz_report_graph_js);
+        raw(h, " ");
+        if (h->st == KZ_OK)
+            h->st = csp_hash(h->b, graph_init_js);
+    }
+#endif
     raw(h, "; style-src ");
     if (h->st == KZ_OK)
         h->st = csp_hash(h->b, css);
@@ -811,7 +902,17 @@ kz_report_html(const kz_report *r, kz_strbuf *out, kz_error *err)
     graph_data(&h);
     raw(&h, "<script>");
     raw(&h, js);
-    raw(&h, "</script>\n</body>\n</html>\n");
+    raw(&h, "</script>\n");
+#ifdef KZ_REPORT_GRAPH_JS
+    if (interactive(&h)) {
+        raw(&h, "<script>");
+        raw(&h, kz_report_graph_js);
+        raw(&h, "</script>\n<script>");
+        raw(&h, graph_init_js);
+        raw(&h, "</script>\n");
+    }
+#endif
+    raw(&h, "</body>\n</html>\n");
     kz_strbuf_fini(&h.tmp);
     if (h.st != KZ_OK)
         return kz_error_set(err, h.st, "report.html: %s",

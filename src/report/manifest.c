@@ -139,6 +139,7 @@ kz_report_write_dir(const kz_report *r, const char *dir, kz_error *err)
         { "report.html", kz_report_html },
         { "report.md", kz_report_md },
         { "report.json", kz_report_json },
+        { KZ_REPORT_NAVIGATOR_FILE, kz_report_navigator },
         { "manifest.json", kz_report_manifest },
     };
     kz_strbuf b;

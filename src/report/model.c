@@ -128,6 +128,8 @@ kz_report_new(kz_report **out, kz_error *err)
     list_init(&r->edges, sizeof(kz_report_edge), KZ_REPORT_MAX_EDGES);
     list_init(&r->buckets, sizeof(kz_report_bucket),
               KZ_REPORT_MAX_BUCKETS);
+    list_init(&r->techniques, sizeof(kz_report_technique),
+              KZ_REPORT_MAX_TECHNIQUES);
     r->meta.generated_at = KZ_TIME_NONE;
     r->meta.tz.kind = KZ_TZ_FIXED;
     r->meta.lang = KZ_LANG_EN;
@@ -159,6 +161,7 @@ kz_report_free(kz_report *r)
     list_fini(&r->nodes);
     list_fini(&r->edges);
     list_fini(&r->buckets);
+    list_fini(&r->techniques);
     kz_arena_fini(&r->mem);
     free(r);
 }
@@ -362,4 +365,26 @@ kz_status
 kz_report_add_bucket(kz_report *r, const kz_report_bucket *b, kz_error *err)
 {
     return add_item(r, &r->buckets, b, NULL, 0, NULL, err);
+}
+
+kz_status
+kz_report_add_technique(kz_report *r, const kz_report_technique *t,
+                        kz_error *err)
+{
+    static const size_t offs[] = { offsetof(kz_report_technique, id),
+                                   offsetof(kz_report_technique, tactic) };
+    kz_report_technique *slot;
+    void *p;
+    kz_status st;
+
+    if ((st = add_item(r, &r->techniques, t, offs, N_OF(offs), &p, err)) !=
+            KZ_OK ||
+        p == NULL)
+        return st;
+    slot = p;
+    slot->rules = NULL;
+    slot->n_rules = 0;
+    return copy_names(r, t->rules, t->n_rules, KZ_REPORT_MAX_TECH_RULES,
+                      &slot->rules, &slot->n_rules, &slot->rules_omitted,
+                      err);
 }

@@ -54,6 +54,8 @@
 #define KZ_REPORT_MAX_NODES 400       /* graph nodes */
 #define KZ_REPORT_MAX_EDGES 2000      /* graph edges */
 #define KZ_REPORT_MAX_BUCKETS 1000    /* chart buckets */
+#define KZ_REPORT_MAX_TECHNIQUES 1000 /* ATT&CK techniques (navigator.c) */
+#define KZ_REPORT_MAX_TECH_RULES 20   /* rule titles kept per technique */
 
 /* No record id. */
 #define KZ_REPORT_NO_RECORD UINT64_MAX
@@ -174,6 +176,17 @@ typedef struct kz_report_edge {
     kz_time last;       /* last seen */
 } kz_report_edge;
 
+/* One ATT&CK technique (and tactic) the alerts were tagged with: one
+ * entry of attack-navigator.json (navigator.c, docs/report.md). */
+typedef struct kz_report_technique {
+    const char *id;         /* "T1021" or "T1021.001" */
+    const char *tactic;     /* "lateral-movement", or NULL: unknown */
+    uint64_t alerts;        /* alerts tagged with it (the layer's score) */
+    const char **rules;     /* distinct titles of those alerts' rules */
+    size_t n_rules;         /* <= KZ_REPORT_MAX_TECH_RULES */
+    uint64_t rules_omitted; /* alerts whose title was not kept (cap) */
+} kz_report_technique;
+
 /* One bucket of the events/alerts-over-time chart. */
 typedef struct kz_report_bucket {
     kz_time start;    /* bucket start (UTC) */
@@ -208,6 +221,9 @@ typedef struct kz_report_meta {
     kz_report_list rule_sources; /* kz_report_rule_source */
     uint64_t rules_loaded;     /* rules loaded in all */
     uint64_t rules_failed;     /* rules that could not load */
+    bool interactive_graph;    /* report.html: inline the graph library
+                                  when the build embeds it (opt-in;
+                                  false: the SVG graph only) */
 } kz_report_meta;
 
 typedef struct kz_report {
@@ -224,6 +240,7 @@ typedef struct kz_report {
     kz_report_list nodes;       /* kz_report_node */
     kz_report_list edges;       /* kz_report_edge */
     kz_report_list buckets;     /* kz_report_bucket, in time order */
+    kz_report_list techniques;  /* kz_report_technique, any order */
 } kz_report;
 
 /* Makes an empty model: English, UTC, no data, every time absent.
@@ -267,6 +284,9 @@ kz_status kz_report_add_edge(kz_report *r, const kz_report_edge *e,
                              kz_error *err);
 kz_status kz_report_add_bucket(kz_report *r, const kz_report_bucket *b,
                                kz_error *err);
+kz_status kz_report_add_technique(kz_report *r,
+                                  const kz_report_technique *t,
+                                  kz_error *err);
 
 /* The chart's bucket width for activity from first to last: the
  * smallest of 1 min, 5 min, 15 min, 1 h, 6 h, 1 day, 7 days, 30 days

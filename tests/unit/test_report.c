@@ -735,7 +735,9 @@ test_report_write_dir_and_manifest(void)
     char dir[] = "/tmp/kz-report-XXXXXX";
     char path[512], input[512];
     static const char *const files[] = { "report.html", "report.md",
-                                         "report.json", "manifest.json" };
+                                         "report.json",
+                                         "attack-navigator.json",
+                                         "manifest.json" };
     kz_report *r = sample(KZ_LANG_JA, false);
     char hex[KZ_SHA256_HEX_LEN + 1];
     kz_error err = { 0 };
