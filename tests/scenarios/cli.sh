@@ -356,6 +356,13 @@ case_rules_check_pack_loads() {
     n=$(find "$SRC/rules" -name '*.yml' | wc -l)
     [ "$last" = "loaded $n, skipped 0" ] ||
         fail "last line '$last', want 'loaded $n, skipped 0'"
+    # issue 4: the pack's correlations reference only pack rules (or
+    # generate: true), so nothing is hidden and nothing is missing
+    ! grep -q 'from another source' out || fail "pack hides: $(cat out)"
+    ! grep -qi 'missing\|not found\|unknown rule' out ||
+        fail "pack references: $(cat out)"
+    [ "$(grep -rl '^correlation:' "$SRC/rules" | wc -l)" -gt 0 ] ||
+        fail "the pack has no correlation"
 }
 
 case_rules_check_verdicts() {
