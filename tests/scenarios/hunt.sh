@@ -389,6 +389,11 @@ case_docs_show_golden_rows() {
         grep -q -F -x -- "$row" docs/output.md ||
             fail "docs/output.md lacks row 2 of hunt.$name"
     done
+    # and every analytic finding of the analytics golden
+    grep ',kz_a_' "$EXPECTED/hunt.analytics.csv" >"$WORK/arows" ||
+        fail "no analytics rows in hunt.analytics.csv"
+    missing=$(grep -v -F -x -f docs/output.md "$WORK/arows" || true)
+    [ -z "$missing" ] || fail "docs/output.md lacks analytics rows: $missing"
 }
 
 "case_$CASE"
