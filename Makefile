@@ -1,7 +1,7 @@
 # kizuki - the user's interface to the build. See README.md.
 #   make          build build/kizuki (release with debug info)
 #   make demo     install deps, build, run kizuki on the bundled examples/, then on
-#                 each breach of examples/scenarios/
+#                 each breach of examples/scenarios/, then investigate MK System
 #   make test     install deps, build (plain and ASan+UBSan), run ctest
 #   make bench    benchmarks (bench/README.md); not part of the tests
 #   make fuzz     build the libFuzzer targets and run each for FUZZ_SECONDS
@@ -38,6 +38,10 @@ test-deps:
 demo: deps $(BUILD)/kizuki
 	@scripts/demo.sh $(BUILD)/kizuki
 	@examples/scenarios/demo.sh $(BUILD)/kizuki
+	@echo "== kizuki investigate examples/scenarios/mksystem/evtx   (the incident report)"
+	@rm -rf $(BUILD)/demo/investigate
+	@$(BUILD)/kizuki investigate -q -o $(BUILD)/demo/investigate examples/scenarios/mksystem/evtx
+	@echo "report: $(BUILD)/demo/investigate/report.html (also report.md, report.json, timeline.csv, graph.json, manifest.json)"
 
 $(ASAN_BUILD)/Makefile: CMakeLists.txt
 	CC=clang cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug \

@@ -22,7 +22,11 @@
  * in their own sorted store; after the read the facts go in the total
  * order to the analytics engine, then the integrity tap finishes, and
  * both write findings through kz_hunt_emit_finding into the detection
- * store before it is merged (docs/analytics.md). Reference: docs/cli.md
+ * store before it is merged (docs/analytics.md). The body is a driver,
+ * kz_hunt_drive, that `investigate` reuses with an extension (kz_hunt_ext
+ * in hunt_int.h: more options, taps on the batches and on the timeline's
+ * records, a finish); with none it is `hunt`. The total order and the
+ * timeline's writing are in hunt_timeline.c. Reference: docs/cli.md
  * (hunt), docs/output.md.
  */
 #include "cli/commands.h"
@@ -195,6 +199,7 @@ typedef struct hits {
     } prob[BATCH_PROBLEMS];    /* first problems of the batch */
     size_t nprob;              /* problems seen (may exceed the array) */
     uint64_t prob_count[3];    /* by kind */
+    void *ext_user;            /* the extension's (kz_hunt_ext) */
 } hits;
 
 /* State of one on_hit callback run. */
@@ -512,10 +517,13 @@ static void
 free_hits(void *ctx, void *user)
 {
     hits *h = user;
+    const hunt_ctx *hc = ctx;
 
-    (void)ctx;
     if (h == NULL)
         return;
+    if (h->ext_user != NULL && hc != NULL && hc->ext != NULL &&
+        hc->ext->free_user != NULL)
+        hc->ext->free_user(h->ext_user);
     kz_strbuf_fini(&h->recs);
     kz_strbuf_fini(&h->facts);
     free(h->evi);
@@ -622,7 +630,8 @@ on_worker(void *vctx, kz_batch *b, unsigned worker)
     kz_status st = KZ_OK;
     size_t i;
 
-    if ((h->rs == NULL && h->facts == NULL) || b->nevents == 0)
+    if ((h->rs == NULL && h->facts == NULL && h->ext == NULL) ||
+        b->nevents == 0)
         return KZ_OK;
     if (worker >= h->nworkers)
         return KZ_EINTERNAL;
@@ -645,9 +654,12 @@ on_worker(void *vctx, kz_batch *b, unsigned worker)
             st = add_fact(h, o, b, i, h->rs != NULL ? h->m[worker] : NULL,
                           &h->scratch[worker]);
     }
+    if (st == KZ_OK && h->ext != NULL && h->ext->on_worker != NULL)
+        st = h->ext->on_worker(h->ext->ctx, b, worker, &o->ext_user);
     if (st != KZ_OK || (o->n == 0 && o->nf == 0 && o->nprob == 0 &&
-                        o->prob_count[1] == 0 && o->prob_count[2] == 0)) {
-        free_hits(NULL, o);
+                        o->prob_count[1] == 0 && o->prob_count[2] == 0 &&
+                        o->ext_user == NULL)) {
+        free_hits(h, o);
         return st;
     }
     b->user = o;
@@ -691,6 +703,10 @@ on_batch(void *vctx, kz_batch *b)
     }
     if (h->integ != NULL && (st = kz_hunt_integrity_batch(h->integ, b)) !=
                                 KZ_OK)
+        return st;
+    if (h->ext != NULL && h->ext->on_batch != NULL &&
+        (st = h->ext->on_batch(h->ext->ctx, b,
+                               o != NULL ? o->ext_user : NULL)) != KZ_OK)
         return st;
     if (o == NULL)
         return KZ_OK;
@@ -828,141 +844,6 @@ term_width(void)
     if (n >= 40 && n <= 1000)
         return (unsigned)n;
     return 160;
-}
-
-/* Rank of each rule index by rule id (byte order; rules without an id
- * after all others, by index), so ties in time sort the same whatever
- * the load order. */
-static const kz_sigma_rule *const *rank_rules;
-
-static int
-cmp_rule_id(const void *x, const void *y)
-{
-    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
-    const char *ia = rank_rules[a]->id, *ib = rank_rules[b]->id;
-    int c;
-
-    if (ia != NULL && ib != NULL && (c = strcmp(ia, ib)) != 0)
-        return c;
-    if ((ia == NULL) != (ib == NULL))
-        return ia == NULL ? 1 : -1;
-    return a < b ? -1 : a > b;
-}
-
-static uint32_t *
-make_ranks(const kz_sigma_rule *const *rules, size_t n)
-{
-    uint32_t *order = malloc((n + 1) * sizeof(*order));
-    uint32_t *rank = malloc((n + 1) * sizeof(*rank));
-    size_t i;
-
-    if (order == NULL || rank == NULL) {
-        free(order);
-        free(rank);
-        return NULL;
-    }
-    for (i = 0; i < n; i++)
-        order[i] = (uint32_t)i;
-    rank_rules = rules;
-    qsort(order, n, sizeof(*order), cmp_rule_id);
-    for (i = 0; i < n; i++)
-        rank[order[i]] = (uint32_t)i;
-    free(order);
-    return rank;
-}
-
-/* The next record of the timeline: the smaller of the store's next
- * detection (skipping rules a correlation hides) and, with correlations,
- * the alerts store's next alert, in the total order. *ra / *rb hold the
- * heads (NULL: to read; the store's end is remembered in *ea / *eb). */
-static kz_status
-next_row(const hunt_ctx *h, kz_det_store *store, kz_det_store *alerts,
-         const uint8_t **ra, const uint8_t **rb, bool *ea, bool *eb,
-         const uint8_t **rec, kz_error *err)
-{
-    uint32_t rule;
-    size_t len;
-    kz_status st;
-
-    while (*ra == NULL && !*ea) {
-        if ((st = kz_det_store_next(store, ra, &len, err)) != KZ_OK)
-            return st;
-        if (*ra == NULL) {
-            *ea = true;
-            break;
-        }
-        memcpy(&rule, *ra + 4, 4);
-        if (alerts != NULL && h->corr != NULL &&
-            kz_corr_suppressed(h->corr, rule))
-            *ra = NULL; /* hidden by generate: false */
-    }
-    if (alerts != NULL && *rb == NULL && !*eb) {
-        if ((st = kz_det_store_next(alerts, rb, &len, err)) != KZ_OK)
-            return st;
-        *eb = *rb == NULL;
-    }
-    if (*ra != NULL && (*rb == NULL ||
-                        kz_det_compare(*ra, *rb, h->rank, h->nrank) <= 0)) {
-        *rec = *ra;
-        *ra = NULL;
-    } else {
-        *rec = *rb;
-        *rb = NULL;
-    }
-    return KZ_OK;
-}
-
-/* Writes the timeline: the store's detections, merged with the alerts
- * store's correlation alerts when alerts is not NULL; *written counts
- * rows. */
-static kz_status
-write_timeline(const hunt_ctx *h, kz_det_store *store, kz_det_store *alerts,
-               FILE *out, const kz_tl_opts *o, uint64_t *written,
-               kz_error *err)
-{
-    kz_timeline *tl = kz_timeline_new(o);
-    kz_strbuf buf;
-    const uint8_t *rec, *ra = NULL, *rb = NULL;
-    bool ea = false, eb = false;
-    size_t len;
-    kz_det d;
-    bool w;
-    kz_status st;
-
-    *written = 0;
-    if (tl == NULL)
-        return KZ_ENOMEM;
-    kz_strbuf_init(&buf, 0);
-    if ((st = kz_timeline_header(tl, &buf)) != KZ_OK)
-        goto out;
-    for (;;) {
-        if ((st = next_row(h, store, alerts, &ra, &rb, &ea, &eb, &rec,
-                           err)) != KZ_OK)
-            goto out;
-        if (rec == NULL)
-            break;
-        len = kz_det_len(rec);
-        if (!kz_det_decode(rec, len, &d)) {
-            st = kz_error_set(err, KZ_EINTERNAL, "damaged detection record");
-            goto out;
-        }
-        if ((st = kz_timeline_row(tl, &d, &buf, &w)) != KZ_OK)
-            goto out;
-        *written += w;
-        if (buf.len >= ((size_t)1 << 20)) {
-            if (fwrite(buf.data, 1, buf.len, out) != buf.len) {
-                st = KZ_EIO;
-                goto out;
-            }
-            kz_strbuf_reset(&buf);
-        }
-    }
-    if (buf.len > 0 && fwrite(buf.data, 1, buf.len, out) != buf.len)
-        st = KZ_EIO;
-out:
-    kz_strbuf_fini(&buf);
-    kz_timeline_free(tl);
-    return st;
 }
 
 /* ---- analytics ----------------------------------------------------- */
@@ -1188,10 +1069,41 @@ cores(void)
     return n < 1 ? 1 : n > 256 ? 256 : (unsigned)n;
 }
 
+void
+kz_hunt_help_options(FILE *f)
+{
+    kz_cli_help_options(f, hunt_opts, N_HUNT_OPTS);
+}
+
+/* Options of hunt and of an extension, dispatched by id. */
+typedef struct opt_ctx {
+    hunt_args *a;
+    const kz_hunt_ext *ext;
+} opt_ctx;
+
+static int
+on_any_option(void *vctx, int id, const char *arg)
+{
+    opt_ctx *o = vctx;
+
+    if (id >= KZ_HUNT_EXT_OPT && o->ext != NULL && o->ext->on_option)
+        return o->ext->on_option(o->ext->ctx, id, arg);
+    return on_option(o->a, id, arg);
+}
+
 int
 kz_cli_hunt_run(int argc, char **argv)
 {
+    return kz_hunt_drive(argc, argv, NULL);
+}
+
+int
+kz_hunt_drive(int argc, char **argv, const kz_hunt_ext *ext)
+{
     kz_cli_common c;
+    kz_cli_option *opts = NULL;
+    opt_ctx oc;
+    const char *tl_path = NULL;
     hunt_args a;
     hunt_ctx h;
     kz_read_stats stats;
@@ -1221,18 +1133,34 @@ kz_cli_hunt_run(int argc, char **argv)
     a.format = -1;
     a.min_level = KZ_LEVEL_NONE;
     kz_tz_parse("UTC", &a.tz, NULL);
-    if ((rc = kz_cli_parse(argc, argv, &c, hunt_opts, N_HUNT_OPTS,
-                           on_option, &a, &first)) != KZ_EXIT_OK)
+    if ((opts = calloc(N_HUNT_OPTS + (ext ? ext->nopts : 0),
+                       sizeof(*opts))) == NULL)
+        return KZ_EXIT_FATAL;
+    memcpy(opts, hunt_opts, sizeof(hunt_opts));
+    if (ext != NULL && ext->nopts > 0)
+        memcpy(opts + N_HUNT_OPTS, ext->opts, ext->nopts * sizeof(*opts));
+    oc.a = &a;
+    oc.ext = ext;
+    rc = kz_cli_parse(argc, argv, &c, opts, N_HUNT_OPTS +
+                      (ext ? ext->nopts : 0), on_any_option, &oc, &first);
+    free(opts);
+    if (rc != KZ_EXIT_OK)
         return rc;
     if (c.help) {
-        kz_cli_hunt_help(stdout);
+        if (ext != NULL && ext->help != NULL)
+            ext->help(stdout);
+        else
+            kz_cli_hunt_help(stdout);
         return KZ_EXIT_OK;
     }
     if (first >= argc) {
-        kz_cli_msg("hunt: no input paths (use - for standard input; see "
-                   "'kizuki hunt --help')");
+        kz_cli_msg("%s: no input paths (use - for standard input; see "
+                   "'kizuki %s --help')", ext ? ext->name : "hunt",
+                   ext ? ext->name : "hunt");
         return KZ_EXIT_USAGE;
     }
+    h.ext = ext;
+    tl_path = c.output;
     kz_tz_activate(&a.tz);
     if ((names = kz_names_new()) == NULL)
         return KZ_EXIT_FATAL;
@@ -1254,6 +1182,9 @@ kz_cli_hunt_run(int argc, char **argv)
         rc = KZ_EXIT_FATAL;
         goto out;
     }
+    if (ext != NULL && ext->setup != NULL &&
+        (rc = ext->setup(ext->ctx, &c, names, &tl_path)) != KZ_EXIT_OK)
+        goto out;
     kz_names_freeze(names);
     if (rs != NULL) {
         nrules = kz_ruleset_rule_count(rs);
@@ -1263,7 +1194,7 @@ kz_cli_hunt_run(int argc, char **argv)
         }
         for (i = 0; i < nrules; i++)
             rules[i] = kz_ruleset_rule(rs, i);
-        if ((rank = make_ranks(rules, nrules)) == NULL) {
+        if ((rank = kz_hunt_make_ranks(rules, nrules)) == NULL) {
             rc = KZ_EXIT_FATAL;
             goto out;
         }
@@ -1307,7 +1238,7 @@ kz_cli_hunt_run(int argc, char **argv)
                                 : "");
     }
     skip = c.quiet ? NULL
-                   : write_skip_report(set, rs, c.output, skip_buf,
+                   : write_skip_report(set, rs, tl_path, skip_buf,
                                        sizeof(skip_buf));
     /* Matchers and buffers for every worker id, made up front. */
     if (c.read.threads == 0)
@@ -1348,7 +1279,7 @@ kz_cli_hunt_run(int argc, char **argv)
         goto out;
     }
     h.fnd.store = h.store;
-    if ((out = kz_cli_output_open(c.output)) == NULL) {
+    if ((out = kz_cli_output_open(tl_path)) == NULL) {
         rc = KZ_EXIT_FATAL;
         goto out;
     }
@@ -1371,14 +1302,14 @@ kz_cli_hunt_run(int argc, char **argv)
                    h.err.msg[0] != '\0' ? h.err.msg
                    : err.msg[0] != '\0' ? err.msg
                                         : kz_status_str(st));
-        kz_cli_output_close(out, c.output);
+        kz_cli_output_close(out, tl_path);
         out = NULL;
         rc = KZ_EXIT_FATAL;
         goto out;
     }
     /* Sort, merge and write. */
     memset(&to, 0, sizeof(to));
-    to.format = pick_format(&a, c.output);
+    to.format = pick_format(&a, tl_path);
     to.profile = a.profile;
     to.tz = &a.tz;
     to.rules = rules;
@@ -1386,7 +1317,7 @@ kz_cli_hunt_run(int argc, char **argv)
     to.min_level = a.min_level;
     to.csv_bom = a.csv_bom;
     if (to.format == KZ_TL_TABLE) {
-        bool tty = (c.output == NULL || strcmp(c.output, "-") == 0) &&
+        bool tty = (tl_path == NULL || strcmp(tl_path, "-") == 0) &&
                    isatty(STDOUT_FILENO);
 
         to.color = tty && getenv("NO_COLOR") == NULL;
@@ -1398,12 +1329,13 @@ kz_cli_hunt_run(int argc, char **argv)
         if (h.corr != NULL &&
             (st = kz_det_store_finish(h.cstore, &err)) == KZ_OK &&
             (st = kz_hunt_corr_run(&h, &err)) == KZ_OK)
-            st = write_timeline(&h, h.store, h.out2, out, &to, &written,
-                                &err);
+            st = kz_hunt_write_timeline(&h, h.store, h.out2, out, &to,
+                                        &written, &err);
         else if (h.corr == NULL)
-            st = write_timeline(&h, h.store, NULL, out, &to, &written, &err);
+            st = kz_hunt_write_timeline(&h, h.store, NULL, out, &to,
+                                        &written, &err);
     }
-    rc2 = kz_cli_output_close(out, c.output);
+    rc2 = kz_cli_output_close(out, tl_path);
     out = NULL;
     if (st != KZ_OK) {
         kz_cli_msg("hunt: writing the timeline failed: %s",
@@ -1447,9 +1379,33 @@ kz_cli_hunt_run(int argc, char **argv)
         for (i = a.fail_on; i < 6; i++)
             if (h.tally.by_level[i] > 0)
                 rc = HUNT_EXIT_FAIL_ON;
+    if (ext != NULL && ext->finish != NULL) {
+        kz_hunt_done dn;
+
+        memset(&dn, 0, sizeof(dn));
+        dn.read = &stats;
+        dn.set = set;
+        dn.sources = sources;
+        dn.pack = a.no_default ? NULL
+                               : find_pack(skip_buf, sizeof(skip_buf));
+        dn.rule_paths = a.rules;
+        dn.nrule_paths = a.nrules;
+        dn.rules = rules;
+        dn.nrules = nrules + ncorr + nana;
+        dn.an = h.an;
+        dn.tally = &h.tally;
+        dn.written = written;
+        dn.tz = &a.tz;
+        dn.paths = (const char *const *)(argv + first);
+        dn.npaths = (size_t)(argc - first);
+        dn.argc = argc;
+        dn.argv = argv;
+        if ((rc2 = ext->finish(ext->ctx, &dn)) != KZ_EXIT_OK)
+            rc = rc2;
+    }
 out:
     if (out != NULL)
-        kz_cli_output_close(out, c.output);
+        kz_cli_output_close(out, tl_path);
     for (w = 0; h.m != NULL && w < h.nworkers; w++)
         kz_matcher_free(h.m[w]);
     for (w = 0; h.scratch != NULL && w < h.nworkers; w++)

@@ -19,14 +19,13 @@
 
 #include "base/grow.h"
 #include "cli/cli.h"
+#include "cli/logon_facts.h"
 #include "cli/progress.h"
 #include "cli/summary.h"
 #include "investigate/logon.h"
 #include "write/escape.h"
 #include "write/timeline.h"
 #include "write/tz.h"
-
-#define MAX_SOURCES 32
 
 enum {
     OPT_FAILED_ONLY = KZ_OPT_COMMAND_BASE,
@@ -75,23 +74,9 @@ typedef struct logons_args {
     size_t max_rows, max_edges;
 } logons_args;
 
-/* The facts a worker found in one batch (b->user). */
-typedef struct cfact {
-    size_t ev;               /* event index in the batch */
-    int si;                  /* logon source index */
-    size_t off[KZ_LS_COUNT]; /* slot texts in buf */
-    size_t len[KZ_LS_COUNT];
-} cfact;
-
-typedef struct found {
-    kz_strbuf buf; /* slot texts */
-    cfact *v;      /* facts */
-    size_t n, cap;
-} found;
-
 typedef struct logons_ctx {
     const logons_args *a;
-    int32_t ids[MAX_SOURCES][KZ_LS_COUNT]; /* field id per slot */
+    kz_logon_ids ids;     /* field id per slot */
     kz_render_opts ro;
     kz_logon *col; /* the collector */
     kz_cli_progress pg;
@@ -183,105 +168,37 @@ on_option(void *vctx, int id, const char *arg)
 static void
 free_found(void *ctx, void *user)
 {
-    found *f = user;
-
     (void)ctx;
-    if (f == NULL)
-        return;
-    kz_strbuf_fini(&f->buf);
-    free(f->v);
-    free(f);
+    kz_logon_facts_free(user);
 }
 
 static kz_status
 on_worker(void *vctx, kz_batch *b, unsigned worker)
 {
     logons_ctx *ctx = vctx;
-    found *f = NULL;
-    size_t i, k;
+    kz_logon_found *f = NULL;
     kz_status st;
 
     (void)worker;
-    for (i = 0; i < b->nevents; i++) {
-        const kz_event *ev = &b->events[i];
-        const kz_field *fd;
-        cfact *c;
-        int si;
-
-        if (!(ev->flags & KZ_EV_HAS_EVENT_ID) ||
-            (si = kz_logon_source_find(ev->channel.p, ev->channel.len,
-                                       ev->event_id)) < 0 ||
-            si >= MAX_SOURCES)
-            continue;
-        if (f == NULL) {
-            if ((f = calloc(1, sizeof(*f))) == NULL)
-                return KZ_ENOMEM;
-            kz_strbuf_init(&f->buf, 0);
-        }
-        if ((st = kz_grow(&f->v, &f->cap, f->n + 1, sizeof(*f->v), 16)) !=
-            KZ_OK) {
-            free_found(NULL, f);
-            return st;
-        }
-        c = &f->v[f->n++];
-        c->ev = i;
-        c->si = si;
-        for (k = 0; k < KZ_LS_COUNT; k++) {
-            c->off[k] = f->buf.len;
-            fd = ctx->ids[si][k] != KZ_NAME_NONE
-                     ? kz_event_field(ev, ctx->ids[si][k])
-                     : NULL;
-            /* A value that does not render is absent. */
-            if (fd != NULL &&
-                kz_value_render(&fd->value, &ctx->ro, &f->buf) != KZ_OK)
-                f->buf.len = c->off[k];
-            c->len[k] = f->buf.len - c->off[k];
-        }
-    }
+    st = kz_logon_facts_extract(&ctx->ids, &ctx->ro, b, &f);
     b->user = f;
-    return KZ_OK;
+    return st;
 }
 
 static kz_status
 on_batch(void *vctx, kz_batch *b)
 {
     logons_ctx *ctx = vctx;
-    found *f = b->user;
-    kz_str v[KZ_LS_COUNT], computer, hsid;
-    kz_logon_fact fact;
-    size_t i, k;
+    size_t i;
 
     for (i = 0; i < b->problems.n; i++) {
         kz_cli_progress_clear(&ctx->pg);
         kz_cli_problem(b->input != NULL ? b->input->path : NULL,
                        &b->problems.items[i]);
     }
-    for (i = 0; f != NULL && i < f->n; i++) {
-        const cfact *c = &f->v[i];
-        const kz_event *ev = &b->events[c->ev];
-
-        if (ev->flags & KZ_EV_DUPLICATE)
-            continue;
-        for (k = 0; k < KZ_LS_COUNT; k++) {
-            v[k].p = f->buf.data != NULL ? f->buf.data + c->off[k] : "";
-            v[k].len = c->len[k];
-        }
-        computer = ev->computer;
-        hsid = ev->user_sid;
-        if (computer.p == NULL)
-            computer.len = 0;
-        if (hsid.p == NULL)
-            hsid.len = 0;
-        if (!kz_logon_fact_from_slots(c->si, v, computer, ev->time, hsid,
-                                      &fact))
-            continue;
-        if ((ctx->a->failed_only && fact.result == KZ_LOGON_SUCCESS) ||
-            (ctx->a->success_only && fact.result == KZ_LOGON_FAILURE))
-            continue;
-        if ((ctx->st = kz_logon_add(ctx->col, &fact)) != KZ_OK)
-            return ctx->st;
-    }
-    return KZ_OK;
+    ctx->st = kz_logon_facts_feed(b->user, b, ctx->col, ctx->a->failed_only,
+                                  ctx->a->success_only);
+    return ctx->st;
 }
 
 static void
@@ -661,11 +578,9 @@ kz_cli_logons_run(int argc, char **argv)
     kz_logon_opts lo;
     kz_names *names = NULL;
     kz_read_stats stats;
-    const kz_logon_source *s;
     kz_error err;
     kz_status st;
     FILE *out = NULL;
-    size_t i, k;
     int first, rc, rc2;
     bool table;
 
@@ -695,16 +610,7 @@ kz_cli_logons_run(int argc, char **argv)
     ctx.ro.ansi_codepage = c.read.ansi_codepage;
     if ((names = kz_names_new()) == NULL)
         return KZ_EXIT_FATAL;
-    for (i = 0; i < MAX_SOURCES; i++) {
-        s = kz_logon_source_at(i);
-        for (k = 0; k < KZ_LS_COUNT; k++) {
-            ctx.ids[i][k] = KZ_NAME_NONE;
-            if (s != NULL && s->fields[k] != NULL &&
-                kz_names_add(names, s->fields[k], strlen(s->fields[k]),
-                             &ctx.ids[i][k]) != KZ_OK)
-                ctx.ids[i][k] = KZ_NAME_NONE;
-        }
-    }
+    kz_logon_facts_intern(&ctx.ids, names);
     kz_names_freeze(names);
     memset(&lo, 0, sizeof(lo));
     lo.max_rows = a.max_rows;

@@ -13,6 +13,7 @@
 #define KZ_CLI_COMMANDS(X)                                                 \
     X(dump, "write every event as one line of JSON (evtx_dump layout)")    \
     X(hunt, "run Sigma rules over the events, write a timeline")         \
+    X(investigate, "one pass: hunt, logon graph, incidents, report dir")  \
     X(logons, "logon summary (table/CSV) and logon graph (JSON, GraphML)") \
     X(rules, "check Sigma rule files: what loads, what is skipped and why")
 

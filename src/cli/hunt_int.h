@@ -17,6 +17,7 @@
 #include "base/arena.h"
 #include "base/strbuf.h"
 #include "base/time.h"
+#include "cli/cli.h"
 #include "cli/progress.h"
 #include "correlate/correlate.h"
 #include "match/match.h"
@@ -24,6 +25,7 @@
 #include "sigma/sigma.h"
 #include "write/det_store.h"
 #include "write/detection.h"
+#include "write/timeline.h"
 #include "write/tz.h"
 
 /* Distinct hosts counted one by one; past this they are "other hosts". */
@@ -174,6 +176,70 @@ kz_status kz_hunt_integrity_batch(kz_hunt_integrity *in, const kz_batch *b);
 kz_status kz_hunt_integrity_finish(kz_hunt_integrity *in,
                                    const kz_finding_sink *sink);
 
+/* ---- the driver's extension point (cmd_hunt.c; `investigate`) ------ */
+
+/* Option ids of an extension start here. */
+#define KZ_HUNT_EXT_OPT (KZ_OPT_COMMAND_BASE + 200)
+
+/* What the hunt hands to an extension when it is done. */
+typedef struct kz_hunt_done {
+    const kz_read_stats *read;         /* reader figures */
+    const kz_sigma_set *set;           /* loaded rules, or NULL */
+    size_t sources;                    /* rule paths loaded (pack + -r) */
+    const char *pack;                  /* the rule pack's path, or NULL */
+    const char *const *rule_paths;     /* -r paths */
+    size_t nrule_paths;
+    const kz_sigma_rule *const *rules; /* rule of each output index */
+    size_t nrules;                     /* output indexes */
+    kz_analytics *an;                  /* analytics engine, or NULL */
+    const kz_hunt_tally *tally;        /* detections counted */
+    uint64_t written;                  /* timeline rows */
+    const kz_tz *tz;                   /* output zone */
+    const char *const *paths;          /* input operands */
+    size_t npaths;
+    int argc;                          /* the command line */
+    char **argv;
+} kz_hunt_done;
+
+/* A command built on the hunt (one read of the logs). Every callback may
+ * be NULL; ctx is passed to each. */
+typedef struct kz_hunt_ext {
+    const char *name;            /* command name ("investigate") */
+    const kz_cli_option *opts;   /* options besides hunt's (ids from
+                                    KZ_HUNT_EXT_OPT) */
+    size_t nopts;
+    void *ctx;
+    void (*help)(FILE *f);       /* -h / --help */
+    /* an option of opts; returns an exit code */
+    int (*on_option)(void *ctx, int id, const char *arg);
+    /* after parsing, before the name table freezes (intern field names
+     * here); may set *timeline to the timeline's path (else -o). Returns
+     * an exit code. */
+    int (*setup)(void *ctx, const kz_cli_common *c, kz_names *names,
+                 const char **timeline);
+    /* pool thread: per batch, *user kept with the batch */
+    kz_status (*on_worker)(void *ctx, const kz_batch *b, unsigned worker,
+                           void **user);
+    /* calling thread, input order: every batch with its user */
+    kz_status (*on_batch)(void *ctx, const kz_batch *b, void *user);
+    void (*free_user)(void *user);
+    /* calling thread: every record of the timeline in the total order
+     * (before --min-level), with its rule (NULL if unknown) */
+    kz_status (*on_row)(void *ctx, const kz_det *d,
+                        const kz_sigma_rule *rule);
+    /* after the timeline and the summary; returns an exit code (not OK:
+     * it becomes the command's) */
+    int (*finish)(void *ctx, const kz_hunt_done *done);
+} kz_hunt_ext;
+
+/* The hunt: parses argv (hunt's options plus ext's), reads once, writes
+ * the timeline and the summary, then calls ext->finish. ext NULL is
+ * `kizuki hunt`. Returns the exit code. */
+int kz_hunt_drive(int argc, char **argv, const kz_hunt_ext *ext);
+
+/* Writes hunt's option list (help texts of commands built on it). */
+void kz_hunt_help_options(FILE *f);
+
 /* ---- the hunt's state (cmd_hunt.c, hunt_corr.c) -------------------- */
 
 typedef struct hunt_ctx {
@@ -218,6 +284,7 @@ typedef struct hunt_ctx {
     kz_hunt_findings fnd;      /* the findings sink */
     uint64_t nfacts;           /* facts fed */
     kz_hunt_integrity *integ;  /* integrity tap, or NULL */
+    const kz_hunt_ext *ext;    /* extension, or NULL (hunt) */
 } hunt_ctx;
 
 /* hunt_corr.c: interns the field names the correlations of set read
@@ -244,5 +311,19 @@ kz_status kz_hunt_corr_run(hunt_ctx *h, kz_error *err);
 
 /* hunt_corr.c: frees what kz_hunt_corr_setup made (not the stores). */
 void kz_hunt_corr_free(hunt_ctx *h);
+
+/* hunt_timeline.c: rank of each of the n rules by rule id (byte order;
+ * rules without an id after all others, by index), so ties in time sort
+ * the same whatever the load order. malloc'ed; NULL on OOM. */
+uint32_t *kz_hunt_make_ranks(const kz_sigma_rule *const *rules, size_t n);
+
+/* hunt_timeline.c: writes the timeline to out: the store's detections,
+ * merged with the alerts store's correlation alerts when alerts is not
+ * NULL (in the total order); each record also goes to h->ext->on_row.
+ * *written counts rows. */
+kz_status kz_hunt_write_timeline(const hunt_ctx *h, kz_det_store *store,
+                                 kz_det_store *alerts, FILE *out,
+                                 const kz_tl_opts *o, uint64_t *written,
+                                 kz_error *err);
 
 #endif /* KZ_CLI_HUNT_INT_H */

@@ -1,0 +1,97 @@
+/*
+ * investigate_int.h - what cmd_investigate.c (the read: logon facts,
+ * coverage tap, alerts) and investigate_report.c (the report model
+ * filled after the read) share. Reference: docs/investigate.md
+ * ("Command"). Threads: the calling thread of kz_read_run, except the
+ * read-only ids and render options the pool threads use.
+ */
+#ifndef KZ_CLI_INVESTIGATE_INT_H
+#define KZ_CLI_INVESTIGATE_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cli/hunt_int.h"
+#include "cli/logon_facts.h"
+#include "investigate/incident.h"
+#include "investigate/logon.h"
+#include "report/model.h"
+
+/* Hosts whose logs were read, kept one by one (the rest are counted). */
+#define KZ_INV_MAX_HOSTS 4096
+/* Runs of events per minute kept for the chart (the rest are counted). */
+#define KZ_INV_MAX_RUNS ((size_t)1 << 20)
+/* Alert times kept for the chart. */
+#define KZ_INV_MAX_ALERT_TIMES ((size_t)1 << 20)
+
+/* Renamed tools remembered (image -> OriginalFileName). */
+#define KZ_INV_MAX_RENAMED 256
+
+/* One host whose logs were read: its first and last event time. */
+typedef struct kz_inv_host {
+    char *name;              /* Computer as logged (malloc), NULL = free */
+    size_t len;
+    uint32_t hash;
+    kz_time first, last;     /* KZ_TIME_NONE = no time seen */
+    uint64_t events;
+} kz_inv_host;
+
+/* A run of events in one minute (the chart). */
+typedef struct kz_inv_run {
+    int64_t minute;          /* time / 1 min */
+    uint64_t count;
+} kz_inv_run;
+
+/* Channels seen (missing ones become evidence limits). */
+typedef struct kz_inv_channels {
+    uint64_t security;       /* Security events */
+    uint64_t sysmon;         /* Sysmon events */
+    uint64_t proc4688;       /* 4688 events */
+    uint64_t proc4688_cmd;   /* of them with a CommandLine field */
+    uint64_t share5145;      /* 5145 events */
+    uint64_t share5140;      /* 5140 events */
+    uint64_t rdp;            /* TerminalServices events */
+} kz_inv_channels;
+
+typedef struct kz_inv {
+    /* options */
+    kz_report_lang lang;     /* --lang */
+    bool interactive;        /* --interactive-graph */
+    bool quiet;              /* -q */
+    const char *dir;         /* -o DIR */
+    char timeline[4096];     /* DIR/timeline.csv */
+    /* reading */
+    kz_logon_ids ids;        /* logon fields */
+    int32_t cmdline_id;      /* CommandLine, or KZ_NAME_NONE */
+    kz_render_opts ro;
+    kz_logon *col;           /* logon collector */
+    kz_inv_host *hosts;      /* open-addressing table */
+    size_t nhosts;
+    uint64_t other_hosts;    /* events on hosts past the bound */
+    kz_inv_channels ch;
+    kz_inv_run *runs;        /* events per minute, in input order */
+    size_t nruns, cap_runs;
+    kz_time ev_first, ev_last; /* every event time */
+    /* alerts (on_row) */
+    kz_inc *inc;             /* incident engine */
+    kz_report *rep;          /* the model */
+    kz_time *atimes;         /* alert times (chart) */
+    size_t natimes, cap_atimes;
+    uint64_t detections;     /* rule matches */
+    uint64_t alerts;         /* correlation alerts and findings */
+    struct {
+        char *image, *ofn;   /* malloc */
+    } ofn[KZ_INV_MAX_RENAMED]; /* renamed tools */
+    size_t nofn;
+    kz_strbuf tmp;           /* scratch: the strings of one alert */
+    kz_strbuf ltmp;          /* scratch: one evidence limit */
+    kz_error err;            /* first error */
+} kz_inv;
+
+/* investigate_report.c: fills inv->rep after the read (inv->inc run,
+ * inv->col finished) and writes every file into inv->dir. Returns an
+ * exit code (message printed). */
+int kz_inv_report(kz_inv *inv, const kz_hunt_done *dn);
+
+#endif /* KZ_CLI_INVESTIGATE_INT_H */

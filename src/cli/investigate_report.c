@@ -1,0 +1,712 @@
+/*
+ * investigate_report.c - the end of `kizuki investigate`: the logon
+ * graph's edges and the coverage go to the incident engine, which runs;
+ * then the report model is filled (meta, inputs with their SHA-256,
+ * summary, tools, lateral steps, impact scope, evidence limits, graph,
+ * chart) and written into DIR with the logon graph's exports. The rows
+ * of the compromise timeline, the techniques and the integrity limits
+ * were added while the timeline was written (cmd_investigate.c).
+ * Reference: docs/investigate.md ("Command"), docs/report.md.
+ * Threads: the calling thread only.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "base/grow.h"
+#include "cli/cli.h"
+#include "cli/investigate_int.h"
+#include "report/report.h"
+#include "write/escape.h"
+
+/* Directory depth walked for the manifest (as deep as the reader goes
+ * in practice; deeper files are left out and counted). */
+#define WALK_DEPTH 32
+/* Files listed in the manifest from directories. */
+#define WALK_MAX 100000
+
+/* ---- inputs -------------------------------------------------------- */
+
+typedef struct paths {
+    char **v;          /* path, then NUL, then the note ("" = none) */
+    size_t n, cap;
+    uint64_t left_out;
+} paths;
+
+static int
+cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Lists path with a note ("" = to hash). */
+static void
+list(paths *p, const char *path, const char *note)
+{
+    size_t n = strlen(path), m = strlen(note);
+    char *copy;
+
+    if (p->n >= WALK_MAX ||
+        kz_grow(&p->v, &p->cap, p->n + 1, sizeof(*p->v), 64) != KZ_OK ||
+        (copy = malloc(n + m + 2)) == NULL) {
+        p->left_out++;
+        return;
+    }
+    memcpy(copy, path, n + 1);
+    memcpy(copy + n + 1, note, m + 1);
+    p->v[p->n++] = copy;
+}
+
+/* As the reader walks (src/read/source.c): operands through stat,
+ * entries of a tree through lstat, symbolic links not followed, only
+ * regular files hashed. */
+static void
+walk(paths *p, const char *path, unsigned depth)
+{
+    struct stat sb;
+    DIR *d;
+    struct dirent *e;
+    char sub[4096];
+    int r = depth == 0 ? stat(path, &sb) : lstat(path, &sb);
+
+    if (r != 0) {
+        list(p, path, "cannot be read");
+        return;
+    }
+    if (S_ISLNK(sb.st_mode)) {
+        list(p, path, "symbolic link not followed");
+        return;
+    }
+    if (!S_ISDIR(sb.st_mode)) {
+        list(p, path, S_ISREG(sb.st_mode) ? "" : "not a regular file");
+        return;
+    }
+    if (depth >= WALK_DEPTH || (d = opendir(path)) == NULL) {
+        p->left_out++;
+        return;
+    }
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        if ((size_t)snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name) >=
+            sizeof(sub)) {
+            p->left_out++;
+            continue;
+        }
+        walk(p, sub, depth + 1);
+    }
+    closedir(d);
+}
+
+/* Every input file (directories walked), sorted, with size and SHA-256. */
+static kz_status
+add_inputs(kz_report *r, const kz_hunt_done *dn, kz_error *err)
+{
+    paths p = {0};
+    size_t i;
+    kz_status st = KZ_OK;
+
+    for (i = 0; i < dn->npaths; i++) {
+        if (strcmp(dn->paths[i], "-") == 0) {
+            kz_report_input in = {"-", 0, NULL, "standard input (not hashed)"};
+
+            if ((st = kz_report_add_input(r, &in, err)) != KZ_OK)
+                return st;
+            continue;
+        }
+        walk(&p, dn->paths[i], 0);
+    }
+    if (p.n > 1)
+        qsort(p.v, p.n, sizeof(*p.v), cmp_str);
+    for (i = 0; i < p.n && st == KZ_OK; i++) {
+        const char *note = p.v[i] + strlen(p.v[i]) + 1;
+
+        if (*note == '\0')
+            st = kz_report_add_input_file(r, p.v[i], err);
+        else {
+            kz_report_input in = {p.v[i], 0, NULL, note};
+
+            st = kz_report_add_input(r, &in, err);
+        }
+    }
+    for (i = 0; i < p.n; i++)
+        free(p.v[i]);
+    free(p.v);
+    r->inputs.omitted += p.left_out;
+    return st;
+}
+
+/* ---- meta ---------------------------------------------------------- */
+
+static kz_status
+fill_meta(kz_inv *v, const kz_hunt_done *dn)
+{
+    kz_report *r = v->rep;
+    kz_report_rule_source rs;
+    char label[160];
+    const char *src[66];
+    size_t nsrc = 0, i, k, len;
+    int j;
+    kz_status st;
+
+    r->meta.generated_at =
+        (kz_time)time(NULL) * KZ_INC_SECOND + KZ_UNIX_EPOCH_TICKS;
+    r->meta.tz = *dn->tz;
+    if (dn->tz->kind == KZ_TZ_NAMED)
+        snprintf(label, sizeof(label), "%s", dn->tz->name);
+    else if (dn->tz->kind == KZ_TZ_LOCAL)
+        snprintf(label, sizeof(label), "local");
+    else if (dn->tz->offset_min == 0)
+        snprintf(label, sizeof(label), "UTC");
+    else
+        snprintf(label, sizeof(label), "%c%02d:%02d",
+                 dn->tz->offset_min < 0 ? '-' : '+',
+                 abs(dn->tz->offset_min) / 60, abs(dn->tz->offset_min) % 60);
+    if ((st = kz_report_set(r, &r->meta.zone_label, label, &v->err)) != KZ_OK)
+        return st;
+    /* flags: the command line before the input paths */
+    for (j = 1; j < dn->argc - (int)dn->npaths; j++)
+        if ((st = kz_report_add_flag(r, dn->argv[j], &v->err)) != KZ_OK)
+            return st;
+    if (dn->pack != NULL)
+        src[nsrc++] = dn->pack;
+    for (i = 0; i < dn->nrule_paths && nsrc < 66; i++)
+        src[nsrc++] = dn->rule_paths[i];
+    for (k = 0; k < nsrc; k++) {
+        memset(&rs, 0, sizeof(rs));
+        rs.path = src[k];
+        len = strlen(src[k]);
+        for (i = 0; dn->rules != NULL && i < dn->nrules; i++) {
+            const kz_sigma_rule *x = dn->rules[i];
+
+            if (x != NULL && x->path != NULL &&
+                strncmp(x->path, src[k], len) == 0)
+                rs.loaded++;
+        }
+        if ((st = kz_report_add_rule_source(r, &rs, &v->err)) != KZ_OK)
+            return st;
+    }
+    if (dn->set != NULL) {
+        r->meta.rules_loaded = dn->set->counts[KZ_SGV_LOADED];
+        r->meta.rules_failed = dn->set->nreports > r->meta.rules_loaded
+                                   ? dn->set->nreports - r->meta.rules_loaded
+                                   : 0;
+    }
+    return KZ_OK;
+}
+
+/* ---- engine inputs ------------------------------------------------- */
+
+static kz_status
+feed_engine(kz_inv *v)
+{
+    const kz_logon *l = v->col;
+    kz_strbuf ev;
+    size_t i;
+    kz_status st = KZ_OK;
+
+    kz_strbuf_init(&ev, 0);
+    for (i = 0; i < kz_logon_n_edges(l) && st == KZ_OK; i++) {
+        const kz_logon_edge *e = kz_logon_edge_at(l, i);
+        const kz_logon_node *acct, *tgt, *via = NULL;
+        kz_inc_edge x;
+
+        if (e->kind != KZ_EDGE_LOGON)
+            continue;
+        acct = kz_logon_node_at(l, e->source);
+        tgt = kz_logon_node_at(l, e->target);
+        if (e->via != SIZE_MAX)
+            via = kz_logon_node_at(l, e->via);
+        memset(&x, 0, sizeof(x));
+        x.account = acct->label;
+        x.target = strncmp(tgt->id, "host:", 5) == 0 ? tgt->id + 5 : tgt->id;
+        if (via != NULL && via->kind == KZ_NODE_ADDRESS) {
+            x.src_kind = via->external ? KZ_INC_SRC_EXTERNAL
+                                       : KZ_INC_SRC_INTERNAL;
+            x.source = strncmp(via->id, "addr:", 5) == 0 ? via->id + 5
+                                                         : via->id;
+        } else if (via != NULL && via->kind == KZ_NODE_HOST) {
+            x.src_kind = KZ_INC_SRC_HOST;
+            x.source = strncmp(via->id, "host:", 5) == 0 ? via->id + 5
+                                                         : via->id;
+        }
+        x.logon_type = e->logon_type;
+        x.first = e->first;
+        x.last = e->last;
+        x.count = e->count;
+        x.failed = e->failed;
+        kz_strbuf_reset(&ev);
+        kz_strbuf_adds(&ev, "events ");
+        kz_logon_mask_ids(&ev, e->event_mask);
+        if (kz_strbuf_addc(&ev, '\0') != KZ_OK) {
+            st = KZ_ENOMEM;
+            break;
+        }
+        x.evidence = ev.data;
+        st = kz_inc_add_edge(v->inc, &x);
+    }
+    kz_strbuf_fini(&ev);
+    for (i = 0; i < KZ_INV_MAX_HOSTS * 2 && st == KZ_OK; i++)
+        if (v->hosts[i].name != NULL)
+            st = kz_inc_add_host(v->inc, v->hosts[i].name, v->hosts[i].first,
+                                 v->hosts[i].last);
+    return st;
+}
+
+/* ---- summary, tools, steps ----------------------------------------- */
+
+static int
+cmp_cstr(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Distinct strings of an array (sorted in place). */
+static uint64_t
+distinct(const char **v, size_t n)
+{
+    uint64_t d = 0;
+    size_t i;
+
+    if (n > 1)
+        qsort(v, n, sizeof(*v), cmp_cstr);
+    for (i = 0; i < n; i++)
+        if (i == 0 || strcmp(v[i], v[i - 1]) != 0)
+            d++;
+    return d;
+}
+
+/* The incident of the overall first host (kz_inc_first_host's choice:
+ * highest level, then earliest), or NULL. */
+static const kz_incident *
+main_incident(const kz_inc *e)
+{
+    const kz_incident *best = NULL;
+    size_t i;
+
+    for (i = 0; i < kz_inc_count(e); i++) {
+        const kz_incident *c = kz_inc_at(e, i);
+
+        if (best == NULL || c->max_level > best->max_level)
+            best = c;
+    }
+    return best;
+}
+
+/* A tool's name, "m64.exe (mimikatz.exe)" when it was renamed. */
+static const char *
+tool_name(const kz_inv *v, const kz_inc_tool *t, char *buf, size_t cap)
+{
+    size_t i;
+
+    for (i = 0; t->path != NULL && i < v->nofn; i++)
+        if (strcasecmp(v->ofn[i].image, t->path) == 0) {
+            snprintf(buf, cap, "%s (%s)", t->name, v->ofn[i].ofn);
+            return buf;
+        }
+    return t->name;
+}
+
+static kz_status
+fill_incidents(kz_inv *v, const kz_hunt_done *dn)
+{
+    kz_report *r = v->rep;
+    const kz_inc *e = v->inc;
+    const kz_incident *m = main_incident(e);
+    const char *fh, *why, **hv = NULL, **av = NULL;
+    size_t nh = 0, na = 0, i, k, pass;
+    kz_status st = KZ_OK;
+
+    kz_inc_first_host(e, &fh, &why);
+    if ((st = kz_report_set(r, &r->summary.first_host, fh, &v->err)) !=
+            KZ_OK ||
+        (st = kz_report_set(r, &r->summary.first_host_reason, why,
+                            &v->err)) != KZ_OK)
+        return st;
+    r->summary.events = dn->read->events;
+    r->summary.detections = v->detections;
+    r->summary.alerts = v->alerts;
+    for (i = 0; i < kz_inc_count(e); i++) {
+        const kz_incident *c = kz_inc_at(e, i);
+
+        if (r->summary.first_activity == KZ_TIME_NONE ||
+            c->first < r->summary.first_activity)
+            r->summary.first_activity = c->first;
+        if (r->summary.last_activity == KZ_TIME_NONE ||
+            c->last > r->summary.last_activity)
+            r->summary.last_activity = c->last;
+        nh += c->n_hosts;
+        na += c->n_accounts;
+    }
+    hv = calloc(nh + 1, sizeof(*hv));
+    av = calloc(na + 1, sizeof(*av));
+    if (hv == NULL || av == NULL) {
+        free(hv);
+        free(av);
+        return KZ_ENOMEM;
+    }
+    nh = na = 0;
+    for (i = 0; i < kz_inc_count(e); i++) {
+        const kz_incident *c = kz_inc_at(e, i);
+
+        for (k = 0; k < c->n_hosts; k++)
+            hv[nh++] = c->hosts[k];
+        for (k = 0; k < c->n_accounts; k++)
+            av[na++] = c->accounts[k];
+    }
+    r->summary.hosts = distinct(hv, nh);
+    r->summary.accounts = distinct(av, na);
+    free(hv);
+    free(av);
+    /* the main incident first, then the others in their order */
+    for (pass = 0; pass < 2 && m != NULL; pass++)
+        for (i = 0; i < kz_inc_count(e) && st == KZ_OK; i++) {
+            const kz_incident *c = kz_inc_at(e, i);
+
+            if ((pass == 0) != (c == m))
+                continue;
+            for (k = 0; k < c->n_tools && st == KZ_OK; k++) {
+                const kz_inc_tool *t = &c->tools[k];
+                kz_report_tool rt;
+                const char *hosts[1];
+                char tname[600];
+
+                memset(&rt, 0, sizeof(rt));
+                rt.name = tool_name(v, t, tname, sizeof(tname));
+                rt.path = t->path;
+                rt.sha256 = t->hash != NULL && *t->hash ? t->hash : NULL;
+                rt.first = t->first;
+                hosts[0] = t->first_host;
+                rt.hosts = hosts;
+                rt.n_hosts = t->first_host != NULL ? 1 : 0;
+                rt.hosts_omitted = t->n_hosts > rt.n_hosts
+                                       ? t->n_hosts - rt.n_hosts
+                                       : 0;
+                st = kz_report_add_tool(r, &rt, &v->err);
+            }
+            for (k = 0; k < c->n_steps && st == KZ_OK; k++) {
+                const kz_inc_step *s = &c->steps[k];
+                kz_report_step rs;
+
+                rs.from = s->from != NULL && *s->from ? s->from : NULL;
+                rs.to = s->to;
+                rs.account = s->account;
+                rs.time = s->time;
+                rs.method = s->method;
+                rs.evidence = s->evidence != NULL && *s->evidence
+                                  ? s->evidence
+                                  : NULL;
+                st = kz_report_add_step(r, &rs, &v->err);
+            }
+        }
+    return st;
+}
+
+/* ---- impact scope -------------------------------------------------- */
+
+/* One entry per bulk-read key and share ("Share\path" file names). */
+static kz_status
+fill_scope(kz_inv *v, const kz_hunt_done *dn)
+{
+    const char *acct, *src, *const *files;
+    const char *names[KZ_REPORT_MAX_SCOPE_NAMES];
+    uint64_t total;
+    size_t nfiles, i, k, j, n;
+    char share[256], host[600];
+    kz_report_scope s;
+    kz_status st;
+
+    if (dn->an == NULL)
+        return KZ_OK;
+    for (i = 0; i < kz_analytics_bulk_count(dn->an); i++) {
+        if (!kz_analytics_bulk_get(dn->an, i, &acct, &src, &total, &files,
+                                   &nfiles))
+            continue;
+        snprintf(host, sizeof(host), "%s (%s)", src ? src : "",
+                 acct ? acct : "");
+        /* shares in first-seen order; each once */
+        for (k = 0; k < nfiles; k++) {
+            const char *bs = strchr(files[k], '\\');
+            size_t sl = bs != NULL ? (size_t)(bs - files[k]) : 0;
+            bool seen = false;
+
+            for (j = 0; j < k && !seen; j++)
+                seen = strncmp(files[j], files[k], sl) == 0 &&
+                       (sl == 0 ? strchr(files[j], '\\') == NULL
+                                : files[j][sl] == '\\');
+            if (seen)
+                continue;
+            if (sl >= sizeof(share))
+                sl = sizeof(share) - 1;
+            memcpy(share, files[k], sl);
+            share[sl] = '\0';
+            memset(&s, 0, sizeof(s));
+            s.host = host;
+            s.share = sl > 0 ? share : NULL;
+            for (j = k, n = 0; j < nfiles; j++) {
+                bool same = sl == 0 ? strchr(files[j], '\\') == NULL
+                                    : strncmp(files[j], files[k], sl) == 0 &&
+                                          files[j][sl] == '\\';
+
+                if (!same)
+                    continue;
+                s.files_read++;
+                if (n < KZ_REPORT_MAX_SCOPE_NAMES)
+                    names[n++] = files[j];
+                else
+                    s.names_omitted++;
+            }
+            /* files counted but not listed belong to no known share */
+            if (k == 0 && total > nfiles)
+                s.files_read += total - nfiles;
+            s.total = s.files_read;
+            s.names = names;
+            s.n_names = n;
+            if ((st = kz_report_add_scope(v->rep, &s, &v->err)) != KZ_OK)
+                return st;
+        }
+    }
+    return KZ_OK;
+}
+
+/* ---- evidence limits ----------------------------------------------- */
+
+static kz_status
+limit(kz_inv *v, const char *kind, const char *what, const char *cons)
+{
+    kz_report_limit l;
+
+    l.kind = kind;
+    l.what = what;
+    l.consequence = cons;
+    return kz_report_add_limit(v->rep, &l, &v->err);
+}
+
+static kz_status
+fill_limits(kz_inv *v, const kz_hunt_done *dn)
+{
+    kz_logon_stats ls;
+    kz_inc_stats is;
+    char buf[300];
+    kz_status st = KZ_OK;
+
+    if (v->ch.sysmon == 0)
+        st = limit(v, "missing-channel", "no Sysmon events",
+                   "process images, hashes, network connections and file "
+                   "writes cannot be determined beyond what Security "
+                   "events say");
+    if (st == KZ_OK && v->ch.proc4688 == 0)
+        st = limit(v, "missing-channel",
+                   "no process creation events (Security 4688)",
+                   "which programs ran cannot be determined from Security "
+                   "events");
+    else if (st == KZ_OK && v->ch.proc4688_cmd == 0)
+        st = limit(v, "missing-channel",
+                   "4688 events without command lines (audit policy "
+                   "'Include command line' off)",
+                   "the arguments of the programs that ran cannot be "
+                   "determined");
+    if (st == KZ_OK && v->ch.share5145 == 0)
+        st = limit(v, "missing-channel",
+                   "no detailed file share events (Security 5145)",
+                   "which files were read or written over shares cannot "
+                   "be determined (impact scope)");
+    if (st == KZ_OK && v->ch.security == 0)
+        st = limit(v, "missing-channel", "no Security events",
+                   "logons, the logon graph and lateral movement cannot be "
+                   "determined");
+    if (st == KZ_OK && dn->read->unreadable > 0) {
+        snprintf(buf, sizeof(buf), "%llu unreadable ranges (%llu bytes)",
+                 (unsigned long long)dn->read->unreadable,
+                 (unsigned long long)dn->read->unreadable_bytes);
+        st = limit(v, "unreadable", buf,
+                   "events in those ranges are lost");
+    }
+    if (st == KZ_OK && v->other_hosts > 0) {
+        snprintf(buf, sizeof(buf), "%llu events of hosts past %d hosts",
+                 (unsigned long long)v->other_hosts, KZ_INV_MAX_HOSTS);
+        st = limit(v, "cap", buf,
+                   "those hosts count as not covered for the first host");
+    }
+    kz_logon_get_stats(v->col, &ls);
+    if (st == KZ_OK && ls.dropped_edges + ls.dropped_accounts > 0) {
+        snprintf(buf, sizeof(buf), "%llu logon facts past the graph's caps",
+                 (unsigned long long)(ls.dropped_edges +
+                                      ls.dropped_accounts));
+        st = limit(v, "cap", buf, "some logons are missing from the graph");
+    }
+    kz_inc_get_stats(v->inc, &is);
+    if (st == KZ_OK && is.dropped_alerts + is.dropped_edges > 0) {
+        snprintf(buf, sizeof(buf), "%llu alerts and %llu logon edges past "
+                 "the incident engine's caps",
+                 (unsigned long long)is.dropped_alerts,
+                 (unsigned long long)is.dropped_edges);
+        st = limit(v, "cap", buf, "incidents may be incomplete");
+    }
+    return st;
+}
+
+/* ---- graph and chart ----------------------------------------------- */
+
+static kz_status
+fill_graph(kz_inv *v)
+{
+    const kz_logon *l = v->col;
+    const size_t *rank = kz_logon_ranking(l);
+    static const char *const kinds[] = {"account", "host", "address"};
+    size_t n = kz_logon_n_nodes(l), i;
+    bool *kept;
+    kz_status st = KZ_OK;
+    char label[64];
+
+    if (n == 0)
+        return KZ_OK;
+    if ((kept = calloc(n, sizeof(*kept))) == NULL)
+        return KZ_ENOMEM;
+    for (i = 0; i < n && st == KZ_OK; i++) {
+        const kz_logon_node *x = kz_logon_node_at(l, rank[i]);
+        kz_report_node rn;
+
+        rn.id = x->id;
+        rn.label = x->label;
+        rn.kind = x->kind < 3 ? kinds[x->kind] : "node";
+        rn.rank = x->rank_norm;
+        kept[rank[i]] = i < KZ_REPORT_MAX_NODES;
+        st = kz_report_add_node(v->rep, &rn, &v->err);
+    }
+    for (i = 0; i < kz_logon_n_edges(l) && st == KZ_OK; i++) {
+        const kz_logon_edge *e = kz_logon_edge_at(l, i);
+        kz_report_edge re;
+
+        if (!kept[e->source] || !kept[e->target] ||
+            (e->kind == KZ_EDGE_LOGON && e->failed == e->count))
+            continue;
+        re.source = kz_logon_node_at(l, e->source)->id;
+        re.target = kz_logon_node_at(l, e->target)->id;
+        if (e->kind == KZ_EDGE_LOGON && e->logon_type >= 0)
+            snprintf(label, sizeof(label), "type %d", e->logon_type);
+        else
+            snprintf(label, sizeof(label), "%s",
+                     e->kind == KZ_EDGE_LOGON ? "logon" : "from");
+        re.label = label;
+        re.count = e->count;
+        re.first = e->first;
+        re.last = e->last;
+        st = kz_report_add_edge(v->rep, &re, &v->err);
+    }
+    free(kept);
+    return st;
+}
+
+static int
+cmp_run(const void *a, const void *b)
+{
+    int64_t x = ((const kz_inv_run *)a)->minute;
+    int64_t y = ((const kz_inv_run *)b)->minute;
+
+    return x < y ? -1 : x > y;
+}
+
+static kz_status
+fill_chart(kz_inv *v)
+{
+    kz_time w = kz_report_chart_width(v->ev_first, v->ev_last);
+    size_t i, n = 0;
+    kz_status st = KZ_OK;
+
+    /* runs of every input in time order, one per minute */
+    if (v->nruns > 1)
+        qsort(v->runs, v->nruns, sizeof(*v->runs), cmp_run);
+    for (i = 0; i < v->nruns; i++) {
+        if (n > 0 && v->runs[n - 1].minute == v->runs[i].minute)
+            v->runs[n - 1].count += v->runs[i].count;
+        else
+            v->runs[n++] = v->runs[i];
+    }
+    v->nruns = n;
+    for (i = 0; i < v->nruns && st == KZ_OK; i++)
+        st = kz_report_chart_add(v->rep,
+                                 v->runs[i].minute * 60 * KZ_INC_SECOND, w,
+                                 v->runs[i].count, 0, &v->err);
+    for (i = 0; i < v->natimes && st == KZ_OK; i++)
+        st = kz_report_chart_add(v->rep, v->atimes[i], w, 0, 1, &v->err);
+    return st;
+}
+
+/* ---- files --------------------------------------------------------- */
+
+static kz_status
+file_write(void *ctx, const char *p, size_t n)
+{
+    return fwrite(p, 1, n, ctx) == n ? KZ_OK : KZ_EIO;
+}
+
+static kz_status
+fmt_time(void *ctx, kz_strbuf *b, kz_time t)
+{
+    return kz_tz_format(b, ctx, t);
+}
+
+static kz_status
+write_graph(kz_inv *v, const char *name, bool graphml, const kz_tz *tz)
+{
+    char path[4200], tmp[4300];
+    FILE *f;
+    kz_status st;
+
+    snprintf(path, sizeof(path), "%s/%s", v->dir, name);
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    if ((f = fopen(tmp, "wb")) == NULL)
+        return kz_error_set(&v->err, KZ_EIO, "cannot write %s", name);
+    st = graphml ? kz_logon_write_graphml(v->col, file_write, f, fmt_time,
+                                          (void *)tz)
+                 : kz_logon_write_cytoscape(v->col, file_write, f, fmt_time,
+                                            (void *)tz);
+    if (fclose(f) != 0 && st == KZ_OK)
+        st = KZ_EIO;
+    if (st == KZ_OK && rename(tmp, path) != 0)
+        st = KZ_EIO;
+    if (st != KZ_OK) {
+        remove(tmp);
+        return kz_error_set(&v->err, st, "cannot write %s", name);
+    }
+    return KZ_OK;
+}
+
+int
+kz_inv_report(kz_inv *v, const kz_hunt_done *dn)
+{
+    const char *fh, *why;
+    char esc[600];
+    kz_status st;
+
+    if ((st = kz_logon_finish(v->col)) != KZ_OK ||
+        (st = feed_engine(v)) != KZ_OK || (st = kz_inc_run(v->inc)) != KZ_OK ||
+        (st = fill_meta(v, dn)) != KZ_OK ||
+        (st = add_inputs(v->rep, dn, &v->err)) != KZ_OK ||
+        (st = fill_incidents(v, dn)) != KZ_OK ||
+        (st = fill_scope(v, dn)) != KZ_OK ||
+        (st = fill_limits(v, dn)) != KZ_OK || (st = fill_graph(v)) != KZ_OK ||
+        (st = fill_chart(v)) != KZ_OK ||
+        (st = kz_report_write_dir(v->rep, v->dir, &v->err)) != KZ_OK ||
+        (st = write_graph(v, "graph.json", false, dn->tz)) != KZ_OK ||
+        (st = write_graph(v, "graph.graphml", true, dn->tz)) != KZ_OK) {
+        kz_cli_msg("investigate: the report failed: %s",
+                   v->err.msg[0] != '\0' ? v->err.msg : kz_status_str(st));
+        return KZ_EXIT_FATAL;
+    }
+    if (v->quiet)
+        return KZ_EXIT_OK;
+    kz_inc_first_host(v->inc, &fh, &why);
+    fprintf(stderr, "investigate: %zu incident(s); first host: %s\n",
+            kz_inc_count(v->inc), fh != NULL ? kz_cli_escape(fh, esc,
+                                                               sizeof(esc))
+                                             : "undetermined");
+    fprintf(stderr, "investigate: report: %s/report.html\n",
+            kz_cli_escape(v->dir, esc, sizeof(esc)));
+    return KZ_EXIT_OK;
+}
