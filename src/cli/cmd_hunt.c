@@ -1183,7 +1183,8 @@ kz_hunt_drive(int argc, char **argv, const kz_hunt_ext *ext)
         goto out;
     }
     if (ext != NULL && ext->setup != NULL &&
-        (rc = ext->setup(ext->ctx, &c, names, &tl_path)) != KZ_EXIT_OK)
+        (rc = ext->setup(ext->ctx, &c, a.nets, a.nnets, names, &tl_path)) !=
+            KZ_EXIT_OK)
         goto out;
     kz_names_freeze(names);
     if (rs != NULL) {

@@ -76,8 +76,8 @@ on_option(void *vctx, int id, const char *arg)
 /* -o DIR made (or existing), the engines and the model made, the fields
  * read interned. */
 static int
-setup(void *vctx, const kz_cli_common *c, kz_names *names,
-      const char **timeline)
+setup(void *vctx, const kz_cli_common *c, const kz_a_net *nets, size_t nnets,
+      kz_names *names, const char **timeline)
 {
     kz_inv *v = vctx;
     kz_logon_opts lo;
@@ -113,6 +113,8 @@ setup(void *vctx, const kz_cli_common *c, kz_names *names,
     v->ro.ansi_codepage = c->read.ansi_codepage;
     v->quiet = c->quiet;
     memset(&lo, 0, sizeof(lo));
+    lo.internal_nets = nets; /* --internal-nets, as the analytics */
+    lo.ninternal_nets = nnets;
     kz_error_clear(&err);
     if ((v->col = kz_logon_new(&lo)) == NULL ||
         (v->inc = kz_inc_new(NULL)) == NULL ||

@@ -213,10 +213,11 @@ typedef struct kz_hunt_ext {
     /* an option of opts; returns an exit code */
     int (*on_option)(void *ctx, int id, const char *arg);
     /* after parsing, before the name table freezes (intern field names
-     * here); may set *timeline to the timeline's path (else -o). Returns
-     * an exit code. */
-    int (*setup)(void *ctx, const kz_cli_common *c, kz_names *names,
-                 const char **timeline);
+     * here); nets are hunt's --internal-nets (valid for the whole run);
+     * may set *timeline to the timeline's path (else -o). Returns an exit
+     * code. */
+    int (*setup)(void *ctx, const kz_cli_common *c, const kz_a_net *nets,
+                 size_t nnets, kz_names *names, const char **timeline);
     /* pool thread: per batch, *user kept with the batch */
     kz_status (*on_worker)(void *ctx, const kz_batch *b, unsigned worker,
                            void **user);

@@ -182,6 +182,24 @@ for run in $RUNS; do
             check "$sc" "$dir/truth.json" "$dir/report-ja" "$dir/evtx" ja ||
                 status=1
         fi
+        # --internal-nets reaches the logon graph: the RDP source address
+        # of MK System (a documentation range) turns internal
+        if [ -z "$drop" ] && [ -z "$fh" ] && [ "$sc" = mksystem ]; then
+            "$KIZUKI" investigate -q --internal-nets 192.0.2.0/24,198.51.100.0/24,203.0.113.0/24 \
+                -o "$dir/report-nets" "$dir/evtx" 2>/dev/null ||
+                { echo "ERROR: investigate --internal-nets failed on $dir"; exit 2; }
+            python3 - "$dir/report/graph.json" "$dir/report-nets/graph.json" <<'EOF' || status=1
+import json, sys
+def ext(p):
+    g = json.load(open(p))
+    return sorted(n["data"]["label"] for n in g["elements"]["nodes"]
+                  if n["data"].get("kind") == "address" and n["data"].get("external"))
+a, b = ext(sys.argv[1]), ext(sys.argv[2])
+if not a or b:
+    print("FAIL --internal-nets: external addresses %s, with the nets %s" % (a, b))
+    sys.exit(1)
+EOF
+        fi
     done
 done
 exit $status
