@@ -34,6 +34,7 @@ deps:
 
 test-deps:
 	@scripts/deps.sh --test
+	@scripts/browser-deps.sh $(BUILD)/web-test
 
 demo: deps $(BUILD)/kizuki
 	@scripts/demo.sh $(BUILD)/kizuki
