@@ -29,6 +29,7 @@ typedef struct itext {
     const char *p; /* NUL-terminated, in the arena */
     uint32_t len;  /* bytes */
     uint64_t hash; /* kz_hash of the bytes */
+    uint8_t role;  /* host keys: KZ_HOST_* seen for the host */
 } itext;
 
 /* A row or an edge: key tuple and counters. */
@@ -166,6 +167,7 @@ intern(kz_logon *l, const char *s, size_t n, uint32_t *id)
     l->txt[l->ntxt].p = p;
     l->txt[l->ntxt].len = (uint32_t)n;
     l->txt[l->ntxt].hash = h;
+    l->txt[l->ntxt].role = 0;
     *id = (uint32_t)l->ntxt;
     l->ntxt++;
     if (l->ntxt * 2 >= l->ntslot)
@@ -541,6 +543,38 @@ kz_logon_mask_ids(kz_strbuf *b, uint32_t mask)
     return KZ_OK;
 }
 
+/* The role a fact tells of the host that logs it (KZ_HOST_*): Kerberos
+ * and NTLM validation make a domain controller; access to a share that is
+ * not administrative (its name does not end in '$': ADMIN$, C$ and IPC$
+ * are on every machine) makes a file server. */
+static uint8_t
+host_role(const kz_logon_fact *f)
+{
+    kz_str s;
+
+    switch (f->event_id) {
+    case 4768:
+    case 4769:
+    case 4776: return KZ_HOST_DC;
+    case 5140:
+        s = trim(f->service);
+        return !blank(s) && s.p[s.len - 1] != '$' ? KZ_HOST_FILE_SERVER : 0;
+    default: return 0;
+    }
+}
+
+const char *
+kz_logon_roles_str(uint8_t roles)
+{
+    switch (roles & (KZ_HOST_DC | KZ_HOST_FILE_SERVER)) {
+    case KZ_HOST_DC: return "domain controller";
+    case KZ_HOST_FILE_SERVER: return "file server";
+    case KZ_HOST_DC | KZ_HOST_FILE_SERVER:
+        return "domain controller, file server";
+    default: return "";
+    }
+}
+
 /* The interning steps of kz_logon_add, KZ_ELIMIT when text is full. */
 static kz_status
 add_fact(kz_logon *l, const kz_logon_fact *f)
@@ -576,6 +610,8 @@ add_fact(kz_logon *l, const kz_logon_fact *f)
         return st;
     if ((st = intern_buf(l, &l->s1, &host)) != KZ_OK)
         return st;
+    if (!blank(trim(f->host)))
+        l->txt[host].role |= host_role(f);
     s = trim(f->address);
     if (!blank(s)) {
         cls = kz_addr_classify_nets(s.p, s.len, l->o.internal_nets,
@@ -1052,6 +1088,7 @@ build_graph(kz_logon *l)
         nd->sid = sn[i].acc != NONE_ID ? text(l, l->acc[sn[i].acc].sid) : "";
         nd->admin = sn[i].acc != NONE_ID && l->acc[sn[i].acc].admin;
         nd->external = sn[i].external;
+        nd->roles = sn[i].kind == KZ_NODE_HOST ? l->txt[sn[i].label].role : 0;
         o++;
     }
     l->nnodes = o;

@@ -205,9 +205,23 @@ typedef struct kz_logon_node {
     const char *sid;   /* accounts: SID if seen, else "" */
     bool admin;        /* accounts: a 4672 was seen */
     bool external;     /* addresses: not internal */
+    uint8_t roles;     /* hosts: KZ_HOST_* inferred from their events */
     double rank;       /* PageRank (sums to 1 over the nodes) */
     double rank_norm;  /* rank scaled to [0, 1] (min-max) */
 } kz_logon_node;
+
+/* Host roles, inferred from the events a host logs (DESIGN.md Identity;
+ * docs/logons.md): Kerberos and NTLM validation (4768, 4769, 4776) is done
+ * by domain controllers; access (5140) to a share that is not
+ * administrative (not ending in '$') is logged by file servers. */
+enum {
+    KZ_HOST_DC = 1u << 0,          /* domain controller */
+    KZ_HOST_FILE_SERVER = 1u << 1, /* file server */
+};
+
+/* "domain controller", "file server", "domain controller, file server"
+ * or "" for roles. */
+const char *kz_logon_roles_str(uint8_t roles);
 
 /* Edge kinds. */
 typedef enum kz_logon_edge_kind {

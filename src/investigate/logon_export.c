@@ -138,8 +138,11 @@ kz_logon_write_cytoscape(const kz_logon *l, kz_logon_write_fn w, void *wctx,
         if (n->kind == KZ_NODE_ACCOUNT) {
             jstr(&o, "sid", n->sid);
             put(&o, n->admin ? ",\"admin\":true" : ",\"admin\":false");
-        } else if (n->kind == KZ_NODE_ADDRESS)
+        } else if (n->kind == KZ_NODE_ADDRESS) {
             put(&o, n->external ? ",\"external\":true" : ",\"external\":false");
+        } else if (n->kind == KZ_NODE_HOST && n->roles != 0) {
+            jstr(&o, "role", kz_logon_roles_str(n->roles));
+        }
         put(&o, "}}");
         flush(&o, false);
     }
@@ -308,6 +311,7 @@ static const char *const keys[][4] = {
     {"n_sid", "node", "sid", "string"},
     {"n_admin", "node", "admin", "boolean"},
     {"n_external", "node", "external", "boolean"},
+    {"n_role", "node", "role", "string"},
     {"e_kind", "edge", "kind", "string"},
     {"e_via", "edge", "via", "string"},
     {"e_logon_type", "edge", "logon_type", "int"},
@@ -356,8 +360,11 @@ kz_logon_write_graphml(const kz_logon *l, kz_logon_write_fn w, void *wctx,
         if (n->kind == KZ_NODE_ACCOUNT) {
             xdata(&o, "n_sid", n->sid);
             xdata(&o, "n_admin", n->admin ? "true" : "false");
-        } else if (n->kind == KZ_NODE_ADDRESS)
+        } else if (n->kind == KZ_NODE_ADDRESS) {
             xdata(&o, "n_external", n->external ? "true" : "false");
+        } else if (n->kind == KZ_NODE_HOST && n->roles != 0) {
+            xdata(&o, "n_role", kz_logon_roles_str(n->roles));
+        }
         put(&o, "</node>\n");
         flush(&o, false);
     }

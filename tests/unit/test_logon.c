@@ -90,6 +90,74 @@ rows_text(const kz_logon *l, kz_strbuf *b)
     kz_strbuf_addc(b, '\0');
 }
 
+/* Host roles from the events a host logs: Kerberos/NTLM validation
+ * makes a domain controller, a non-administrative share a file server;
+ * ADMIN$ and ordinary logons make nothing. */
+static void
+test_host_roles(void)
+{
+    static const struct {
+        uint32_t eid;
+        const char *host, *name, *addr, *share;
+    } in[] = {
+        {4768, "DC1.corp.local", "alice", "10.0.0.5", NULL},
+        {4776, "DC1.corp.local", "alice", "10.0.0.5", NULL},
+        {5140, "FS1", "bob", "10.0.0.6", "\\\\*\\Finance"},
+        {5140, "WS1", "carol", "10.0.0.7", "\\\\*\\ADMIN$"},
+        {5140, "WS3", "carol", "10.0.0.7", "\\\\*\\C$ "},
+        {4624, "WS2", "dave", "10.0.0.8", NULL},
+    };
+    static const struct {
+        const char *id;
+        uint8_t roles;
+    } want[] = {
+        {"host:dc1", KZ_HOST_DC},
+        {"host:fs1", KZ_HOST_FILE_SERVER},
+        {"host:ws1", 0},
+        {"host:ws2", 0},
+        {"host:ws3", 0},
+    };
+    kz_logon *l = kz_logon_new(NULL);
+    size_t i, k;
+
+    T_CHECK(l != NULL, "new");
+    if (l == NULL)
+        return;
+    for (i = 0; i < T_COUNT(in); i++) {
+        kz_logon_fact f;
+
+        memset(&f, 0, sizeof(f));
+        f.event_id = in[i].eid;
+        f.result = KZ_LOGON_SUCCESS;
+        f.logon_type = 3;
+        f.time = T0 + (kz_time)i * SEC;
+        f.host = str(in[i].host);
+        f.domain = str("CORP");
+        f.name = str(in[i].name);
+        f.address = str(in[i].addr);
+        f.service = str(in[i].share);
+        T_CHECK(kz_logon_add(l, &f) == KZ_OK, "fact %zu", i);
+    }
+    T_CHECK(kz_logon_finish(l) == KZ_OK, "finish");
+    for (k = 0; k < T_COUNT(want); k++) {
+        const kz_logon_node *n = NULL;
+
+        for (i = 0; i < kz_logon_n_nodes(l); i++)
+            if (strcmp(kz_logon_node_at(l, i)->id, want[k].id) == 0)
+                n = kz_logon_node_at(l, i);
+        T_CHECK(n != NULL, "node %s", want[k].id);
+        if (n != NULL)
+            T_CHECK(n->roles == want[k].roles, "%s: roles %u, want %u",
+                    want[k].id, (unsigned)n->roles, (unsigned)want[k].roles);
+    }
+    T_EQ_STR(kz_logon_roles_str(KZ_HOST_DC), "domain controller");
+    T_EQ_STR(kz_logon_roles_str(KZ_HOST_FILE_SERVER), "file server");
+    T_EQ_STR(kz_logon_roles_str(KZ_HOST_DC | KZ_HOST_FILE_SERVER),
+             "domain controller, file server");
+    T_EQ_STR(kz_logon_roles_str(0), "");
+    kz_logon_free(l);
+}
+
 static void
 test_aggregation(void)
 {
@@ -527,6 +595,7 @@ main(int argc, char **argv)
 {
     static const t_case cases[] = {
         T_CASE(test_aggregation),
+        T_CASE(test_host_roles),
         T_CASE(test_identity),
         T_CASE(test_sources),
         T_CASE(test_failure_codes),
