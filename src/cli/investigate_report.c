@@ -575,6 +575,7 @@ fill_graph(kz_inv *v)
         rn.label = x->label;
         rn.kind = x->kind < 3 ? kinds[x->kind] : "node";
         rn.rank = x->rank_norm;
+        rn.role = x->roles != 0 ? kz_logon_roles_str(x->roles) : NULL;
         kept[rank[i]] = i < KZ_REPORT_MAX_NODES;
         st = kz_report_add_node(v->rep, &rn, &v->err);
     }

@@ -583,7 +583,15 @@ graph_tables(hw *h)
 
         raw(h, "<tr>");
         td_text(h, n->label != NULL ? n->label : n->id);
-        td_text(h, n->kind);
+        if (n->role != NULL && n->role[0] != '\0') {
+            raw(h, "<td>");
+            text(h, n->kind);
+            raw(h, " (");
+            text(h, n->role);
+            raw(h, ")</td>");
+        } else {
+            td_text(h, n->kind);
+        }
         if (h->st == KZ_OK)
             h->st = kz_strbuf_addf(h->b, "<td>%.4f</td>", rk);
         raw(h, "</tr>\n");

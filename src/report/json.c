@@ -367,6 +367,8 @@ write_graph(jw *w, const kz_report *r, const char *key)
         jw_str(w, "id", n->id);
         jw_str(w, "label", n->label);
         jw_str(w, "kind", n->kind);
+        if (n->role != NULL && n->role[0] != '\0')
+            jw_str(w, "role", n->role);
         jw_rank(w, "rank", n->rank);
         jw_close(w, "}");
     }

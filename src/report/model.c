@@ -346,7 +346,8 @@ kz_report_add_node(kz_report *r, const kz_report_node *n, kz_error *err)
 {
     static const size_t offs[] = { offsetof(kz_report_node, id),
                                    offsetof(kz_report_node, label),
-                                   offsetof(kz_report_node, kind) };
+                                   offsetof(kz_report_node, kind),
+                                   offsetof(kz_report_node, role) };
 
     return add_item(r, &r->nodes, n, offs, N_OF(offs), NULL, err);
 }

@@ -164,6 +164,8 @@ typedef struct kz_report_node {
     const char *label;  /* shown text */
     const char *kind;   /* host, account, address */
     double rank;        /* PageRank, 0..1 */
+    const char *role;   /* hosts: the role their events tell ("domain
+                           controller", "file server"), or NULL */
 } kz_report_node;
 
 /* A graph edge. */

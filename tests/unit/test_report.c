@@ -130,7 +130,10 @@ sample(kz_report_lang lang, bool hostile_strings)
         char id[16];
         kz_report_node nd = { id, hostile_strings ? hostile[i] : "node",
                               i % 2 ? "host" : "account",
-                              (double)(i + 1) / 20.0 };
+                              (double)(i + 1) / 20.0,
+                              i % 4 == 1 ? (hostile_strings ? hostile[i]
+                                                            : "file server")
+                                         : NULL };
         kz_report_edge e = { NULL, id, hostile_strings ? hostile[i] : "3",
                              i + 1, t_at(16, (int)i, 0), t_at(17, 0, 0) };
         char prev[16];
@@ -515,7 +518,7 @@ test_report_caps(void)
              KZ_REPORT_MAX_TOOL_HOSTS);
     T_EQ_INT(KZ_REPORT_AT(&r->tools, kz_report_tool, 0)->hosts_omitted, 8);
     for (i = 0; i < KZ_REPORT_MAX_NODES + 3; i++)
-        kz_report_add_node(r, &(kz_report_node){ "n", "n", "host", 0.1 },
+        kz_report_add_node(r, &(kz_report_node){ "n", "n", "host", 0.1, NULL },
                            NULL);
     T_EQ_INT(r->nodes.omitted, 3);
     if (render(r, kz_report_html, &b)) {
@@ -566,11 +569,12 @@ test_report_extreme_values(void)
     T_CHECK(kz_report_new(&r, NULL) == KZ_OK, "new");
     if (r == NULL)
         return;
-    kz_report_add_node(r, &(kz_report_node){ "a", "a", "host", 0.0 / 0.0 },
+    kz_report_add_node(r, &(kz_report_node){ "a", "a", "host", 0.0 / 0.0,
+                                             NULL },
                        NULL);
-    kz_report_add_node(r, &(kz_report_node){ "b", NULL, NULL, -1.0 }, NULL);
-    kz_report_add_node(r, &(kz_report_node){ "c", "c", "x", 2.0 }, NULL);
-    kz_report_add_node(r, &(kz_report_node){ NULL, NULL, NULL, 0.5 }, NULL);
+    kz_report_add_node(r, &(kz_report_node){ "b", NULL, NULL, -1.0, NULL }, NULL);
+    kz_report_add_node(r, &(kz_report_node){ "c", "c", "x", 2.0, "" }, NULL);
+    kz_report_add_node(r, &(kz_report_node){ NULL, NULL, NULL, 0.5, NULL }, NULL);
     for (size_t i = 0; i < T_COUNT(times); i++) {
         kz_report_row row = { .time = times[i], .record_id = UINT64_MAX - 1,
                               .event_id = UINT32_MAX };
@@ -689,10 +693,10 @@ test_report_graph_layout_deterministic(void)
         size_t k = T_COUNT(ids) - 1 - i;
 
         kz_report_add_node(a, &(kz_report_node){ ids[i], ids[i], "host",
-                                                 0.2 },
+                                                 0.2, NULL },
                            NULL);
         kz_report_add_node(b, &(kz_report_node){ ids[k], ids[k], "host",
-                                                 0.2 },
+                                                 0.2, NULL },
                            NULL);
     }
     for (size_t i = 0; i + 1 < T_COUNT(ids); i++) {
