@@ -36,14 +36,19 @@
 enum {
     OPT_LANG = KZ_HUNT_EXT_OPT,
     OPT_INTERACTIVE,
+    OPT_NO_INTERACTIVE,
 };
 
 static const kz_cli_option inv_opts[] = {
     {"lang", 0, OPT_LANG, "LANG",
      "language of the report: en or ja (default: en)"},
     {"interactive-graph", 0, OPT_INTERACTIVE, NULL,
-     "report.html also inlines the graph library when this build embeds "
-     "it (default: the SVG graph only)"},
+     "report.html draws the logon graph interactively with the graph "
+     "library this build embeds, the SVG graph staying as the fallback "
+     "(default: on when the build embeds it)"},
+    {"no-interactive-graph", 0, OPT_NO_INTERACTIVE, NULL,
+     "report.html holds the SVG graph only (smaller, no script for the "
+     "graph)"},
 };
 #define N_INV_OPTS (sizeof(inv_opts) / sizeof(inv_opts[0]))
 
@@ -67,6 +72,9 @@ on_option(void *vctx, int id, const char *arg)
         return KZ_EXIT_OK;
     case OPT_INTERACTIVE:
         v->interactive = true;
+        return KZ_EXIT_OK;
+    case OPT_NO_INTERACTIVE:
+        v->interactive = false;
         return KZ_EXIT_OK;
     default:
         return KZ_EXIT_USAGE;
@@ -601,6 +609,7 @@ kz_cli_investigate_run(int argc, char **argv)
     int rc;
 
     memset(&v, 0, sizeof(v));
+    v.interactive = true; /* when the build embeds the library */
     v.cmdline_id = KZ_NAME_NONE;
     v.ev_first = v.ev_last = KZ_TIME_NONE;
     kz_strbuf_init(&v.tmp, 0);

@@ -44,8 +44,8 @@ try {
 const evtx = path.join(src, 'examples/scenarios/mksystem/evtx');
 const modes = [
   { name: 'interactive', args: ['--interactive-graph'], interactive: true },
-  { name: 'svg', args: [], interactive: false },
-  { name: 'ja', args: ['--interactive-graph', '--lang', 'ja'], interactive: true },
+  { name: 'svg', args: ['--no-interactive-graph'], interactive: false },
+  { name: 'ja', args: ['--lang', 'ja'], interactive: true }, /* the default */
 ];
 const bad = [];
 const fail = (where, msg) => bad.push(`${where}: ${msg}`);
