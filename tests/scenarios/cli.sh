@@ -584,6 +584,79 @@ hunt_a() {
     run hunt --no-default-rules -f csv "$@"
 }
 
+# issue 5, injection: log strings with markup and script end up as text in
+# every investigate output, and a formula in a cell CSV starts is guarded.
+case_investigate_injection() {
+    command -v python3 >/dev/null 2>&1 || skip "python3 needed"
+    python3 - >inj.jsonl <<'EOF'
+import json
+def ev(rid, t, chan, prov, eid, comp, data):
+    return {"Event": {"System": {
+        "Provider": {"#attributes": {"Name": prov}}, "EventID": eid,
+        "TimeCreated": {"#attributes": {"SystemTime": t}},
+        "EventRecordID": rid, "Channel": chan, "Computer": comp},
+        "EventData": data}}
+print(json.dumps(ev(7001, "2024-01-02T03:04:05.000000Z",
+    "Microsoft-Windows-Sysmon/Operational", "Microsoft-Windows-Sysmon", 1,
+    "WS01.corp.local", {
+        "UtcTime": "2024-01-02 03:04:05.000",
+        "Image": "C:\\Users\\Public\\<script>alert(1)</script>.exe",
+        "OriginalFileName": "mimikatz.exe",
+        "CommandLine": "x <img src=x onerror=alert(2)> =cmd|' /C calc'!A0",
+        "User": "CORP\\<b>eve</b>", "ParentImage": "C:\\Windows\\explorer.exe",
+        "Hashes": "SHA256=" + "ab" * 32, "LogonId": "0x1234"})))
+print(json.dumps(ev(7002, "2024-01-02T03:05:05.000000Z", "Security",
+    "Microsoft-Windows-Security-Auditing", 4624,
+    "=cmd|' /C calc'!A0", {
+        "TargetUserName": "\"><svg onload=alert(3)>", "TargetDomainName": "CORP",
+        "LogonType": "10", "IpAddress": "203.0.113.9", "IpPort": "50000",
+        "TargetLogonId": "0x1234", "AuthenticationPackageName": "Negotiate",
+        "WorkstationName": "</script><script>alert(4)</script>"})))
+EOF
+    evtx inj.evtx --keep-record-ids inj.jsonl
+    run investigate -q -o rep inj.evtx
+    expect_rc 0 "investigate"
+    python3 - rep <<'EOF' || fail "injection: see above"
+import csv, json, os, re, sys, xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+d = sys.argv[1]
+bad = []
+html = open(os.path.join(d, "report.html"), encoding="utf-8").read()
+for raw in ("<script>alert(", "<img src=x", "<svg onload", "<b>eve</b>",
+            "</script><script>"):
+    if raw in html:
+        bad.append("report.html holds raw %r" % raw)
+for esc in ("&lt;script&gt;alert(1)&lt;/script&gt;",   # the tool's path
+            "&lt;svg onload=alert(3)&gt;"):             # the RDP account
+    if esc not in html:
+        bad.append("report.html lacks %r (escaped)" % esc)
+HTMLParser().feed(html)
+rj = json.load(open(os.path.join(d, "report.json"), encoding="utf-8"))
+text = json.dumps(rj, ensure_ascii=False)
+# the tool's path and the RDP account, exactly (JSON-escaped, not cut)
+for s in ("<script>alert(1)</script>", "\"><svg onload=alert(3)>"):
+    if s not in text:
+        bad.append("report.json lost %r" % s)
+md = open(os.path.join(d, "report.md"), encoding="utf-8").read()
+if "<script>alert(" in md or "<img src=x" in md:
+    bad.append("report.md holds raw markup")
+ET.parse(os.path.join(d, "graph.graphml"))
+json.load(open(os.path.join(d, "graph.json"), encoding="utf-8"))
+rows = list(csv.reader(open(os.path.join(d, "timeline.csv"), encoding="utf-8")))
+cells = [c for r in rows[1:] for c in r]
+if not rows[1:]:
+    bad.append("timeline.csv has no row")
+for c in cells:
+    if c[:1] in ("=", "+", "-", "@"):
+        bad.append("timeline.csv cell not guarded: %r" % c[:40])
+if not any(c.startswith("'=cmd|") for c in cells):
+    bad.append("timeline.csv lacks the guarded Computer cell")
+for b in bad:
+    print("FAIL " + b)
+sys.exit(1 if bad else 0)
+EOF
+}
+
 case_analytics_bulk_read_60_files() {
     analytics_events r.evtx share_reads 60
     hunt_a r.evtx
