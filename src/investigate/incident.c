@@ -205,31 +205,45 @@ host_key(kz_inc *e, const char *s)
     return dupn(e, e->tmp.data, e->tmp.len);
 }
 
+kz_status
+kz_inc_account_key(kz_strbuf *b, const char *s, size_t n)
+{
+    const char *bs, *at;
+    size_t nlen, start = b->len;
+    kz_status st;
+
+    bs = memchr(s, '\\', n);
+    at = memchr(s, '@', n);
+    if (bs != NULL && bs > s) {
+        if ((st = kz_a_host_key(b, s, (size_t)(bs - s))) != KZ_OK)
+            return st;
+    } else if (at != NULL && (size_t)(at + 1 - s) < n) {
+        if ((st = kz_a_host_key(b, at + 1, n - (size_t)(at + 1 - s))) !=
+            KZ_OK)
+            return st;
+    }
+    if (b->len > start && (st = kz_strbuf_addc(b, '\\')) != KZ_OK)
+        return st;
+    nlen = b->len;
+    if ((st = kz_a_account_key(b, s, n)) != KZ_OK)
+        return st;
+    if (b->len == nlen)
+        b->len = start; /* no name: no key */
+    if (b->data != NULL)
+        b->data[b->len] = '\0';
+    return KZ_OK;
+}
+
 /* The account key of s ("domain\name", or "name" without a domain),
  * copied; "" when s names no account. */
 static const char *
 account_key(kz_inc *e, const char *s)
 {
-    const char *bs, *at;
-    size_t n, nlen;
-
     if (s == NULL || *s == '\0')
         return "";
-    n = strlen(s);
     kz_strbuf_reset(&e->tmp);
-    bs = memchr(s, '\\', n);
-    at = memchr(s, '@', n);
-    if (bs != NULL && bs > s) {
-        if (kz_a_host_key(&e->tmp, s, (size_t)(bs - s)) != KZ_OK)
-            return "";
-    } else if (at != NULL && at[1] != '\0') {
-        if (kz_a_host_key(&e->tmp, at + 1, n - (size_t)(at + 1 - s)) != KZ_OK)
-            return "";
-    }
-    if (e->tmp.len > 0 && kz_strbuf_addc(&e->tmp, '\\') != KZ_OK)
-        return "";
-    nlen = e->tmp.len;
-    if (kz_a_account_key(&e->tmp, s, n) != KZ_OK || e->tmp.len == nlen)
+    if (kz_inc_account_key(&e->tmp, s, strlen(s)) != KZ_OK ||
+        e->tmp.len == 0)
         return "";
     return dupn(e, e->tmp.data, e->tmp.len);
 }
@@ -243,9 +257,8 @@ acct_name(const char *k)
     return bs ? bs + 1 : k;
 }
 
-/* Service identities: never join incidents, never incident accounts. */
-static bool
-noise_account(const char *k)
+bool
+kz_inc_service_identity(const char *k)
 {
     static const char *const names[] = {
         "system",
@@ -267,6 +280,13 @@ noise_account(const char *k)
         if (strcmp(nm, names[i]) == 0)
             return true;
     return false;
+}
+
+/* Service identities: never join incidents, never incident accounts. */
+static bool
+noise_account(const char *k)
+{
+    return kz_inc_service_identity(k);
 }
 
 /* The earliest kill-chain tactic among comma-separated tags. */
@@ -337,6 +357,7 @@ kz_inc_add_alert(kz_inc *e, const kz_inc_alert *a)
     c->image = dup(e, a->image);
     c->hash = dup(e, a->hash);
     c->cmdline = dup(e, a->cmdline);
+    c->parent_image = dup(e, a->parent_image);
     x->row.host = host_key(e, a->host);
     x->row.account = account_key(e, a->account);
     x->rank = tags_rank(c->tags);
@@ -344,7 +365,8 @@ kz_inc_add_alert(kz_inc *e, const kz_inc_alert *a)
     if (c->host == NULL || c->account == NULL || c->logon_id == NULL ||
         c->rule_id == NULL || c->title == NULL || c->tags == NULL ||
         c->file == NULL || c->image == NULL || c->hash == NULL ||
-        c->cmdline == NULL || x->row.host == NULL || x->row.account == NULL)
+        c->cmdline == NULL || c->parent_image == NULL ||
+        x->row.host == NULL || x->row.account == NULL)
         return KZ_ENOMEM;
     e->nal++;
     e->st.seeds++;
@@ -453,6 +475,7 @@ cmp_alert(const void *pa, const void *pb)
         (c = strcmp(a->image, b->image)) != 0 ||
         (c = strcmp(a->hash, b->hash)) != 0 ||
         (c = strcmp(a->cmdline, b->cmdline)) != 0 ||
+        (c = strcmp(a->parent_image, b->parent_image)) != 0 ||
         (c = strcmp(a->logon_id, b->logon_id)) != 0 ||
         (c = strcmp(a->host, b->host)) != 0 ||
         (c = cmp_u64(a->correlation, b->correlation)) != 0)
