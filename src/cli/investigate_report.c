@@ -406,6 +406,89 @@ fill_incidents(kz_inv *v, const kz_hunt_done *dn)
     return st;
 }
 
+/* ---- the timeline per incident ------------------------------------- */
+
+/* An incident row's identity: the alert's time, record id, file and
+ * rule id, and its incident and tactic. */
+typedef struct row_key {
+    kz_time time;
+    uint64_t record_id;
+    const char *file, *rule_id;
+    size_t incident;
+    const char *tactic;
+} row_key;
+
+static int
+cmp_row_key(const void *a, const void *b)
+{
+    const row_key *x = a, *y = b;
+    int c;
+
+    if (x->time != y->time)
+        return x->time < y->time ? -1 : 1;
+    if (x->record_id != y->record_id)
+        return x->record_id < y->record_id ? -1 : 1;
+    if ((c = strcmp(x->file, y->file)) != 0)
+        return c;
+    return strcmp(x->rule_id, y->rule_id);
+}
+
+/* Gives each row of the compromise timeline its incident and tactic
+ * (from the engine's rows: the same alert) and groups the rows per
+ * incident in kill-chain order (kz_report_group_rows). Rows of no kept
+ * incident row (past max_rows) keep incident 0 and come last. */
+static kz_status
+group_rows(kz_inv *v)
+{
+    size_t n = 0, i, k, m = 0;
+    row_key *keys;
+    kz_status st = KZ_OK;
+
+    for (i = 0; i < kz_inc_count(v->inc); i++)
+        n += kz_inc_at(v->inc, i)->n_rows;
+    if (n == 0 || v->rep->rows.n == 0)
+        return KZ_OK;
+    if ((keys = calloc(n, sizeof(*keys))) == NULL)
+        return KZ_ENOMEM;
+    for (i = 0; i < kz_inc_count(v->inc); i++) {
+        const kz_incident *in = kz_inc_at(v->inc, i);
+
+        for (k = 0; k < in->n_rows; k++) {
+            const kz_inc_alert *a = &in->rows[k].alert;
+
+            keys[m].time = a->time;
+            keys[m].record_id = a->record_id == UINT64_MAX
+                                    ? KZ_REPORT_NO_RECORD
+                                    : a->record_id;
+            keys[m].file = a->file != NULL ? a->file : "";
+            keys[m].rule_id = a->rule_id != NULL ? a->rule_id : "";
+            keys[m].incident = in->id;
+            keys[m].tactic = in->rows[k].tactic;
+            m++;
+        }
+    }
+    qsort(keys, m, sizeof(*keys), cmp_row_key);
+    for (i = 0; i < v->rep->rows.n && st == KZ_OK; i++) {
+        kz_report_row *r = &((kz_report_row *)v->rep->rows.items)[i];
+        row_key q, *hit;
+
+        q.time = r->time;
+        q.record_id = r->record_id;
+        q.file = r->file != NULL ? r->file : "";
+        q.rule_id = r->rule_id != NULL ? r->rule_id : "";
+        if ((hit = bsearch(&q, keys, m, sizeof(*keys), cmp_row_key)) ==
+            NULL)
+            continue;
+        r->incident = hit->incident;
+        if (hit->tactic != NULL && hit->tactic[0] != '\0')
+            st = kz_report_set(v->rep, &r->tactic, hit->tactic, &v->err);
+    }
+    free(keys);
+    if (st == KZ_OK)
+        kz_report_group_rows(v->rep);
+    return st;
+}
+
 /* ---- evidence limits ----------------------------------------------- */
 
 static kz_status
@@ -623,6 +706,7 @@ kz_inv_report(kz_inv *v, const kz_hunt_done *dn)
         (st = fill_meta(v, dn)) != KZ_OK ||
         (st = add_inputs(v->rep, dn, &v->err)) != KZ_OK ||
         (st = fill_incidents(v, dn)) != KZ_OK ||
+        (st = group_rows(v)) != KZ_OK ||
         (st = kz_inv_impact(v, dn)) != KZ_OK ||
         (st = fill_limits(v, dn)) != KZ_OK || (st = fill_graph(v)) != KZ_OK ||
         (st = fill_chart(v)) != KZ_OK ||
