@@ -224,6 +224,7 @@ cover(kz_inv *v, const kz_event *ev, kz_inv_host **last)
 {
     kz_inv_host *s = *last;
     int64_t minute;
+    uint32_t ch = 0;
 
     if (ev->computer.p != NULL && ev->computer.len > 0) {
         if (s == NULL || s->len != ev->computer.len ||
@@ -260,17 +261,31 @@ cover(kz_inv *v, const kz_event *ev, kz_inv_host **last)
         return;
     if (chan_is(ev, "Security")) {
         v->ch.security++;
+        ch |= KZ_INV_CH_SECURITY;
         if (ev->event_id == 4688) {
             v->ch.proc4688++;
+            ch |= KZ_INV_CH_4688;
             if (v->cmdline_id != KZ_NAME_NONE &&
-                kz_event_field(ev, v->cmdline_id) != NULL)
+                kz_event_field(ev, v->cmdline_id) != NULL) {
                 v->ch.proc4688_cmd++;
-        } else if (ev->event_id == 5145)
+                ch |= KZ_INV_CH_4688_CMD;
+            }
+        } else if (ev->event_id == 5145) {
             v->ch.share5145++;
-        else if (ev->event_id == 5140)
+            ch |= KZ_INV_CH_5145;
+        } else if (ev->event_id == 5140)
             v->ch.share5140++;
-    } else if (chan_is(ev, "Microsoft-Windows-Sysmon/Operational"))
+        else if (ev->event_id == 4663) {
+            v->ch.obj4663++;
+            ch |= KZ_INV_CH_4663;
+        }
+    } else if (chan_is(ev, "Microsoft-Windows-Sysmon/Operational")) {
         v->ch.sysmon++;
+        ch |= KZ_INV_CH_SYSMON;
+    } else if (chan_is(ev, "Microsoft-Windows-PowerShell/Operational"))
+        ch |= KZ_INV_CH_POWERSHELL;
+    if (s != NULL && ev->computer.p != NULL && ev->computer.len > 0)
+        s->chans |= ch;
     else if (ev->channel.len > 30 &&
              strncasecmp(ev->channel.p, "Microsoft-Windows-TerminalServices",
                          30) == 0)
