@@ -441,11 +441,16 @@ add_limit(kz_inv *v, const kz_det *d, const kz_sigma_rule *r,
 }
 
 /* An image path of a service (ImagePath): the quoted part, or up to
- * ".exe"; cut in place. False when it names no .exe (a command line). */
+ * the first ".exe", ".sys", ".dll", ".com" or ".scr" (a driver's
+ * ImagePath names a .sys); cut in place. False when it names no such
+ * file (a command line: "%COMSPEC% /c ..."). */
 static bool
 image_path(char *s)
 {
+    static const char *const ext[] = {".exe", ".sys", ".dll", ".com",
+                                      ".scr"};
     char *q, *e;
+    size_t k;
 
     if (s[0] == '"' && (q = strchr(s + 1, '"')) != NULL) {
         memmove(s, s + 1, (size_t)(q - s - 1));
@@ -453,10 +458,12 @@ image_path(char *s)
         return true;
     }
     for (e = s; (e = strchr(e, '.')) != NULL; e++)
-        if (strncasecmp(e, ".exe", 4) == 0 && (e[4] == ' ' || e[4] == '\0')) {
-            e[4] = '\0';
-            return true;
-        }
+        for (k = 0; k < sizeof(ext) / sizeof(ext[0]); k++)
+            if (strncasecmp(e, ext[k], 4) == 0 &&
+                (e[4] == ' ' || e[4] == '\0')) {
+                e[4] = '\0';
+                return true;
+            }
     return false;
 }
 
@@ -495,8 +502,10 @@ on_row(void *vctx, const kz_det *d, const kz_sigma_rule *r)
                                          "SubjectUserName", NULL};
     static const char *const lid_f[] = {"LogonId", "SubjectLogonId",
                                         "TargetLogonId", NULL};
-    static const char *const img_f[] = {"Image", "ImagePath", NULL};
-    static const char *const pimg_f[] = {"ParentImage", NULL};
+    static const char *const img_f[] = {"Image", "NewProcessName",
+                                        "ImagePath", NULL};
+    static const char *const pimg_f[] = {"ParentImage", "ParentProcessName",
+                                         NULL};
     static const char *const ofn_f[] = {"OriginalFileName", NULL};
     static const char *const hash_f[] = {"Hashes", "Hash", NULL};
     static const char *const cmd_f[] = {"CommandLine", NULL};
