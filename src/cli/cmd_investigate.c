@@ -117,6 +117,7 @@ setup(void *vctx, const kz_cli_common *c, const kz_a_net *nets, size_t nnets,
     *timeline = v->timeline;
     kz_logon_facts_intern(&v->ids, names);
     kz_file_facts_intern(&v->fids, names);
+    kz_sid_facts_intern(&v->sids, names);
     if (kz_names_add(names, "CommandLine", 11, &v->cmdline_id) != KZ_OK)
         v->cmdline_id = KZ_NAME_NONE;
     v->ro.ansi_codepage = c->read.ansi_codepage;
@@ -127,6 +128,7 @@ setup(void *vctx, const kz_cli_common *c, const kz_a_net *nets, size_t nnets,
     kz_error_clear(&err);
     if ((v->col = kz_logon_new(&lo)) == NULL ||
         (v->inc = kz_inc_new(NULL)) == NULL ||
+        (v->sidmap = kz_sid_map_new()) == NULL ||
         (v->hosts = calloc(KZ_INV_MAX_HOSTS * 2, sizeof(*v->hosts))) ==
             NULL ||
         kz_report_new(&v->rep, &err) != KZ_OK)
@@ -144,6 +146,7 @@ setup(void *vctx, const kz_cli_common *c, const kz_a_net *nets, size_t nnets,
 typedef struct batch_found {
     kz_logon_found *logons;
     kz_file_found *files;
+    kz_sid_found *sids;
 } batch_found;
 
 static void
@@ -155,6 +158,7 @@ free_user(void *user)
         return;
     kz_logon_facts_free(f->logons);
     kz_file_facts_free(f->files);
+    kz_sid_facts_free(f->sids);
     free(f);
 }
 
@@ -172,6 +176,8 @@ on_worker(void *vctx, const kz_batch *b, unsigned worker, void **user)
     if ((st = kz_logon_facts_extract(&v->ids, &v->ro, b, &f->logons)) !=
             KZ_OK ||
         (st = kz_file_facts_extract(&v->fids, &v->ro, b, &f->files)) !=
+            KZ_OK ||
+        (st = kz_sid_facts_extract(&v->sids, &v->ro, b, &f->sids)) !=
             KZ_OK) {
         free_user(f);
         return st;
@@ -304,7 +310,8 @@ on_batch(void *vctx, const kz_batch *b, void *user)
     if (f != NULL &&
         ((st = kz_logon_facts_feed(f->logons, b, v->col, false, false)) !=
              KZ_OK ||
-         (st = kz_file_facts_feed(f->files, b, v->imp, &v->err)) != KZ_OK))
+         (st = kz_file_facts_feed(f->files, b, v->imp, &v->err)) != KZ_OK ||
+         (st = kz_sid_map_feed(v->sidmap, f->sids, b)) != KZ_OK))
         return st;
     for (i = 0; i < b->nevents; i++)
         if (!(b->events[i].flags & KZ_EV_DUPLICATE))
@@ -544,6 +551,15 @@ on_row(void *vctx, const kz_det *d, const kz_sigma_rule *r)
     if (o_img != SIZE_MAX && o_ofn != SIZE_MAX &&
         (st = note_ofn(v, b->data + o_img, b->data + o_ofn)) != KZ_OK)
         return st;
+    /* no account field: the account of the event's header SID
+     * (PowerShell), as Security events name it */
+    if (o_acct == SIZE_MAX) {
+        const char *who = kz_sid_map_actor(v->sidmap, d->file_index,
+                                           d->position);
+
+        if (who != NULL)
+            o_acct = put(b, who, strlen(who));
+    }
     o_host = put(b, d->computer.p, d->computer.len);
     o_file = put(b, d->path.p, d->path.len);
     o_chan = put(b, d->channel.p, d->channel.len);
@@ -701,6 +717,7 @@ kz_cli_investigate_run(int argc, char **argv)
     kz_logon_free(v.col);
     kz_inc_free(v.inc);
     kz_imp_free(v.imp);
+    kz_sid_map_free(v.sidmap);
     kz_report_free(v.rep);
     kz_strbuf_fini(&v.tmp);
     kz_strbuf_fini(&v.ltmp);

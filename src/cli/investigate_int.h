@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cli/actor_sid.h"
 #include "cli/file_facts.h"
 #include "cli/hunt_int.h"
 #include "cli/logon_facts.h"
@@ -76,6 +77,8 @@ typedef struct kz_inv {
     /* reading */
     kz_logon_ids ids;        /* logon fields */
     kz_file_ids fids;        /* file-access fields (impact scope) */
+    kz_sid_ids sids;         /* SID fields (accounts of alerts) */
+    kz_sid_map *sidmap;      /* SID -> account, event -> header SID */
     kz_imp *imp;             /* impact scope: spooled file facts */
     int32_t cmdline_id;      /* CommandLine, or KZ_NAME_NONE */
     kz_render_opts ro;
