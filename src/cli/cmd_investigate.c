@@ -81,6 +81,18 @@ on_option(void *vctx, int id, const char *arg)
     }
 }
 
+/* The entity table, with --internal-nets as the logon collector. */
+static kz_ent *
+ent_new(const kz_a_net *nets, size_t nnets)
+{
+    kz_ent_opts eo;
+
+    memset(&eo, 0, sizeof(eo));
+    eo.internal_nets = nets;
+    eo.ninternal_nets = nnets;
+    return kz_ent_new(&eo);
+}
+
 /* -o DIR made (or existing), the engines and the model made, the fields
  * read interned. */
 static int
@@ -128,7 +140,8 @@ setup(void *vctx, const kz_cli_common *c, const kz_a_net *nets, size_t nnets,
         (v->inc = kz_inc_new(NULL)) == NULL ||
         (v->hosts = calloc(KZ_INV_MAX_HOSTS * 2, sizeof(*v->hosts))) ==
             NULL ||
-        kz_report_new(&v->rep, &err) != KZ_OK)
+        kz_report_new(&v->rep, &err) != KZ_OK ||
+        (v->ent = ent_new(nets, nnets)) == NULL)
         return KZ_EXIT_FATAL;
     v->rep->meta.lang = v->lang;
     v->rep->meta.interactive_graph = v->interactive;
@@ -251,6 +264,13 @@ cover(kz_inv *v, const kz_event *ev, kz_inv_host **last)
         v->ch.rdp++;
 }
 
+/* One logon fact to the entity table. */
+static kz_status
+ent_fact(void *ctx, const kz_logon_fact *f)
+{
+    return kz_ent_add_fact(ctx, f);
+}
+
 static kz_status
 on_batch(void *vctx, const kz_batch *b, void *user)
 {
@@ -260,6 +280,8 @@ on_batch(void *vctx, const kz_batch *b, void *user)
     size_t i;
 
     if ((st = kz_logon_facts_feed(user, b, v->col, false, false)) != KZ_OK)
+        return st;
+    if ((st = kz_logon_facts_each(user, b, ent_fact, v->ent)) != KZ_OK)
         return st;
     for (i = 0; i < b->nevents; i++)
         if (!(b->events[i].flags & KZ_EV_DUPLICATE))
@@ -640,6 +662,7 @@ kz_cli_investigate_run(int argc, char **argv)
     }
     kz_logon_free(v.col);
     kz_inc_free(v.inc);
+    kz_ent_free(v.ent);
     kz_report_free(v.rep);
     kz_strbuf_fini(&v.tmp);
     kz_strbuf_fini(&v.ltmp);

@@ -14,6 +14,7 @@
 
 #include "cli/hunt_int.h"
 #include "cli/logon_facts.h"
+#include "investigate/entity.h"
 #include "investigate/incident.h"
 #include "investigate/logon.h"
 #include "report/model.h"
@@ -87,6 +88,7 @@ typedef struct kz_inv {
     kz_strbuf tmp;           /* scratch: the strings of one alert */
     kz_strbuf ltmp;          /* scratch: one evidence limit */
     kz_error err;            /* first error */
+    kz_ent *ent;             /* entity table (fed with the logon facts) */
 } kz_inv;
 
 /* investigate_report.c: fills inv->rep after the read (inv->inc run,

@@ -257,6 +257,37 @@ feed_engine(kz_inv *v)
     return st;
 }
 
+/* The entity table: the coverage added, finished, and its address ->
+ * host observations given to the engine (docs/investigate.md "Address
+ * join"). */
+static kz_status
+feed_entities(kz_inv *v)
+{
+    kz_inc_addr_host m;
+    kz_status st = KZ_OK;
+    size_t i;
+
+    for (i = 0; i < KZ_INV_MAX_HOSTS * 2 && st == KZ_OK; i++)
+        if (v->hosts[i].name != NULL)
+            st = kz_ent_add_coverage(v->ent, v->hosts[i].name,
+                                     v->hosts[i].len, v->hosts[i].events,
+                                     v->hosts[i].first, v->hosts[i].last);
+    if (st != KZ_OK || (st = kz_ent_finish(v->ent)) != KZ_OK)
+        return st;
+    for (i = 0; i < kz_ent_n_maps(v->ent) && st == KZ_OK; i++) {
+        const kz_ent_map *x = kz_ent_map_at(v->ent, i);
+
+        memset(&m, 0, sizeof(m));
+        m.address = x->address;
+        m.host = x->host;
+        m.first = x->first;
+        m.last = x->last;
+        m.evidence = kz_ent_how_str(x->how);
+        st = kz_inc_add_addr_host(v->inc, &m);
+    }
+    return st;
+}
+
 /* ---- summary, tools, steps ----------------------------------------- */
 
 static int
@@ -686,7 +717,8 @@ kz_inv_report(kz_inv *v, const kz_hunt_done *dn)
     kz_status st;
 
     if ((st = kz_logon_finish(v->col)) != KZ_OK ||
-        (st = feed_engine(v)) != KZ_OK || (st = kz_inc_run(v->inc)) != KZ_OK ||
+        (st = feed_engine(v)) != KZ_OK ||
+        (st = feed_entities(v)) != KZ_OK || (st = kz_inc_run(v->inc)) != KZ_OK ||
         (st = fill_meta(v, dn)) != KZ_OK ||
         (st = add_inputs(v->rep, dn, &v->err)) != KZ_OK ||
         (st = fill_incidents(v, dn)) != KZ_OK ||

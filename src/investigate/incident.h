@@ -62,6 +62,7 @@
 #define KZ_INC_MAX_TOOLS 1000
 #define KZ_INC_MAX_CANDIDATES 32
 #define KZ_INC_MAX_TEXT 1024
+#define KZ_INC_MAX_ADDR_HOSTS 200000
 
 /* Parameters; 0 = the default named in brackets. */
 typedef struct kz_inc_config {
@@ -79,6 +80,8 @@ typedef struct kz_inc_config {
     size_t max_tools;      /* tools per incident [1000] */
     size_t max_candidates; /* patient-zero candidates per incident [32] */
     size_t max_text;       /* bytes kept of one string [1024] */
+    size_t max_addr_hosts; /* address -> host observations kept
+                              [200000] */
 } kz_inc_config;
 
 /* One alert (input; strings borrowed for kz_inc_add_alert, NULL or ""
@@ -127,6 +130,23 @@ typedef struct kz_inc_edge {
                              or NULL */
 } kz_inc_edge;
 
+/* One address -> host observation (input; strings borrowed for the
+ * call): the internal address was seen to belong to host from first to
+ * last (the entity table's maps, entity.h). The join (docs/
+ * investigate.md "Address join"): an edge from an internal address
+ * whose observations overlapping the incident's span [earliest seed -
+ * lead, last seed + window] name exactly one host comes from that host;
+ * with none, or with two hosts or more (ambiguous), it stays an
+ * address. External addresses are never joined. */
+typedef struct kz_inc_addr_host {
+    const char *address;  /* as the edges' sources give it */
+    const char *host;     /* host name (keyed) */
+    kz_time first, last;  /* when it was seen (an observation without a
+                             first time is ignored) */
+    const char *evidence; /* how ("machine account", "workstation
+                             name"...) or NULL */
+} kz_inc_addr_host;
+
 /* One row of an incident's timeline: a copied alert with its keys. */
 typedef struct kz_inc_row {
     kz_inc_alert alert;  /* the engine's copy */
@@ -150,7 +170,8 @@ typedef struct kz_inc_tool {
 /* One lateral movement step. */
 typedef struct kz_inc_step {
     const char *from;     /* source host or address, "" = unknown */
-    uint8_t from_kind;    /* kz_inc_src_kind */
+    uint8_t from_kind;    /* kz_inc_src_kind (an internal address joined
+                             to its host: KZ_INC_SRC_HOST) */
     const char *to;       /* host key reached */
     const char *account;  /* account key */
     kz_time time;         /* the edge's first time */
@@ -217,6 +238,7 @@ typedef struct kz_inc_stats {
     uint64_t dropped_tools;      /* tools over max_tools */
     uint64_t dropped_candidates; /* candidates over max_candidates */
     uint64_t cut_strings;        /* strings cut at max_text */
+    uint64_t dropped_addr_hosts; /* observations over max_addr_hosts */
 } kz_inc_stats;
 
 typedef struct kz_inc kz_inc;
@@ -239,6 +261,11 @@ kz_status kz_inc_add_edge(kz_inc *e, const kz_inc_edge *ed);
  * (KZ_TIME_NONE = unknown); a host given twice keeps the widest span. */
 kz_status kz_inc_add_host(kz_inc *e, const char *host, kz_time first,
                           kz_time last);
+
+/* Adds an address -> host observation (same returns as
+ * kz_inc_add_edge). Observations without an address, a host or a first
+ * time are ignored. */
+kz_status kz_inc_add_addr_host(kz_inc *e, const kz_inc_addr_host *m);
 
 /* Runs the procedures (once). KZ_ENOMEM; KZ_EUSAGE when run twice. */
 kz_status kz_inc_run(kz_inc *e);
