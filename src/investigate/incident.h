@@ -23,6 +23,9 @@
  *      logons into the incident; a single host within `tie_window` of the
  *      earliest activity is the verdict, else "undetermined" with the
  *      reason.
+ * An edge from an internal address comes from a host when the address
+ * observations (kz_inc_add_addr_host) name one host within the incident's
+ * span ("Address join" in docs/investigate.md), in steps 4 and 5.
  * Identity (DESIGN.md Conventions): hosts by kz_a_host_key; accounts by
  * "domain\name" (domain through kz_a_host_key, name through
  * kz_a_account_key); a name without a domain joins the one domain it is
