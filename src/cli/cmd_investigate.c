@@ -128,6 +128,7 @@ setup(void *vctx, const kz_cli_common *c, const kz_a_net *nets, size_t nnets,
     }
     *timeline = v->timeline;
     kz_logon_facts_intern(&v->ids, names);
+    kz_file_facts_intern(&v->fids, names);
     if (kz_names_add(names, "CommandLine", 11, &v->cmdline_id) != KZ_OK)
         v->cmdline_id = KZ_NAME_NONE;
     v->ro.ansi_codepage = c->read.ansi_codepage;
@@ -143,28 +144,53 @@ setup(void *vctx, const kz_cli_common *c, const kz_a_net *nets, size_t nnets,
         kz_report_new(&v->rep, &err) != KZ_OK ||
         (v->ent = ent_new(nets, nnets)) == NULL)
         return KZ_EXIT_FATAL;
+    if (kz_imp_new(NULL, &v->imp, &err) != KZ_OK) {
+        kz_cli_msg("investigate: %s", err.msg);
+        return KZ_EXIT_FATAL;
+    }
     v->rep->meta.lang = v->lang;
     v->rep->meta.interactive_graph = v->interactive;
     return KZ_EXIT_OK;
+}
+
+/* What a pool thread found in one batch. */
+typedef struct batch_found {
+    kz_logon_found *logons;
+    kz_file_found *files;
+} batch_found;
+
+static void
+free_user(void *user)
+{
+    batch_found *f = user;
+
+    if (f == NULL)
+        return;
+    kz_logon_facts_free(f->logons);
+    kz_file_facts_free(f->files);
+    free(f);
 }
 
 static kz_status
 on_worker(void *vctx, const kz_batch *b, unsigned worker, void **user)
 {
     kz_inv *v = vctx;
-    kz_logon_found *f = NULL;
+    batch_found *f;
     kz_status st;
 
     (void)worker;
-    st = kz_logon_facts_extract(&v->ids, &v->ro, b, &f);
+    *user = NULL;
+    if ((f = calloc(1, sizeof(*f))) == NULL)
+        return KZ_ENOMEM;
+    if ((st = kz_logon_facts_extract(&v->ids, &v->ro, b, &f->logons)) !=
+            KZ_OK ||
+        (st = kz_file_facts_extract(&v->fids, &v->ro, b, &f->files)) !=
+            KZ_OK) {
+        free_user(f);
+        return st;
+    }
     *user = f;
-    return st;
-}
-
-static void
-free_user(void *user)
-{
-    kz_logon_facts_free(user);
+    return KZ_OK;
 }
 
 /* The coverage entry of a host (NULL past the bound). */
@@ -275,13 +301,18 @@ static kz_status
 on_batch(void *vctx, const kz_batch *b, void *user)
 {
     kz_inv *v = vctx;
+    const batch_found *f = user;
     kz_inv_host *last = NULL;
     kz_status st;
     size_t i;
 
-    if ((st = kz_logon_facts_feed(user, b, v->col, false, false)) != KZ_OK)
+    if (f != NULL &&
+        ((st = kz_logon_facts_feed(f->logons, b, v->col, false, false)) !=
+             KZ_OK ||
+         (st = kz_file_facts_feed(f->files, b, v->imp, &v->err)) != KZ_OK))
         return st;
-    if ((st = kz_logon_facts_each(user, b, ent_fact, v->ent)) != KZ_OK)
+    if (f != NULL &&
+        (st = kz_logon_facts_each(f->logons, b, ent_fact, v->ent)) != KZ_OK)
         return st;
     for (i = 0; i < b->nevents; i++)
         if (!(b->events[i].flags & KZ_EV_DUPLICATE))
@@ -473,6 +504,7 @@ on_row(void *vctx, const kz_det *d, const kz_sigma_rule *r)
     static const char *const lid_f[] = {"LogonId", "SubjectLogonId",
                                         "TargetLogonId", NULL};
     static const char *const img_f[] = {"Image", "ImagePath", NULL};
+    static const char *const pimg_f[] = {"ParentImage", NULL};
     static const char *const ofn_f[] = {"OriginalFileName", NULL};
     static const char *const hash_f[] = {"Hashes", "Hash", NULL};
     static const char *const cmd_f[] = {"CommandLine", NULL};
@@ -481,6 +513,7 @@ on_row(void *vctx, const kz_det *d, const kz_sigma_rule *r)
     const kz_analytic_info *ai;
     const char *kind, *cons, *tags = NULL;
     size_t o_acct, o_lid, o_img, o_hash, o_cmd, o_host, o_file, o_chan, o_ofn;
+    size_t o_pimg;
     kz_inc_alert a;
     kz_report_row row;
     kz_status st;
@@ -502,7 +535,8 @@ on_row(void *vctx, const kz_det *d, const kz_sigma_rule *r)
         (st = take(b, d, img_f, &o_img)) != KZ_OK ||
         (st = take(b, d, hash_f, &o_hash)) != KZ_OK ||
         (st = take(b, d, cmd_f, &o_cmd)) != KZ_OK ||
-        (st = take(b, d, ofn_f, &o_ofn)) != KZ_OK)
+        (st = take(b, d, ofn_f, &o_ofn)) != KZ_OK ||
+        (st = take(b, d, pimg_f, &o_pimg)) != KZ_OK)
         return st;
     if (o_img != SIZE_MAX && !image_path(b->data + o_img))
         o_img = SIZE_MAX;
@@ -542,6 +576,7 @@ on_row(void *vctx, const kz_det *d, const kz_sigma_rule *r)
     a.image = at(b, o_img);
     a.hash = at(b, o_hash);
     a.cmdline = at(b, o_cmd);
+    a.parent_image = at(b, o_pimg);
     if ((st = kz_inc_add_alert(v->inc, &a)) != KZ_OK)
         return st;
     /* a cleared log (Security 1102, System 104) is also a limit of the
@@ -605,6 +640,8 @@ kz_cli_investigate_help(FILE *f)
           "  timeline.csv   hunt's timeline (standard profile)\n"
           "  graph.json, graph.graphml  the logon graph\n"
           "  attack-navigator.json  the ATT&CK Navigator layer\n"
+          "  impact_files.csv  every file and mailbox the incidents'\n"
+          "               accounts, hosts and tools touched (complete)\n"
           "Times are shown in --tz with the offset. Procedures and\n"
           "parameters: docs/investigate.md; report sections: docs/report.md.\n"
           "\n"
@@ -662,6 +699,7 @@ kz_cli_investigate_run(int argc, char **argv)
     }
     kz_logon_free(v.col);
     kz_inc_free(v.inc);
+    kz_imp_free(v.imp);
     kz_ent_free(v.ent);
     kz_report_free(v.rep);
     kz_strbuf_fini(&v.tmp);

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cli/file_facts.h"
 #include "cli/hunt_int.h"
 #include "cli/logon_facts.h"
 #include "investigate/entity.h"
@@ -64,6 +65,8 @@ typedef struct kz_inv {
     char timeline[4096];     /* DIR/timeline.csv */
     /* reading */
     kz_logon_ids ids;        /* logon fields */
+    kz_file_ids fids;        /* file-access fields (impact scope) */
+    kz_imp *imp;             /* impact scope: spooled file facts */
     int32_t cmdline_id;      /* CommandLine, or KZ_NAME_NONE */
     kz_render_opts ro;
     kz_logon *col;           /* logon collector */
@@ -90,6 +93,11 @@ typedef struct kz_inv {
     kz_error err;            /* first error */
     kz_ent *ent;             /* entity table (fed with the logon facts) */
 } kz_inv;
+
+/* investigate_impact.c: after kz_inc_run, attributes the file facts of
+ * inv->imp to the incidents, writes DIR/impact_files.csv (every distinct
+ * object) and adds the impact scope to inv->rep. */
+kz_status kz_inv_impact(kz_inv *inv, const kz_hunt_done *dn);
 
 /* investigate_report.c: fills inv->rep after the read (inv->inc run,
  * inv->col finished) and writes every file into inv->dir. Returns an

@@ -549,73 +549,6 @@ fill_incidents(kz_inv *v, const kz_hunt_done *dn)
     return st;
 }
 
-/* ---- impact scope -------------------------------------------------- */
-
-/* One entry per bulk-read key and share ("Share\path" file names). */
-static kz_status
-fill_scope(kz_inv *v, const kz_hunt_done *dn)
-{
-    const char *acct, *src, *const *files;
-    const char *names[KZ_REPORT_MAX_SCOPE_NAMES];
-    uint64_t total;
-    size_t nfiles, i, k, j, n;
-    char share[256], host[600];
-    kz_report_scope s;
-    kz_status st;
-
-    if (dn->an == NULL)
-        return KZ_OK;
-    for (i = 0; i < kz_analytics_bulk_count(dn->an); i++) {
-        if (!kz_analytics_bulk_get(dn->an, i, &acct, &src, &total, &files,
-                                   &nfiles))
-            continue;
-        snprintf(host, sizeof(host), "%s (%s)", src ? src : "",
-                 acct ? acct : "");
-        /* shares in first-seen order; each once */
-        for (k = 0; k < nfiles; k++) {
-            const char *bs = strchr(files[k], '\\');
-            size_t sl = bs != NULL ? (size_t)(bs - files[k]) : 0;
-            bool seen = false;
-
-            for (j = 0; j < k && !seen; j++)
-                seen = strncmp(files[j], files[k], sl) == 0 &&
-                       (sl == 0 ? strchr(files[j], '\\') == NULL
-                                : files[j][sl] == '\\');
-            if (seen)
-                continue;
-            if (sl >= sizeof(share))
-                sl = sizeof(share) - 1;
-            memcpy(share, files[k], sl);
-            share[sl] = '\0';
-            memset(&s, 0, sizeof(s));
-            s.host = host;
-            s.share = sl > 0 ? share : NULL;
-            for (j = k, n = 0; j < nfiles; j++) {
-                bool same = sl == 0 ? strchr(files[j], '\\') == NULL
-                                    : strncmp(files[j], files[k], sl) == 0 &&
-                                          files[j][sl] == '\\';
-
-                if (!same)
-                    continue;
-                s.files_read++;
-                if (n < KZ_REPORT_MAX_SCOPE_NAMES)
-                    names[n++] = files[j];
-                else
-                    s.names_omitted++;
-            }
-            /* files counted but not listed belong to no known share */
-            if (k == 0 && total > nfiles)
-                s.files_read += total - nfiles;
-            s.total = s.files_read;
-            s.names = names;
-            s.n_names = n;
-            if ((st = kz_report_add_scope(v->rep, &s, &v->err)) != KZ_OK)
-                return st;
-        }
-    }
-    return KZ_OK;
-}
-
 /* ---- evidence limits ----------------------------------------------- */
 
 static kz_status
@@ -834,7 +767,7 @@ kz_inv_report(kz_inv *v, const kz_hunt_done *dn)
         (st = fill_meta(v, dn)) != KZ_OK ||
         (st = add_inputs(v->rep, dn, &v->err)) != KZ_OK ||
         (st = fill_incidents(v, dn)) != KZ_OK ||
-        (st = fill_scope(v, dn)) != KZ_OK ||
+        (st = kz_inv_impact(v, dn)) != KZ_OK ||
         (st = fill_entities(v)) != KZ_OK ||
         (st = fill_limits(v, dn)) != KZ_OK || (st = fill_graph(v)) != KZ_OK ||
         (st = fill_chart(v)) != KZ_OK ||

@@ -217,31 +217,45 @@ host_key(kz_inc *e, const char *s)
     return dupn(e, e->tmp.data, e->tmp.len);
 }
 
+kz_status
+kz_inc_account_key(kz_strbuf *b, const char *s, size_t n)
+{
+    const char *bs, *at;
+    size_t nlen, start = b->len;
+    kz_status st;
+
+    bs = memchr(s, '\\', n);
+    at = memchr(s, '@', n);
+    if (bs != NULL && bs > s) {
+        if ((st = kz_a_host_key(b, s, (size_t)(bs - s))) != KZ_OK)
+            return st;
+    } else if (at != NULL && (size_t)(at + 1 - s) < n) {
+        if ((st = kz_a_host_key(b, at + 1, n - (size_t)(at + 1 - s))) !=
+            KZ_OK)
+            return st;
+    }
+    if (b->len > start && (st = kz_strbuf_addc(b, '\\')) != KZ_OK)
+        return st;
+    nlen = b->len;
+    if ((st = kz_a_account_key(b, s, n)) != KZ_OK)
+        return st;
+    if (b->len == nlen)
+        b->len = start; /* no name: no key */
+    if (b->data != NULL)
+        b->data[b->len] = '\0';
+    return KZ_OK;
+}
+
 /* The account key of s ("domain\name", or "name" without a domain),
  * copied; "" when s names no account. */
 static const char *
 account_key(kz_inc *e, const char *s)
 {
-    const char *bs, *at;
-    size_t n, nlen;
-
     if (s == NULL || *s == '\0')
         return "";
-    n = strlen(s);
     kz_strbuf_reset(&e->tmp);
-    bs = memchr(s, '\\', n);
-    at = memchr(s, '@', n);
-    if (bs != NULL && bs > s) {
-        if (kz_a_host_key(&e->tmp, s, (size_t)(bs - s)) != KZ_OK)
-            return "";
-    } else if (at != NULL && at[1] != '\0') {
-        if (kz_a_host_key(&e->tmp, at + 1, n - (size_t)(at + 1 - s)) != KZ_OK)
-            return "";
-    }
-    if (e->tmp.len > 0 && kz_strbuf_addc(&e->tmp, '\\') != KZ_OK)
-        return "";
-    nlen = e->tmp.len;
-    if (kz_a_account_key(&e->tmp, s, n) != KZ_OK || e->tmp.len == nlen)
+    if (kz_inc_account_key(&e->tmp, s, strlen(s)) != KZ_OK ||
+        e->tmp.len == 0)
         return "";
     return dupn(e, e->tmp.data, e->tmp.len);
 }
@@ -255,9 +269,8 @@ acct_name(const char *k)
     return bs ? bs + 1 : k;
 }
 
-/* Service identities: never join incidents, never incident accounts. */
-static bool
-noise_account(const char *k)
+bool
+kz_inc_service_identity(const char *k)
 {
     static const char *const names[] = {
         "system",
@@ -279,6 +292,13 @@ noise_account(const char *k)
         if (strcmp(nm, names[i]) == 0)
             return true;
     return false;
+}
+
+/* Service identities: never join incidents, never incident accounts. */
+static bool
+noise_account(const char *k)
+{
+    return kz_inc_service_identity(k);
 }
 
 /* The earliest kill-chain tactic among comma-separated tags. */
@@ -349,6 +369,7 @@ kz_inc_add_alert(kz_inc *e, const kz_inc_alert *a)
     c->image = dup(e, a->image);
     c->hash = dup(e, a->hash);
     c->cmdline = dup(e, a->cmdline);
+    c->parent_image = dup(e, a->parent_image);
     x->row.host = host_key(e, a->host);
     x->row.account = account_key(e, a->account);
     x->rank = tags_rank(c->tags);
@@ -356,7 +377,8 @@ kz_inc_add_alert(kz_inc *e, const kz_inc_alert *a)
     if (c->host == NULL || c->account == NULL || c->logon_id == NULL ||
         c->rule_id == NULL || c->title == NULL || c->tags == NULL ||
         c->file == NULL || c->image == NULL || c->hash == NULL ||
-        c->cmdline == NULL || x->row.host == NULL || x->row.account == NULL)
+        c->cmdline == NULL || c->parent_image == NULL ||
+        x->row.host == NULL || x->row.account == NULL)
         return KZ_ENOMEM;
     e->nal++;
     e->st.seeds++;
@@ -495,6 +517,7 @@ cmp_alert(const void *pa, const void *pb)
         (c = strcmp(a->image, b->image)) != 0 ||
         (c = strcmp(a->hash, b->hash)) != 0 ||
         (c = strcmp(a->cmdline, b->cmdline)) != 0 ||
+        (c = strcmp(a->parent_image, b->parent_image)) != 0 ||
         (c = strcmp(a->logon_id, b->logon_id)) != 0 ||
         (c = strcmp(a->host, b->host)) != 0 ||
         (c = cmp_u64(a->correlation, b->correlation)) != 0)
@@ -1033,6 +1056,7 @@ add_candidate(kz_inc *e, iinc *c, const char *host, uint8_t kind, bool logs,
     x->logs_read = logs;
     x->time = t;
     x->evidence = tmp_copy(e);
+    x->address = "";
     return x->evidence ? KZ_OK : KZ_ENOMEM;
 }
 
@@ -1202,6 +1226,7 @@ build_path(kz_inc *e, iinc *c, const size_t *seeds, size_t ns)
         s->logon_type = x->e.logon_type;
         s->method = *x->e.method ? x->e.method : method_of(x->e.logon_type);
         s->evidence = x->e.evidence;
+        s->from_address = via != NULL ? x->source : "";
         if (via != NULL) {
             kz_strbuf_reset(&e->tmp);
             if ((st = kz_strbuf_addf(&e->tmp, "%s%s", x->e.evidence,
@@ -1304,6 +1329,8 @@ build_path(kz_inc *e, iinc *c, const size_t *seeds, size_t ns)
                                 ext ? KZ_INC_CAND_EXTERNAL : KZ_INC_CAND_SOURCE,
                                 logs, x->e.first)) != KZ_OK)
             goto out;
+        if (via != NULL)
+            c->cands[c->pub.n_candidates - 1].address = x->source;
     }
     /* one candidate per host: its earliest evidence */
     qsort(c->cands, c->pub.n_candidates, sizeof(*c->cands), cmp_cand);

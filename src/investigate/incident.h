@@ -46,6 +46,7 @@
 #include <stdint.h>
 
 #include "base/error.h"
+#include "base/strbuf.h"
 #include "base/time.h"
 
 /* One second in kz_time ticks. */
@@ -106,6 +107,8 @@ typedef struct kz_inc_alert {
     const char *image;    /* tool: image path */
     const char *hash;     /* tool: hash ("SHA256=..,MD5=.." or hex) */
     const char *cmdline;  /* tool: command line */
+    const char *parent_image; /* the parent's image (impact scope: files
+                                 its process wrote are attributed) */
 } kz_inc_alert;
 
 /* Source kinds of an edge (the values of logon.h's kz_logon_src_kind). */
@@ -181,6 +184,8 @@ typedef struct kz_inc_step {
     int logon_type;       /* or -1 */
     const char *method;   /* edge method, or from the logon type */
     const char *evidence; /* the edge's evidence or "" */
+    const char *from_address; /* the address joined to host `from`
+                                 ("Address join"), or "" */
 } kz_inc_step;
 
 /* What made a host a patient-zero candidate. */
@@ -200,6 +205,7 @@ typedef struct kz_inc_candidate {
                              docs/investigate.md) */
     kz_time time;         /* its earliest evidence */
     const char *evidence; /* one line: the alert or the logon */
+    const char *address;  /* source: the address joined to host, or "" */
 } kz_inc_candidate;
 
 /* One incident. */
@@ -290,5 +296,18 @@ void kz_inc_get_stats(const kz_inc *e, kz_inc_stats *st);
  * "initial_access", case-insensitive, n bytes), 0-based in the order of
  * docs/investigate.md, or -1 when it is not a tactic. */
 int kz_inc_tactic_rank(const char *s, size_t n);
+
+/* Appends to b the account key of the user name s[0..n) as the engine
+ * keys accounts: "domain\name" (domain = the host key of DOMAIN in
+ * DOMAIN\name, or of the realm in name@realm), or "name" without a
+ * domain (kz_a_account_key: lower case). Appends nothing when s names no
+ * account ("-", empty). KZ_ENOMEM. */
+kz_status kz_inc_account_key(kz_strbuf *b, const char *s, size_t n);
+
+/* True for an account key (kz_inc_account_key) of a service identity,
+ * which never joins incidents nor attributes anything: the NT AUTHORITY
+ * domain, SYSTEM, LOCAL/NETWORK SERVICE, ANONYMOUS LOGON, "-", machine
+ * accounts (name ending in $), and the empty key. */
+bool kz_inc_service_identity(const char *key);
 
 #endif /* KZ_INVESTIGATE_INCIDENT_H */

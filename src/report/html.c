@@ -763,30 +763,48 @@ sec_entities(hw *h)
 static void
 sec_scope(hw *h)
 {
-    static const kz_rpt_text cols[] = { KZ_L_HOST, KZ_L_SHARE, KZ_L_READ,
-                                        KZ_L_WRITTEN, KZ_L_TOTAL,
-                                        KZ_L_NAMES };
+    static const kz_rpt_text cols[] = {
+        KZ_L_INCIDENT, KZ_L_HOST,    KZ_L_SHARE,      KZ_L_READ,
+        KZ_L_WRITTEN,  KZ_L_DELETED, KZ_L_TOTAL,      KZ_L_ACCOUNT,
+        KZ_L_FIRST_SEEN, KZ_L_LAST,  KZ_L_NAMES };
     const kz_report *r = h->r;
 
     if (r->scope.n == 0) {
         no_data(h);
         return;
     }
-    tbl_begin(h, "t-scope", cols, 6);
+    tbl_begin(h, "t-scope", cols, sizeof(cols) / sizeof(cols[0]));
     for (size_t i = 0; i < r->scope.n; i++) {
         const kz_report_scope *s =
             KZ_REPORT_AT(&r->scope, kz_report_scope, i);
 
         raw(h, "<tr>");
+        td_u64(h, s->incident);
         td_text(h, s->host);
-        td_text(h, s->share);
+        if (s->share != NULL)
+            td_text(h, s->share);
+        else
+            td_text(h, tr(h, s->kind != NULL && strcmp(s->kind, "mailbox") == 0
+                                 ? KZ_L_SCOPE_MAILBOX
+                                 : KZ_L_SCOPE_LOCAL));
         td_u64(h, s->files_read);
         td_u64(h, s->files_written);
+        td_u64(h, s->files_deleted);
         td_u64(h, s->total);
+        names(h, s->accounts, s->n_accounts, s->accounts_omitted);
+        td_time(h, s->first);
+        td_time(h, s->last);
         names(h, s->names, s->n_names, s->names_omitted);
         raw(h, "</tr>\n");
     }
     tbl_end(h, r->scope.omitted);
+    if (r->scope_file != NULL) {
+        raw(h, "<p class=\"note\">");
+        raw(h, tr(h, KZ_L_SCOPE_LIST));
+        raw(h, " <code>");
+        text(h, r->scope_file);
+        raw(h, "</code>.</p>\n");
+    }
 }
 
 static void

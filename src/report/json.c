@@ -397,17 +397,26 @@ write_scope(jw *w, const kz_report *r)
             KZ_REPORT_AT(&r->scope, kz_report_scope, i);
 
         jw_open(w, NULL, "{");
+        jw_u64(w, "incident", s->incident);
+        jw_str(w, "kind", s->kind);
         jw_str(w, "host", s->host);
         jw_str(w, "share", s->share);
         jw_u64(w, "files_read", s->files_read);
         jw_u64(w, "files_written", s->files_written);
+        jw_u64(w, "files_deleted", s->files_deleted);
         jw_u64(w, "total", s->total);
+        jw_time(w, "first", s->first);
+        jw_time(w, "last", s->last);
+        write_names(w, "accounts", s->accounts, s->n_accounts);
+        jw_u64(w, "accounts_omitted", s->accounts_omitted);
         write_names(w, "names", s->names, s->n_names);
         jw_u64(w, "names_omitted", s->names_omitted);
         jw_close(w, "}");
     }
     jw_close(w, "]");
     jw_omitted(w, &r->scope);
+    jw_str(w, "list_file", r->scope_file);
+    jw_u64(w, "objects", r->scope_objects);
     jw_close(w, "}");
 }
 

@@ -531,35 +531,58 @@ sec_entities(md *m)
 static void
 sec_scope(md *m)
 {
-    static const kz_rpt_text cols[] = { KZ_L_HOST, KZ_L_SHARE, KZ_L_READ,
-                                        KZ_L_WRITTEN, KZ_L_TOTAL,
-                                        KZ_L_NAMES };
+    static const kz_rpt_text cols[] = {
+        KZ_L_INCIDENT, KZ_L_HOST,    KZ_L_SHARE,      KZ_L_READ,
+        KZ_L_WRITTEN,  KZ_L_DELETED, KZ_L_TOTAL,      KZ_L_ACCOUNT,
+        KZ_L_FIRST_SEEN, KZ_L_LAST,  KZ_L_NAMES };
     const kz_report *r = m->r;
 
     if (r->scope.n == 0) {
         md_no_data(m);
         return;
     }
-    md_head(m, cols, 6);
+    md_head(m, cols, sizeof(cols) / sizeof(cols[0]));
     for (size_t i = 0; i < r->scope.n; i++) {
         const kz_report_scope *s =
             KZ_REPORT_AT(&r->scope, kz_report_scope, i);
 
         md_raw(m, "| ");
+        md_u64(m, s->incident);
+        md_raw(m, " | ");
         md_text(m, s->host);
         md_raw(m, " | ");
-        md_text(m, s->share);
+        if (s->share != NULL)
+            md_text(m, s->share);
+        else
+            md_raw(m, tr(m, s->kind != NULL && strcmp(s->kind, "mailbox") == 0
+                                ? KZ_L_SCOPE_MAILBOX
+                                : KZ_L_SCOPE_LOCAL));
         md_raw(m, " | ");
         md_u64(m, s->files_read);
         md_raw(m, " | ");
         md_u64(m, s->files_written);
         md_raw(m, " | ");
+        md_u64(m, s->files_deleted);
+        md_raw(m, " | ");
         md_u64(m, s->total);
+        md_raw(m, " | ");
+        md_names(m, s->accounts, s->n_accounts, s->accounts_omitted);
+        md_raw(m, " | ");
+        md_time(m, s->first);
+        md_raw(m, " | ");
+        md_time(m, s->last);
         md_raw(m, " | ");
         md_names(m, s->names, s->n_names, s->names_omitted);
         md_raw(m, " |\n");
     }
     md_omitted(m, r->scope.omitted);
+    if (r->scope_file != NULL) {
+        md_raw(m, "\n");
+        md_raw(m, tr(m, KZ_L_SCOPE_LIST));
+        md_raw(m, " `");
+        md_text(m, r->scope_file);
+        md_raw(m, "`.\n");
+    }
 }
 
 static void

@@ -322,7 +322,8 @@ kz_report_add_step(kz_report *r, const kz_report_step *s, kz_error *err)
 kz_status
 kz_report_add_scope(kz_report *r, const kz_report_scope *s, kz_error *err)
 {
-    static const size_t offs[] = { offsetof(kz_report_scope, host),
+    static const size_t offs[] = { offsetof(kz_report_scope, kind),
+                                   offsetof(kz_report_scope, host),
                                    offsetof(kz_report_scope, share) };
     kz_report_scope *slot;
     void *p;
@@ -335,6 +336,13 @@ kz_report_add_scope(kz_report *r, const kz_report_scope *s, kz_error *err)
     slot = p;
     slot->names = NULL;
     slot->n_names = 0;
+    slot->accounts = NULL;
+    slot->n_accounts = 0;
+    if ((st = copy_names(r, s->accounts, s->n_accounts,
+                         KZ_REPORT_MAX_SCOPE_NAMES, &slot->accounts,
+                         &slot->n_accounts, &slot->accounts_omitted, err)) !=
+        KZ_OK)
+        return st;
     return copy_names(r, s->names, s->n_names, KZ_REPORT_MAX_SCOPE_NAMES,
                       &slot->names, &slot->n_names, &slot->names_omitted,
                       err);

@@ -143,13 +143,21 @@ typedef struct kz_report_step {
     const char *evidence;  /* "Security 4624 #1234 in a.evtx"... */
 } kz_report_step;
 
-/* Impact scope of one host or share. */
+/* Impact scope of one host and share (or the host's own files, or its
+ * mailboxes) in one incident. */
 typedef struct kz_report_scope {
-    const char *host;       /* host */
+    uint64_t incident;      /* incident number, 0 = none */
+    const char *kind;       /* "share", "local" or "mailbox" */
+    const char *host;       /* host where the files are */
     const char *share;      /* share name, or NULL for the host itself */
     uint64_t files_read;    /* distinct files read */
     uint64_t files_written; /* distinct files written */
+    uint64_t files_deleted; /* distinct files deleted */
     uint64_t total;         /* distinct files touched */
+    kz_time first, last;    /* first and last access */
+    const char **accounts;  /* accounts that touched them (n_accounts) */
+    size_t n_accounts;      /* <= KZ_REPORT_MAX_SCOPE_NAMES */
+    uint64_t accounts_omitted;
     const char **names;     /* the first names (n_names) */
     size_t n_names;         /* <= KZ_REPORT_MAX_SCOPE_NAMES */
     uint64_t names_omitted; /* names left out */
@@ -291,6 +299,9 @@ typedef struct kz_report {
     kz_report_list tools;       /* kz_report_tool */
     kz_report_list steps;       /* kz_report_step, in path order */
     kz_report_list scope;       /* kz_report_scope */
+    const char *scope_file;     /* the complete list beside the report
+                                   ("impact_files.csv"), or NULL */
+    uint64_t scope_objects;     /* distinct objects in that list */
     kz_report_list limits;      /* kz_report_limit */
     kz_report_list nodes;       /* kz_report_node */
     kz_report_list edges;       /* kz_report_edge */

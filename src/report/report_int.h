@@ -53,6 +53,14 @@
     X(L_WRITTEN, "Files written", "書き込みファイル数")                       \
     X(L_TOTAL, "Files in all", "ファイル総数")                                \
     X(L_NAMES, "First file names", "ファイル名（先頭）")                      \
+    X(L_DELETED, "Files deleted", "削除ファイル数")                           \
+    X(L_INCIDENT, "Incident", "インシデント")                                 \
+    X(L_FIRST_SEEN, "First seen", "初回")                                     \
+    X(L_SCOPE_LOCAL, "(files on the host)", "（ホスト上のファイル）")         \
+    X(L_SCOPE_MAILBOX, "(mailboxes)", "（メールボックス）")                   \
+    X(L_SCOPE_LIST, "Every file and mailbox, with its first access and "     \
+      "evidence, is listed in",                                               \
+      "全ファイル・メールボックスの一覧（初回アクセスと根拠付き）：")         \
     X(L_KIND, "Kind", "種別")                                                 \
     X(L_WHAT, "What", "内容")                                                 \
     X(L_CONSEQUENCE, "What could not be determined", "判断できなかったこと") \
@@ -163,8 +171,14 @@
       "5140, 7045, RDP events) and the lateral movement path",                \
       "ログオングラフ（4624、4625、4648、4768、4769、4776、5140、7045、RDP "   \
       "イベント）と横展開の経路")                                             \
-    X(D_SCOPE, "file share and object access events (5140, 5145, 4663)",     \
-      "ファイル共有・オブジェクトアクセスのイベント（5140、5145、4663）")     \
+    X(D_SCOPE, "file share and object access events (5145, 4663), Sysmon "   \
+      "file creation and deletion (11, 23, 26) and PowerShell mailbox "       \
+      "exports (4104), attributed to the incidents' accounts, hosts and "     \
+      "tools",                                                                \
+      "ファイル共有・オブジェクトアクセスのイベント（5145、4663）、Sysmon "   \
+      "のファイル作成・削除（11、23、26）、PowerShell のメールボックス"       \
+      "エクスポート（4104）のうち、インシデントのアカウント・ホスト・"        \
+      "ツールによるもの")                                                     \
     X(D_LIMITS, "record-id gaps, cleared logs, missing channels, unreadable " \
       "inputs and the bounds kizuki reached",                                 \
       "レコード番号の欠落、ログ消去、存在しないチャネル、読めない入力、"     \

@@ -116,7 +116,14 @@ sample(kz_report_lang lang, bool hostile_strings)
         hs[1] = "WS01";
         hs[2] = s;
         kz_report_tool tool = { s, s, s, t_at(16, 43, 0), hs, 3, 0 };
-        kz_report_scope sc = { s, s, i, i, 2 * i, hs, 3, 0 };
+        kz_report_scope sc = {
+            .incident = 1 + i % 2, .kind = i % 3 == 0 ? "local" : "share",
+            .host = s, .share = i % 3 == 0 ? NULL : s, .files_read = i,
+            .files_written = i, .files_deleted = i / 2, .total = 2 * i,
+            .first = t_at(16, 40, 0), .last = t_at(16, 41, (int)i % 60),
+            .accounts = hs, .n_accounts = 3, .accounts_omitted = 0,
+            .names = hs, .n_names = 3, .names_omitted = 0,
+        };
 
         st |= kz_report_add_row(r, &row, NULL);
         st |= kz_report_add_input(r, &in, NULL);
