@@ -483,6 +483,20 @@ test_address_join(void)
                 why);
         T_CHECK(why != NULL && strstr(why, c->why) != NULL,
                 "%s: reason \"%s\" lacks \"%s\"", c->name, why, c->why);
+        if (c->pz != NULL && kz_inc_count(e) == 1) {
+            /* a joined candidate keeps its address; others have none */
+            const kz_incident *x = kz_inc_at(e, 0);
+            size_t n = 0;
+
+            for (k = 0; k < x->n_candidates; k++)
+                if (*x->candidates[k].address != '\0') {
+                    n++;
+                    T_EQ_STR(x->candidates[k].address, c->src);
+                    T_EQ_STR(x->candidates[k].host, c->pz);
+                }
+            T_CHECK(n == (c->kind == KZ_INC_SRC_INTERNAL ? 1u : 0u),
+                    "%s: %zu candidates with an address", c->name, n);
+        }
         kz_inc_free(e);
     }
 }
@@ -527,6 +541,7 @@ test_address_join_step(void)
     if (x != NULL && x->n_steps == 1) {
         T_EQ_STR(x->steps[0].from, "ws05");
         T_EQ_INT(x->steps[0].from_kind, KZ_INC_SRC_HOST);
+        T_EQ_STR(x->steps[0].from_address, "10.0.0.5");
         T_CHECK(strstr(x->steps[0].evidence, "events 4624; 10.0.0.5 = ws05 "
                                              "by workstation name") != NULL,
                 "evidence %s", x->steps[0].evidence);
