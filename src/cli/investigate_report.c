@@ -763,7 +763,8 @@ kz_inv_report(kz_inv *v, const kz_hunt_done *dn)
 
     if ((st = kz_logon_finish(v->col)) != KZ_OK ||
         (st = feed_engine(v)) != KZ_OK ||
-        (st = feed_entities(v)) != KZ_OK || (st = kz_inc_run(v->inc)) != KZ_OK ||
+        (st = feed_entities(v)) != KZ_OK ||
+        (st = kz_inc_run(v->inc)) != KZ_OK ||
         (st = fill_meta(v, dn)) != KZ_OK ||
         (st = add_inputs(v->rep, dn, &v->err)) != KZ_OK ||
         (st = fill_incidents(v, dn)) != KZ_OK ||

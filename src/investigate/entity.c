@@ -31,9 +31,9 @@ typedef struct text {
 
 /* A bounded set of text ids: the smallest max values in byte order. */
 typedef struct links {
-    uint32_t *v;       /* malloc, max entries */
+    uint32_t *v; /* malloc, max entries */
     uint32_t n;
-    uint64_t omitted;  /* values seen past the cap (once per fact) */
+    uint64_t omitted; /* values seen past the cap (once per fact) */
 } links;
 
 /* Hash index of up to three uint32 keys -> array index. */
@@ -86,7 +86,7 @@ struct kz_ent {
     kz_ent_opts o;
     kz_ent_stats st;
     bool finished;
-    bool oom;     /* a view could not be allocated */
+    bool oom; /* a view could not be allocated */
     kz_arena mem;
     size_t bytes; /* interned text */
     text *txt;
@@ -266,8 +266,7 @@ links_add(kz_ent *e, links *l, uint32_t id)
     for (i = 0; i < l->n; i++)
         if (l->v[i] == id)
             return KZ_OK;
-    if (l->v == NULL &&
-        (l->v = malloc(e->o.max_links * sizeof(*l->v))) == NULL)
+    if (l->v == NULL && (l->v = malloc(e->o.max_links * sizeof(*l->v))) == NULL)
         return KZ_ENOMEM;
     if (l->n < e->o.max_links) {
         l->v[l->n++] = id;
@@ -380,9 +379,8 @@ kz_ent_get_stats(const kz_ent *e, kz_ent_stats *st)
 /* Finds or adds the entity of key in an array (generic over the three
  * kinds through elem/init): *idx, or KZ_ELIMIT when full. */
 static kz_status
-get_entity(ktab *t, void *arrp, size_t *n, size_t *cap, size_t elem,
-           size_t max, uint32_t k0, uint32_t k1, uint32_t k2, size_t *idx,
-           bool *added)
+get_entity(ktab *t, void *arrp, size_t *n, size_t *cap, size_t elem, size_t max,
+           uint32_t k0, uint32_t k1, uint32_t k2, size_t *idx, bool *added)
 {
     uint32_t k[3] = {k0, k1, k2};
     kslot *s;
@@ -483,8 +481,8 @@ host_named(kz_ent *e, kz_str name, ihost **out)
 typedef struct acct_ids {
     uint32_t key, label, name, domain, sid, upn;
     bool machine;
-    uint32_t mhost;  /* machine account: the host key */
-    kz_str mname;    /* machine account: the host name as logged */
+    uint32_t mhost; /* machine account: the host key */
+    kz_str mname;   /* machine account: the host name as logged */
 } acct_ids;
 
 /* The identity of (domain, name, sid); a->key NONE when none. */
@@ -750,8 +748,8 @@ add_fact(kz_ent *e, const kz_logon_fact *f)
     if (f->result == KZ_LOGON_PRIVILEGED) {
         if (a != NULL) {
             a->admin = true;
-            if (h != NULL && (st = links_add(e, &a->admin_hosts, h->key)) !=
-                                 KZ_OK)
+            if (h != NULL &&
+                (st = links_add(e, &a->admin_hosts, h->key)) != KZ_OK)
                 return st;
         }
         return KZ_OK;
@@ -801,8 +799,7 @@ add_fact(kz_ent *e, const kz_logon_fact *f)
         if ((st = host_named(e, f->workstation, &wh)) != KZ_OK)
             return st;
         if (wh != NULL &&
-            (st = add_map(e, addr, wh->key, KZ_ENT_BY_WORKSTATION, f)) !=
-                KZ_OK)
+            (st = add_map(e, addr, wh->key, KZ_ENT_BY_WORKSTATION, f)) != KZ_OK)
             return st;
     }
     return KZ_OK;
@@ -844,8 +841,8 @@ kz_ent_add_coverage(kz_ent *e, const char *host, size_t n, uint64_t events,
     if (st != KZ_OK || h == NULL)
         return st;
     h->logs_read = true;
-    h->events = h->events + events < h->events ? UINT64_MAX
-                                               : h->events + events;
+    h->events =
+        h->events + events < h->events ? UINT64_MAX : h->events + events;
     span(&h->first, &h->last, first);
     span(&h->first, &h->last, last);
     return KZ_OK;
@@ -1038,8 +1035,7 @@ cmp_vmap(const void *x, const void *y)
 static int
 cmp_vhost(const void *x, const void *y)
 {
-    return strcmp(((const kz_ent_host *)x)->key,
-                  ((const kz_ent_host *)y)->key);
+    return strcmp(((const kz_ent_host *)x)->key, ((const kz_ent_host *)y)->key);
 }
 
 static int

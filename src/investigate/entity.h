@@ -104,25 +104,25 @@ typedef struct kz_ent_map {
 
 /* A host. */
 typedef struct kz_ent_host {
-    const char *key;                 /* host key */
-    const char *const *spellings;    /* as logged, sorted */
+    const char *key;              /* host key */
+    const char *const *spellings; /* as logged, sorted */
     size_t n_spellings;
-    uint64_t spellings_omitted;      /* past max_links */
-    const kz_ent_map *const *addrs;  /* its observations, by address */
+    uint64_t spellings_omitted;     /* past max_links */
+    const kz_ent_map *const *addrs; /* its observations, by address */
     size_t n_addrs;
-    uint8_t roles;                   /* KZ_HOST_* (logon.h) */
-    bool logs_read;                  /* in the coverage */
-    uint64_t events;                 /* coverage: events read */
-    kz_time first, last;             /* coverage: first and last event */
-    const char *machine;             /* its machine account label, or
-                                        NULL when none was seen */
+    uint8_t roles;       /* KZ_HOST_* (logon.h) */
+    bool logs_read;      /* in the coverage */
+    uint64_t events;     /* coverage: events read */
+    kz_time first, last; /* coverage: first and last event */
+    const char *machine; /* its machine account label, or
+                            NULL when none was seen */
 } kz_ent_host;
 
 /* An account. */
 typedef struct kz_ent_account {
-    const char *key;                /* "domain\name", or the SID */
-    const char *label;              /* "DOMAIN\name" (the logon graph's) */
-    const char *const *sids;        /* SIDs seen with it, sorted */
+    const char *key;         /* "domain\name", or the SID */
+    const char *label;       /* "DOMAIN\name" (the logon graph's) */
+    const char *const *sids; /* SIDs seen with it, sorted */
     size_t n_sids;
     const char *upn;                /* "name@realm" when seen, or NULL */
     bool admin;                     /* a 4672 was seen */
@@ -130,14 +130,14 @@ typedef struct kz_ent_account {
     const char *const *admin_hosts; /* hosts of its 4672s, sorted */
     size_t n_admin_hosts;
     uint64_t admin_hosts_omitted;
-    const char *const *hosts;       /* hosts logged on to, sorted */
+    const char *const *hosts; /* hosts logged on to, sorted */
     size_t n_hosts;
     uint64_t hosts_omitted;
-    uint64_t logons;                /* successful logons */
-    uint64_t auths;                 /* successful 4768/4769/4776 */
-    uint64_t failures;              /* failed logons and validations */
-    kz_time first, last;            /* first and last successful logon
-                                       or authentication */
+    uint64_t logons;     /* successful logons */
+    uint64_t auths;      /* successful 4768/4769/4776 */
+    uint64_t failures;   /* failed logons and validations */
+    kz_time first, last; /* first and last successful logon
+                            or authentication */
 } kz_ent_account;
 
 /* A source address. */
@@ -150,9 +150,9 @@ typedef struct kz_ent_addr {
     size_t n_hosts;                /* distinct hosts observed */
     const kz_ent_map *const *maps; /* its observations, by host, how */
     size_t n_maps;
-    uint64_t logons;               /* successful facts from it */
-    uint64_t failures;             /* failed facts from it */
-    kz_time first, last;           /* first and last fact from it */
+    uint64_t logons;     /* successful facts from it */
+    uint64_t failures;   /* failed facts from it */
+    kz_time first, last; /* first and last fact from it */
 } kz_ent_addr;
 
 typedef struct kz_ent kz_ent;

@@ -452,16 +452,16 @@ sec_entities(md *m)
     static const kz_rpt_text hcols[] = { KZ_L_HOST, KZ_L_ROLE,
                                          KZ_L_SPELLINGS, KZ_L_ADDRESSES,
                                          KZ_L_LOGS_READ, KZ_L_EVENTS,
-                                         KZ_L_FIRST, KZ_L_LAST };
+                                         KZ_L_FIRST_SEEN, KZ_L_LAST };
     static const kz_rpt_text acols[] = { KZ_L_ACCOUNT, KZ_L_ADMIN,
                                          KZ_L_ADMIN_ON, KZ_L_SIDS, KZ_L_UPN,
                                          KZ_L_HOSTS, KZ_L_LOGONS,
-                                         KZ_L_FAILURES, KZ_L_FIRST,
+                                         KZ_L_FAILURES, KZ_L_FIRST_SEEN,
                                          KZ_L_LAST };
     static const kz_rpt_text dcols[] = { KZ_L_SOURCE, KZ_L_INTERNAL,
                                          KZ_L_BELONGS, KZ_L_BASIS,
                                          KZ_L_LOGONS, KZ_L_FAILURES,
-                                         KZ_L_FIRST, KZ_L_LAST };
+                                         KZ_L_FIRST_SEEN, KZ_L_LAST };
     const kz_report *r = m->r;
     size_t i;
 

@@ -107,7 +107,6 @@
     X(L_ADDRESSES, "Addresses", "アドレス")                                   \
     X(L_ROLE, "Role", "役割")                                                 \
     X(L_LOGS_READ, "Logs read", "ログ読込")                                   \
-    X(L_FIRST, "First seen", "初出")                                          \
     X(L_SIDS, "SID", "SID")                                                   \
     X(L_UPN, "UPN", "UPN")                                                    \
     X(L_ADMIN, "Admin (4672)", "管理者権限（4672）")                          \

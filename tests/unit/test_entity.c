@@ -83,10 +83,9 @@ static const frow facts[] = {
      * installed under her bare SID on ws02, a Kerberos ticket as UPN */
     {0, 4624, OK, "WS01.corp.local", "CORP", "alice", "S-1-5-21-9-1001",
      "10.0.0.9", "WS09", NULL},
-    {0, 4672, PRIV, "WS01.corp.local", "CORP", "alice", "S-1-5-21-9-1001",
-     NULL, NULL, NULL},
-    {5, 7045, OK, "ws02", NULL, NULL, "S-1-5-21-9-1001", NULL, NULL,
-     "evil"},
+    {0, 4672, PRIV, "WS01.corp.local", "CORP", "alice", "S-1-5-21-9-1001", NULL,
+     NULL, NULL},
+    {5, 7045, OK, "ws02", NULL, NULL, "S-1-5-21-9-1001", NULL, NULL, "evil"},
     {6, 4769, OK, "DC01.corp.local", NULL, "alice@CORP.LOCAL", NULL,
      "::ffff:10.0.0.9", NULL, "cifs/fs01"},
     /* the machine account of ws09 asks a TGT from 10.0.0.9 */
@@ -94,20 +93,17 @@ static const frow facts[] = {
      "::ffff:10.0.0.9", NULL, NULL},
     /* bob: a bare name (4776) and a domain one */
     {8, 4776, OK, "dc01", NULL, "bob", NULL, NULL, "WS03", NULL},
-    {9, 4624, OK, "fs01", "CORP", "bob", "S-1-5-21-9-1002", "10.0.0.7",
-     "WSA", NULL},
+    {9, 4624, OK, "fs01", "CORP", "bob", "S-1-5-21-9-1002", "10.0.0.7", "WSA",
+     NULL},
     /* 10.0.0.7 also claims to be wsb: ambiguous */
-    {10, 4624, OK, "fs01", "CORP", "bob", "S-1-5-21-9-1002", "10.0.0.7",
-     "WSB", NULL},
+    {10, 4624, OK, "fs01", "CORP", "bob", "S-1-5-21-9-1002", "10.0.0.7", "WSB",
+     NULL},
     /* a file server role; an external source; loopback; a failure */
-    {11, 5140, OK, "fs01", "CORP", "bob", "S-1-5-21-9-1002", "10.0.0.7",
-     NULL, "\\\\*\\Sales"},
-    {12, 4624, OK, "fs01", "CORP", "bob", NULL, "203.0.113.5", "KALI",
-     NULL},
-    {13, 4624, OK, "ws01", "CORP", "WS01$", NULL, "127.0.0.1", "WS01",
-     NULL},
-    {14, 4625, FAIL, "fs01", "CORP", "carol", NULL, "10.0.0.8", "WSX",
-     NULL},
+    {11, 5140, OK, "fs01", "CORP", "bob", "S-1-5-21-9-1002", "10.0.0.7", NULL,
+     "\\\\*\\Sales"},
+    {12, 4624, OK, "fs01", "CORP", "bob", NULL, "203.0.113.5", "KALI", NULL},
+    {13, 4624, OK, "ws01", "CORP", "WS01$", NULL, "127.0.0.1", "WS01", NULL},
+    {14, 4625, FAIL, "fs01", "CORP", "carol", NULL, "10.0.0.8", "WSX", NULL},
 };
 
 static kz_ent *
@@ -117,9 +113,9 @@ make(const size_t *order)
 
     T_CHECK(e != NULL, "kz_ent_new");
     add_facts(e, facts, T_COUNT(facts), order);
-    T_EQ_INT(kz_ent_add_coverage(e, "WS01.corp.local", 15, 100, at(-60),
-                                 at(60)),
-             KZ_OK);
+    T_EQ_INT(
+        kz_ent_add_coverage(e, "WS01.corp.local", 15, 100, at(-60), at(60)),
+        KZ_OK);
     T_EQ_INT(kz_ent_add_coverage(e, "ws01", 4, 5, at(-90), at(10)), KZ_OK);
     T_EQ_INT(kz_ent_finish(e), KZ_OK);
     return e;
@@ -261,11 +257,9 @@ test_addresses(void)
                 "row %zu: host %s", i, a->host ? a->host : "(none)");
         T_CHECK(a->n_hosts == rows[i].n_hosts, "row %zu: %zu hosts", i,
                 a->n_hosts);
-        T_CHECK(a->logons == rows[i].logons && a->failures ==
-                                                   rows[i].failures,
+        T_CHECK(a->logons == rows[i].logons && a->failures == rows[i].failures,
                 "row %zu: %llu logons %llu failures", i,
-                (unsigned long long)a->logons,
-                (unsigned long long)a->failures);
+                (unsigned long long)a->logons, (unsigned long long)a->failures);
     }
     for (i = 0; i < kz_ent_n_maps(e); i++) {
         const kz_ent_map *m = kz_ent_map_at(e, i);
@@ -321,8 +315,8 @@ dump(const kz_ent *e, char *buf, size_t cap)
     for (i = 0; i < kz_ent_n_addrs(e); i++) {
         const kz_ent_addr *a = kz_ent_addr_at(e, i);
 
-        P("D %s %d %s %zu\n", a->address, a->internal,
-          a->host ? a->host : "-", a->n_hosts);
+        P("D %s %d %s %zu\n", a->address, a->internal, a->host ? a->host : "-",
+          a->n_hosts);
     }
     for (i = 0; i < kz_ent_n_maps(e); i++) {
         const kz_ent_map *m = kz_ent_map_at(e, i);
@@ -403,37 +397,66 @@ typedef struct mrow {
 
 typedef struct jcase {
     const char *name;
-    const char *src;   /* the entry edge's source */
-    int kind;          /* its kind */
+    const char *src; /* the entry edge's source */
+    int kind;        /* its kind */
     mrow m[3];
     size_t nm;
-    const char *pz;    /* expected patient zero, NULL: undetermined */
-    const char *why;   /* a part of the reason */
+    const char *pz;  /* expected patient zero, NULL: undetermined */
+    const char *why; /* a part of the reason */
 } jcase;
 
 static void
 test_address_join(void)
 {
     static const jcase cases[] = {
-        {"joined", "10.0.0.5", KZ_INC_SRC_INTERNAL,
-         {{"10.0.0.5", "WS05.corp.local", -40, -30}}, 1, "ws05",
+        {"joined",
+         "10.0.0.5",
+         KZ_INC_SRC_INTERNAL,
+         {{"10.0.0.5", "WS05.corp.local", -40, -30}},
+         1,
+         "ws05",
          "10.0.0.5 = ws05 by machine account"},
-        {"no observation", "10.0.0.5", KZ_INC_SRC_INTERNAL, {{0}}, 0, NULL,
+        {"no observation",
+         "10.0.0.5",
+         KZ_INC_SRC_INTERNAL,
+         {{0}},
+         0,
+         NULL,
          "10.0.0.5 whose logs were not read"},
-        {"ambiguous", "10.0.0.5", KZ_INC_SRC_INTERNAL,
-         {{"10.0.0.5", "ws05", -40, -30}, {"10.0.0.5", "ws06", -35, -20}}, 2,
-         NULL, "10.0.0.5 whose logs were not read"},
-        {"outside the time", "10.0.0.5", KZ_INC_SRC_INTERNAL,
-         {{"10.0.0.5", "ws05", -3000, -2900}}, 1, NULL,
+        {"ambiguous",
+         "10.0.0.5",
+         KZ_INC_SRC_INTERNAL,
+         {{"10.0.0.5", "ws05", -40, -30}, {"10.0.0.5", "ws06", -35, -20}},
+         2,
+         NULL,
          "10.0.0.5 whose logs were not read"},
-        {"other host outside the time", "10.0.0.5", KZ_INC_SRC_INTERNAL,
+        {"outside the time",
+         "10.0.0.5",
+         KZ_INC_SRC_INTERNAL,
+         {{"10.0.0.5", "ws05", -3000, -2900}},
+         1,
+         NULL,
+         "10.0.0.5 whose logs were not read"},
+        {"other host outside the time",
+         "10.0.0.5",
+         KZ_INC_SRC_INTERNAL,
          {{"10.0.0.5", "ws06", -3000, -2900}, {"10.0.0.5", "ws05", -30, -30}},
-         2, "ws05", "came from this host"},
-        {"external never joined", "203.0.113.5", KZ_INC_SRC_EXTERNAL,
-         {{"203.0.113.5", "ws05", -40, -30}}, 1, "fs01",
+         2,
+         "ws05",
+         "came from this host"},
+        {"external never joined",
+         "203.0.113.5",
+         KZ_INC_SRC_EXTERNAL,
+         {{"203.0.113.5", "ws05", -40, -30}},
+         1,
+         "fs01",
          "from outside the network"},
-        {"joined host not read", "10.0.0.5", KZ_INC_SRC_INTERNAL,
-         {{"10.0.0.5", "ws07", -40, -30}}, 1, NULL,
+        {"joined host not read",
+         "10.0.0.5",
+         KZ_INC_SRC_INTERNAL,
+         {{"10.0.0.5", "ws07", -40, -30}},
+         1,
+         NULL,
          "ws07 whose logs were not read"},
     };
     size_t i, k;
@@ -479,8 +502,7 @@ test_address_join(void)
         T_CHECK((pz == NULL && c->pz == NULL) ||
                     (pz != NULL && c->pz != NULL && strcmp(pz, c->pz) == 0),
                 "%s: patient zero %s, expected %s (%s)", c->name,
-                pz ? pz : "undetermined", c->pz ? c->pz : "undetermined",
-                why);
+                pz ? pz : "undetermined", c->pz ? c->pz : "undetermined", why);
         T_CHECK(why != NULL && strstr(why, c->why) != NULL,
                 "%s: reason \"%s\" lacks \"%s\"", c->name, why, c->why);
         if (c->pz != NULL && kz_inc_count(e) == 1) {
