@@ -237,6 +237,7 @@ cover(kz_inv *v, const kz_event *ev, kz_inv_host **last)
 {
     kz_inv_host *s = *last;
     int64_t minute;
+    uint32_t ch = 0;
 
     if (ev->computer.p != NULL && ev->computer.len > 0) {
         if (s == NULL || s->len != ev->computer.len ||
@@ -273,17 +274,31 @@ cover(kz_inv *v, const kz_event *ev, kz_inv_host **last)
         return;
     if (chan_is(ev, "Security")) {
         v->ch.security++;
+        ch |= KZ_INV_CH_SECURITY;
         if (ev->event_id == 4688) {
             v->ch.proc4688++;
+            ch |= KZ_INV_CH_4688;
             if (v->cmdline_id != KZ_NAME_NONE &&
-                kz_event_field(ev, v->cmdline_id) != NULL)
+                kz_event_field(ev, v->cmdline_id) != NULL) {
                 v->ch.proc4688_cmd++;
-        } else if (ev->event_id == 5145)
+                ch |= KZ_INV_CH_4688_CMD;
+            }
+        } else if (ev->event_id == 5145) {
             v->ch.share5145++;
-        else if (ev->event_id == 5140)
+            ch |= KZ_INV_CH_5145;
+        } else if (ev->event_id == 5140)
             v->ch.share5140++;
-    } else if (chan_is(ev, "Microsoft-Windows-Sysmon/Operational"))
+        else if (ev->event_id == 4663) {
+            v->ch.obj4663++;
+            ch |= KZ_INV_CH_4663;
+        }
+    } else if (chan_is(ev, "Microsoft-Windows-Sysmon/Operational")) {
         v->ch.sysmon++;
+        ch |= KZ_INV_CH_SYSMON;
+    } else if (chan_is(ev, "Microsoft-Windows-PowerShell/Operational"))
+        ch |= KZ_INV_CH_POWERSHELL;
+    if (s != NULL && ev->computer.p != NULL && ev->computer.len > 0)
+        s->chans |= ch;
     else if (ev->channel.len > 30 &&
              strncasecmp(ev->channel.p, "Microsoft-Windows-TerminalServices",
                          30) == 0)
@@ -449,11 +464,16 @@ add_limit(kz_inv *v, const kz_det *d, const kz_sigma_rule *r,
 }
 
 /* An image path of a service (ImagePath): the quoted part, or up to
- * ".exe"; cut in place. False when it names no .exe (a command line). */
+ * the first ".exe", ".sys", ".dll", ".com" or ".scr" (a driver's
+ * ImagePath names a .sys); cut in place. False when it names no such
+ * file (a command line: "%COMSPEC% /c ..."). */
 static bool
 image_path(char *s)
 {
+    static const char *const ext[] = {".exe", ".sys", ".dll", ".com",
+                                      ".scr"};
     char *q, *e;
+    size_t k;
 
     if (s[0] == '"' && (q = strchr(s + 1, '"')) != NULL) {
         memmove(s, s + 1, (size_t)(q - s - 1));
@@ -461,10 +481,12 @@ image_path(char *s)
         return true;
     }
     for (e = s; (e = strchr(e, '.')) != NULL; e++)
-        if (strncasecmp(e, ".exe", 4) == 0 && (e[4] == ' ' || e[4] == '\0')) {
-            e[4] = '\0';
-            return true;
-        }
+        for (k = 0; k < sizeof(ext) / sizeof(ext[0]); k++)
+            if (strncasecmp(e, ext[k], 4) == 0 &&
+                (e[4] == ' ' || e[4] == '\0')) {
+                e[4] = '\0';
+                return true;
+            }
     return false;
 }
 
@@ -503,8 +525,10 @@ on_row(void *vctx, const kz_det *d, const kz_sigma_rule *r)
                                          "SubjectUserName", NULL};
     static const char *const lid_f[] = {"LogonId", "SubjectLogonId",
                                         "TargetLogonId", NULL};
-    static const char *const img_f[] = {"Image", "ImagePath", NULL};
-    static const char *const pimg_f[] = {"ParentImage", NULL};
+    static const char *const img_f[] = {"Image", "NewProcessName",
+                                        "ImagePath", NULL};
+    static const char *const pimg_f[] = {"ParentImage", "ParentProcessName",
+                                         NULL};
     static const char *const ofn_f[] = {"OriginalFileName", NULL};
     static const char *const hash_f[] = {"Hashes", "Hash", NULL};
     static const char *const cmd_f[] = {"CommandLine", NULL};

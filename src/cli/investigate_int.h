@@ -30,6 +30,15 @@
 /* Renamed tools remembered (image -> OriginalFileName). */
 #define KZ_INV_MAX_RENAMED 256
 
+/* Channels and events seen of one host (kz_inv_host.chans). */
+#define KZ_INV_CH_SECURITY 0x01u
+#define KZ_INV_CH_SYSMON 0x02u
+#define KZ_INV_CH_4688 0x04u
+#define KZ_INV_CH_4688_CMD 0x08u
+#define KZ_INV_CH_5145 0x10u
+#define KZ_INV_CH_4663 0x20u
+#define KZ_INV_CH_POWERSHELL 0x40u
+
 /* One host whose logs were read: its first and last event time. */
 typedef struct kz_inv_host {
     char *name;              /* Computer as logged (malloc), NULL = free */
@@ -37,6 +46,7 @@ typedef struct kz_inv_host {
     uint32_t hash;
     kz_time first, last;     /* KZ_TIME_NONE = no time seen */
     uint64_t events;
+    uint32_t chans;          /* KZ_INV_CH_* seen */
 } kz_inv_host;
 
 /* A run of events in one minute (the chart). */
@@ -53,6 +63,7 @@ typedef struct kz_inv_channels {
     uint64_t proc4688_cmd;   /* of them with a CommandLine field */
     uint64_t share5145;      /* 5145 events */
     uint64_t share5140;      /* 5140 events */
+    uint64_t obj4663;        /* 4663 events */
     uint64_t rdp;            /* TerminalServices events */
 } kz_inv_channels;
 

@@ -549,6 +549,89 @@ fill_incidents(kz_inv *v, const kz_hunt_done *dn)
     return st;
 }
 
+/* ---- the timeline per incident ------------------------------------- */
+
+/* An incident row's identity: the alert's time, record id, file and
+ * rule id, and its incident and tactic. */
+typedef struct row_key {
+    kz_time time;
+    uint64_t record_id;
+    const char *file, *rule_id;
+    size_t incident;
+    const char *tactic;
+} row_key;
+
+static int
+cmp_row_key(const void *a, const void *b)
+{
+    const row_key *x = a, *y = b;
+    int c;
+
+    if (x->time != y->time)
+        return x->time < y->time ? -1 : 1;
+    if (x->record_id != y->record_id)
+        return x->record_id < y->record_id ? -1 : 1;
+    if ((c = strcmp(x->file, y->file)) != 0)
+        return c;
+    return strcmp(x->rule_id, y->rule_id);
+}
+
+/* Gives each row of the compromise timeline its incident and tactic
+ * (from the engine's rows: the same alert) and groups the rows per
+ * incident in kill-chain order (kz_report_group_rows). Rows of no kept
+ * incident row (past max_rows) keep incident 0 and come last. */
+static kz_status
+group_rows(kz_inv *v)
+{
+    size_t n = 0, i, k, m = 0;
+    row_key *keys;
+    kz_status st = KZ_OK;
+
+    for (i = 0; i < kz_inc_count(v->inc); i++)
+        n += kz_inc_at(v->inc, i)->n_rows;
+    if (n == 0 || v->rep->rows.n == 0)
+        return KZ_OK;
+    if ((keys = calloc(n, sizeof(*keys))) == NULL)
+        return KZ_ENOMEM;
+    for (i = 0; i < kz_inc_count(v->inc); i++) {
+        const kz_incident *in = kz_inc_at(v->inc, i);
+
+        for (k = 0; k < in->n_rows; k++) {
+            const kz_inc_alert *a = &in->rows[k].alert;
+
+            keys[m].time = a->time;
+            keys[m].record_id = a->record_id == UINT64_MAX
+                                    ? KZ_REPORT_NO_RECORD
+                                    : a->record_id;
+            keys[m].file = a->file != NULL ? a->file : "";
+            keys[m].rule_id = a->rule_id != NULL ? a->rule_id : "";
+            keys[m].incident = in->id;
+            keys[m].tactic = in->rows[k].tactic;
+            m++;
+        }
+    }
+    qsort(keys, m, sizeof(*keys), cmp_row_key);
+    for (i = 0; i < v->rep->rows.n && st == KZ_OK; i++) {
+        kz_report_row *r = &((kz_report_row *)v->rep->rows.items)[i];
+        row_key q, *hit;
+
+        q.time = r->time;
+        q.record_id = r->record_id;
+        q.file = r->file != NULL ? r->file : "";
+        q.rule_id = r->rule_id != NULL ? r->rule_id : "";
+        if ((hit = bsearch(&q, keys, m, sizeof(*keys), cmp_row_key)) ==
+            NULL)
+            continue;
+        r->incident = hit->incident;
+        if (hit->tactic != NULL && hit->tactic[0] != '\0')
+            st = kz_report_set(v->rep, &r->tactic, hit->tactic, &v->err);
+    }
+    free(keys);
+    if (st == KZ_OK)
+        kz_report_group_rows(v->rep);
+    return st;
+}
+
 /* ---- evidence limits ----------------------------------------------- */
 
 static kz_status
@@ -560,6 +643,188 @@ limit(kz_inv *v, const char *kind, const char *what, const char *cons)
     l.what = what;
     l.consequence = cons;
     return kz_report_add_limit(v->rep, &l, &v->err);
+}
+
+/* The coverage by host key: channels, first and last event. */
+typedef struct cov {
+    char *key; /* malloc */
+    uint32_t chans;
+    kz_time first, last;
+} cov;
+
+static int
+cmp_cov(const void *a, const void *b)
+{
+    return strcmp(((const cov *)a)->key, ((const cov *)b)->key);
+}
+
+/* The coverage of v by host key, sorted, duplicates joined; *n set.
+ * NULL (n = 0) when empty or without memory. */
+static cov *
+coverage(kz_inv *v, size_t *n)
+{
+    kz_strbuf b;
+    cov *c;
+    size_t i, m = 0, k;
+
+    *n = 0;
+    if (v->nhosts == 0 || (c = calloc(v->nhosts, sizeof(*c))) == NULL)
+        return NULL;
+    kz_strbuf_init(&b, 0);
+    for (i = 0; i < KZ_INV_MAX_HOSTS * 2 && m < v->nhosts; i++) {
+        const kz_inv_host *h = &v->hosts[i];
+
+        if (h->name == NULL)
+            continue;
+        kz_strbuf_reset(&b);
+        if (kz_a_host_key(&b, h->name, h->len) != KZ_OK || b.len == 0 ||
+            (c[m].key = strndup(b.data, b.len)) == NULL)
+            continue;
+        c[m].chans = h->chans;
+        c[m].first = h->first;
+        c[m].last = h->last;
+        m++;
+    }
+    kz_strbuf_fini(&b);
+    qsort(c, m, sizeof(*c), cmp_cov);
+    for (i = 0, k = 0; i < m; i++) {
+        if (k > 0 && strcmp(c[k - 1].key, c[i].key) == 0) {
+            c[k - 1].chans |= c[i].chans;
+            if (c[i].first != KZ_TIME_NONE &&
+                (c[k - 1].first == KZ_TIME_NONE || c[i].first < c[k - 1].first))
+                c[k - 1].first = c[i].first;
+            if (c[i].last != KZ_TIME_NONE &&
+                (c[k - 1].last == KZ_TIME_NONE || c[i].last > c[k - 1].last))
+                c[k - 1].last = c[i].last;
+            free(c[i].key);
+            continue;
+        }
+        c[k++] = c[i];
+    }
+    *n = k;
+    return c;
+}
+
+/* The limits of one host of incident in: not read, no Security, no
+ * Sysmon (when other hosts have it), logs that begin after the
+ * incident's first activity. */
+static kz_status
+host_limit(kz_inv *v, const kz_hunt_done *dn, const kz_incident *in,
+           const char *host, const cov *c, size_t nc)
+{
+    cov q, *hit;
+    char what[700];
+    kz_strbuf t;
+    kz_status st = KZ_OK;
+
+    q.key = (char *)host;
+    hit = nc > 0 ? bsearch(&q, c, nc, sizeof(*c), cmp_cov) : NULL;
+    if (hit == NULL) {
+        snprintf(what, sizeof(what),
+                 "no logs of host %s were read (incident %zu)", host,
+                 in->id);
+        return limit(v, "missing-host", what,
+                     "what happened on that host cannot be determined: it "
+                     "is known only from other hosts' logs");
+    }
+    if (!(hit->chans & KZ_INV_CH_SECURITY)) {
+        snprintf(what, sizeof(what),
+                 "no Security events of host %s (incident %zu)", host,
+                 in->id);
+        st = limit(v, "missing-channel", what,
+                   "logons into that host, their accounts and sources "
+                   "cannot be determined");
+    }
+    if (st == KZ_OK && v->ch.sysmon > 0 && !(hit->chans & KZ_INV_CH_SYSMON)) {
+        snprintf(what, sizeof(what),
+                 "no Sysmon events of host %s (incident %zu)", host,
+                 in->id);
+        st = limit(v, "missing-channel", what,
+                   "process images, hashes and file writes on that host "
+                   "cannot be determined beyond its Security events");
+    }
+    if (st == KZ_OK && hit->first != KZ_TIME_NONE && hit->first > in->first) {
+        kz_strbuf_init(&t, 0);
+        if (kz_tz_format(&t, dn->tz, hit->first) == KZ_OK &&
+            kz_strbuf_addc(&t, '\0') == KZ_OK) {
+            snprintf(what, sizeof(what),
+                     "the logs of host %s begin at %s, after incident %zu "
+                     "began",
+                     host, t.data, in->id);
+            st = limit(v, "late-start", what,
+                       "activity on that host before its logs begin cannot "
+                       "be seen or ruled out");
+        }
+        kz_strbuf_fini(&t);
+    }
+    return st;
+}
+
+/* Per incident: its hosts (and the hosts its steps reached or came
+ * from) whose logs are missing, partial or begin late, and the internal
+ * addresses its logons came from that map to no host; each host or
+ * address once. */
+static kz_status
+incident_limits(kz_inv *v, const kz_hunt_done *dn)
+{
+    size_t nc = 0, i, k, nseen = 0, cap_seen = 0;
+    cov *c = coverage(v, &nc);
+    const char **seen = NULL;
+    char what[700];
+    kz_status st = KZ_OK;
+
+    for (i = 0; i < kz_inc_count(v->inc) && st == KZ_OK; i++) {
+        const kz_incident *in = kz_inc_at(v->inc, i);
+        size_t nh = in->n_hosts + 2 * in->n_steps;
+
+        for (k = 0; k < nh && st == KZ_OK; k++) {
+            const char *h;
+            bool addr = false, dup = false;
+            size_t j;
+
+            if (k < in->n_hosts)
+                h = in->hosts[k];
+            else if ((k - in->n_hosts) % 2 == 0)
+                h = in->steps[(k - in->n_hosts) / 2].to;
+            else {
+                const kz_inc_step *s = &in->steps[(k - in->n_hosts) / 2];
+
+                if (s->from_kind == KZ_INC_SRC_INTERNAL)
+                    addr = true;
+                else if (s->from_kind != KZ_INC_SRC_HOST)
+                    continue;
+                h = s->from;
+            }
+            if (h == NULL || *h == '\0')
+                continue;
+            for (j = 0; j < nseen && !dup; j++)
+                dup = strcmp(seen[j], h) == 0;
+            if (dup)
+                continue;
+            if (kz_grow(&seen, &cap_seen, nseen + 1, sizeof(*seen), 16) !=
+                KZ_OK) {
+                st = KZ_ENOMEM;
+                break;
+            }
+            seen[nseen++] = h;
+            if (!addr) {
+                st = host_limit(v, dn, in, h, c, nc);
+                continue;
+            }
+            snprintf(what, sizeof(what),
+                     "internal address %s, a source of logons in incident "
+                     "%zu, maps to no host",
+                     h, in->id);
+            st = limit(v, "unmapped-address", what,
+                       "which host stands behind that address, and what it "
+                       "did, cannot be determined from these logs");
+        }
+    }
+    free(seen);
+    for (i = 0; i < nc; i++)
+        free(c[i].key);
+    free(c);
+    return st;
 }
 
 static kz_status
@@ -591,6 +856,13 @@ fill_limits(kz_inv *v, const kz_hunt_done *dn)
                    "no detailed file share events (Security 5145)",
                    "which files were read or written over shares cannot "
                    "be determined (impact scope)");
+    if (st == KZ_OK && v->ch.obj4663 == 0)
+        st = limit(v, "missing-channel",
+                   "no object access events (Security 4663: file system "
+                   "auditing off)",
+                   "files read on the hosts themselves cannot be "
+                   "determined; files written or deleted only from Sysmon "
+                   "11, 23 and 26");
     if (st == KZ_OK && v->ch.security == 0)
         st = limit(v, "missing-channel", "no Security events",
                    "logons, the logon graph and lateral movement cannot be "
@@ -623,6 +895,8 @@ fill_limits(kz_inv *v, const kz_hunt_done *dn)
                  (unsigned long long)is.dropped_edges);
         st = limit(v, "cap", buf, "incidents may be incomplete");
     }
+    if (st == KZ_OK)
+        st = incident_limits(v, dn);
     return st;
 }
 
@@ -768,6 +1042,7 @@ kz_inv_report(kz_inv *v, const kz_hunt_done *dn)
         (st = fill_meta(v, dn)) != KZ_OK ||
         (st = add_inputs(v->rep, dn, &v->err)) != KZ_OK ||
         (st = fill_incidents(v, dn)) != KZ_OK ||
+        (st = group_rows(v)) != KZ_OK ||
         (st = kz_inv_impact(v, dn)) != KZ_OK ||
         (st = fill_entities(v)) != KZ_OK ||
         (st = fill_limits(v, dn)) != KZ_OK || (st = fill_graph(v)) != KZ_OK ||

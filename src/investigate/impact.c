@@ -423,6 +423,22 @@ host_key(kz_imp *m, const char *s)
     return m->tmp.data;
 }
 
+/* A folded path under the Windows system directories (their binaries
+ * are the system's, not a tool that arrived). */
+static bool
+system_path(const char *f)
+{
+    static const char *const dirs[] = {"\\windows\\system32\\",
+                                       "\\windows\\syswow64\\",
+                                       "\\windows\\winsxs\\"};
+    size_t i;
+
+    for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+        if (strstr(f, dirs[i]) != NULL)
+            return true;
+    return false;
+}
+
 /* Fills c->v with the incidents the fact belongs to (docs/investigate.md
  * "Procedure 6"), before the time check. ak: the fact's account key. */
 static void
@@ -430,7 +446,7 @@ attribute(kz_imp *m, const fixed *fx, const char *const *s, const char *ak,
           cands *c)
 {
     const char *hk;
-    kentry *e;
+    kentry *e, *eo;
     size_t i, n0;
 
     c->n = 0;
@@ -452,6 +468,15 @@ attribute(kz_imp *m, const fixed *fx, const char *const *s, const char *ak,
      * (mailbox) */
     if (s[S_IMAGE] != NULL && fx->kind == KZ_IMP_LOCAL)
         mark_key(m, 'i', fold(m, s[S_IMAGE], true), c);
+    /* the file is itself one of its images (how a tool arrived), on any
+     * host, unless a system binary */
+    eo = NULL;
+    if (fx->kind == KZ_IMP_LOCAL) {
+        const char *f = fold(m, s[S_OBJECT], true);
+
+        if (!system_path(f))
+            eo = tab_get(m, 'i', f, strlen(f));
+    }
     hk = host_key(m, s[S_HOST]);
     e = tab_get(m, 'h', hk, strlen(hk));
     n0 = c->n;
@@ -463,6 +488,15 @@ attribute(kz_imp *m, const fixed *fx, const char *const *s, const char *ak,
                   (fx->kind == KZ_IMP_MAILBOX && *ak == '\0');
 
         if (ok)
+            c->v[c->n++] = x;
+    }
+    for (i = 0; eo != NULL && i < eo->n; i++) {
+        size_t j, x = eo->inc[i];
+        bool dup = false;
+
+        for (j = 0; j < c->n && !dup; j++)
+            dup = c->v[j] == x;
+        if (!dup)
             c->v[c->n++] = x;
     }
 }

@@ -483,8 +483,9 @@ static void
 sec_traces(hw *h)
 {
     static const kz_rpt_text cols[] = {
-        KZ_L_TIME,  KZ_L_HOST,    KZ_L_ACCOUNT,  KZ_L_ACTIVITY, KZ_L_FILE,
-        KZ_L_CHANNEL, KZ_L_EVENT_ID, KZ_L_RECORD, KZ_L_RULE,   KZ_L_LEVEL,
+        KZ_L_INCIDENT, KZ_L_TIME,    KZ_L_HOST,     KZ_L_ACCOUNT,
+        KZ_L_ACTIVITY, KZ_L_TACTIC,  KZ_L_FILE,     KZ_L_CHANNEL,
+        KZ_L_EVENT_ID, KZ_L_RECORD,  KZ_L_RULE,     KZ_L_LEVEL,
     };
     const kz_report *r = h->r;
 
@@ -501,10 +502,15 @@ sec_traces(hw *h)
         raw(h, strcmp(lv, "critical") == 0 ? "<tr class=\"critical\">"
                : strcmp(lv, "high") == 0   ? "<tr class=\"high\">"
                                            : "<tr>");
+        if (x->incident != 0)
+            td_u64(h, x->incident);
+        else
+            raw(h, "<td>-</td>");
         td_time(h, x->time);
         td_text(h, x->host);
         td_text(h, x->account);
         td_text(h, x->activity);
+        td_text(h, x->tactic);
         td_text(h, x->file);
         td_text(h, x->channel);
         if (x->event_id != 0)

@@ -226,10 +226,17 @@ write_timeline(jw *w, const kz_report *r)
         const kz_report_row *x = KZ_REPORT_AT(&r->rows, kz_report_row, i);
 
         jw_open(w, NULL, "{");
+        if (x->incident != 0)
+            jw_u64(w, "incident", x->incident);
+        else {
+            jw_key(w, "incident");
+            jw_raw(w, "null");
+        }
         jw_time(w, "time", x->time);
         jw_str(w, "host", x->host);
         jw_str(w, "account", x->account);
         jw_str(w, "activity", x->activity);
+        jw_str(w, "tactic", x->tactic);
         jw_open(w, "evidence", "{");
         jw_str(w, "file", x->file);
         jw_str(w, "channel", x->channel);

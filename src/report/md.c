@@ -249,9 +249,9 @@ md_evidence(md *m, const kz_report_row *x)
 static void
 sec_traces(md *m)
 {
-    static const kz_rpt_text cols[] = { KZ_L_TIME, KZ_L_HOST, KZ_L_ACCOUNT,
-                                        KZ_L_ACTIVITY, KZ_L_EVIDENCE,
-                                        KZ_L_RULE, KZ_L_LEVEL };
+    static const kz_rpt_text cols[] = {
+        KZ_L_INCIDENT, KZ_L_TIME, KZ_L_HOST, KZ_L_ACCOUNT, KZ_L_ACTIVITY,
+        KZ_L_TACTIC,   KZ_L_EVIDENCE, KZ_L_RULE, KZ_L_LEVEL };
     const kz_report *r = m->r;
 
     if (r->rows.n == 0) {
@@ -269,11 +269,16 @@ sec_traces(md *m)
     md_raw(m, " / ");
     md_raw(m, tr(m, KZ_L_RECORD));
     md_raw(m, "_\n");
-    md_head(m, cols, 7);
+    md_head(m, cols, sizeof(cols) / sizeof(cols[0]));
     for (size_t i = 0; i < r->rows.n; i++) {
         const kz_report_row *x = KZ_REPORT_AT(&r->rows, kz_report_row, i);
 
         md_raw(m, "| ");
+        if (x->incident != 0)
+            md_u64(m, x->incident);
+        else
+            md_raw(m, "-");
+        md_raw(m, " | ");
         md_time(m, x->time);
         md_raw(m, " | ");
         md_text(m, x->host);
@@ -281,6 +286,8 @@ sec_traces(md *m)
         md_text(m, x->account);
         md_raw(m, " | ");
         md_text(m, x->activity);
+        md_raw(m, " | ");
+        md_text(m, x->tactic);
         md_raw(m, " | ");
         md_evidence(m, x);
         md_raw(m, " | ");

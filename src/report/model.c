@@ -4,11 +4,13 @@
  */
 #include "report/model.h"
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/version.h"
+#include "investigate/incident.h"
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -279,10 +281,60 @@ kz_report_add_row(kz_report *r, const kz_report_row *row, kz_error *err)
         offsetof(kz_report_row, host),     offsetof(kz_report_row, account),
         offsetof(kz_report_row, activity), offsetof(kz_report_row, file),
         offsetof(kz_report_row, channel),  offsetof(kz_report_row, rule_id),
-        offsetof(kz_report_row, level),
+        offsetof(kz_report_row, level),    offsetof(kz_report_row, tactic),
     };
 
     return add_item(r, &r->rows, row, offs, N_OF(offs), NULL, err);
+}
+
+/* Kill-chain rank of a tactic name (none last). */
+static int
+tactic_rank(const char *t)
+{
+    int r = t != NULL ? kz_inc_tactic_rank(t, strlen(t)) : -1;
+
+    return r >= 0 ? r : INT_MAX;
+}
+
+typedef struct row_ref {
+    kz_report_row row;
+    size_t index;
+} row_ref;
+
+static int
+cmp_rows(const void *a, const void *b)
+{
+    const row_ref *x = a, *y = b;
+    uint64_t ix = x->row.incident != 0 ? x->row.incident : UINT64_MAX;
+    uint64_t iy = y->row.incident != 0 ? y->row.incident : UINT64_MAX;
+    int rx = tactic_rank(x->row.tactic), ry = tactic_rank(y->row.tactic);
+
+    if (ix != iy)
+        return ix < iy ? -1 : 1;
+    if (rx != ry)
+        return rx < ry ? -1 : 1;
+    if (x->row.time != y->row.time)
+        return x->row.time < y->row.time ? -1 : 1;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+void
+kz_report_group_rows(kz_report *r)
+{
+    kz_report_row *rows = r->rows.items;
+    row_ref *v;
+    size_t i, n = r->rows.n;
+
+    if (n < 2 || (v = malloc(n * sizeof(*v))) == NULL)
+        return; /* without memory the rows keep their order */
+    for (i = 0; i < n; i++) {
+        v[i].row = rows[i];
+        v[i].index = i;
+    }
+    qsort(v, n, sizeof(*v), cmp_rows);
+    for (i = 0; i < n; i++)
+        rows[i] = v[i].row;
+    free(v);
 }
 
 kz_status

@@ -120,6 +120,8 @@ typedef struct kz_report_row {
     uint32_t event_id;     /* evidence: event id, 0 = unknown */
     const char *rule_id;   /* Sigma rule id or analytic id (D8...) */
     const char *level;     /* informational..critical */
+    uint64_t incident;     /* incident number, 0 = in none (a cap) */
+    const char *tactic;    /* kill-chain tactic of its tags, or NULL */
 } kz_report_row;
 
 /* One tool or malware seen (マルウェア・ツール). */
@@ -295,7 +297,9 @@ typedef struct kz_report {
     kz_report_meta meta;        /* provenance */
     kz_report_list inputs;      /* kz_report_input */
     kz_report_summary summary;  /* 発生事象 facts */
-    kz_report_list rows;        /* kz_report_row, in time order */
+    kz_report_list rows;        /* kz_report_row: grouped per incident
+                                   (kz_report_group_rows) or in time
+                                   order */
     kz_report_list tools;       /* kz_report_tool */
     kz_report_list steps;       /* kz_report_step, in path order */
     kz_report_list scope;       /* kz_report_scope */
@@ -311,6 +315,11 @@ typedef struct kz_report {
     kz_report_list ent_accounts; /* kz_report_ent_account, by name */
     kz_report_list ent_addrs;    /* kz_report_ent_addr, by address */
 } kz_report;
+
+/* Orders the rows by incident (0 last), then kill-chain tactic (in
+ * kz_inc_tactic_rank's order; none last), then time, then the order
+ * they were added: the compromise timeline grouped per incident. */
+void kz_report_group_rows(kz_report *r);
 
 /* Makes an empty model: English, UTC, no data, every time absent.
  * *out is NULL on failure. */

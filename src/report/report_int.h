@@ -55,6 +55,7 @@
     X(L_NAMES, "First file names", "ファイル名（先頭）")                      \
     X(L_DELETED, "Files deleted", "削除ファイル数")                           \
     X(L_INCIDENT, "Incident", "インシデント")                                 \
+    X(L_TACTIC, "Tactic", "戦術")                                             \
     X(L_FIRST_SEEN, "First seen", "初回")                                     \
     X(L_SCOPE_LOCAL, "(files on the host)", "（ホスト上のファイル）")         \
     X(L_SCOPE_MAILBOX, "(mailboxes)", "（メールボックス）")                   \

@@ -40,7 +40,8 @@ typedef struct frow {
 static const char *const i1_hosts[] = {"ws01", "fs01"};
 static const char *const i1_sources[] = {"10.0.0.5"};
 static const char *const i1_accounts[] = {"techno\\adm_x", "bare_user"};
-static const char *const i1_images[] = {"C:\\ProgramData\\lock.exe"};
+static const char *const i1_images[] = {"C:\\ProgramData\\lock.exe",
+                                        "C:\\Windows\\System32\\cmd.exe"};
 static const char *const i2_hosts[] = {"mail01"};
 
 static void
@@ -57,7 +58,7 @@ incidents(kz_imp_incident inc[2])
     inc[0].accounts = i1_accounts;
     inc[0].n_accounts = 2;
     inc[0].images = i1_images;
-    inc[0].n_images = 1;
+    inc[0].n_images = 2;
     inc[1].id = 2;
     inc[1].from = at(600);
     inc[1].to = at(610);
@@ -166,6 +167,12 @@ static const frow facts[] = {
     /* not attributed: another image, another account on its host */
     {23, LO, W, "WS01", NULL, "C:\\x.tmp", "CORP\\clerk", NULL,
      "C:\\Windows\\notepad.exe"},
+    /* the tool itself arriving on a host of no incident (any writer) */
+    {25, LO, W, "WS09", NULL, "c:\\programdata\\lock.exe",
+     "NT AUTHORITY\\SYSTEM", NULL, "C:\\agent\\push.exe"},
+    /* not attributed: a system binary that is an incident image */
+    {26, LO, W, "WS09", NULL, "C:\\Windows\\System32\\cmd.exe",
+     "NT AUTHORITY\\SYSTEM", NULL, "C:\\agent\\push.exe"},
     /* not attributed: outside incident 1's window */
     {24 * 60 + 61, SH, R, "FS01", "Sales", "late.pdf", "TECHNO\\adm_x",
      NULL, NULL},
@@ -189,6 +196,8 @@ static const char expect[] =
     "  C:\\tmp\\dump.dmp a4 e1\n"
     "  D:\\data\\1.locked a2 e1\n"
     "1 k1 ws01.corp.local - R0 W1 D1 T2 n2\n"
+    "  c:\\programdata\\lock.exe a2 e1\n"
+    "1 k1 WS09 - R0 W1 D0 T1 n1\n"
     "  k.ito a1 e1\n"
     "  u.sato a1 e2\n"
     "2 k2 MAIL01 - R2 W0 D0 T2 n0\n";
@@ -203,10 +212,10 @@ test_impact_attribution(void)
     T_CHECK(strcmp(w.text, expect) == 0, "got:\n%s\nwant:\n%s", w.text,
             expect);
     T_EQ_INT(st.facts, T_COUNT(facts));
-    T_EQ_INT(st.groups, 4);
-    T_EQ_INT(st.objects, 8);
-    /* unattributed: 16, 17, 18, 22, 23, late, z.late, q.other */
-    T_EQ_INT(st.unattributed, 8);
+    T_EQ_INT(st.groups, 5);
+    T_EQ_INT(st.objects, 9);
+    /* unattributed: 16, 17, 18, 22, 23, 26, late, z.late, q.other */
+    T_EQ_INT(st.unattributed, 9);
 }
 
 static void

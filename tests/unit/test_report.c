@@ -864,6 +864,47 @@ render_dir(const char *dir, const char *lang, const char *kind)
     return rc;
 }
 
+/* kz_report_group_rows: incident (0 last), kill-chain tactic (none
+ * last), time, order added. */
+static void
+test_report_group_rows(void)
+{
+    static const struct {
+        uint64_t incident;
+        const char *tactic;
+        int min;
+        const char *name;
+    } rows[] = {
+        {2, "execution", 1, "a"},    {0, "initial-access", 0, "b"},
+        {1, NULL, 2, "c"},           {1, "impact", 3, "d"},
+        {1, "initial_access", 9, "e"}, {1, "execution", 5, "f"},
+        {1, "execution", 5, "g"},    {2, "bogus", 0, "h"},
+        {1, "Initial-Access", 4, "i"},
+    };
+    static const char want[] = "i e f g d c a h b ";
+    kz_report *r = NULL;
+    char got[64] = "";
+    size_t i;
+
+    T_CHECK(kz_report_new(&r, NULL) == KZ_OK, "new");
+    for (i = 0; i < T_COUNT(rows); i++) {
+        kz_report_row row = {.time = t_at(16, rows[i].min, 0),
+                             .activity = rows[i].name,
+                             .record_id = KZ_REPORT_NO_RECORD,
+                             .incident = rows[i].incident,
+                             .tactic = rows[i].tactic};
+
+        T_CHECK(kz_report_add_row(r, &row, NULL) == KZ_OK, "add");
+    }
+    kz_report_group_rows(r);
+    for (i = 0; i < r->rows.n; i++) {
+        strcat(got, KZ_REPORT_AT(&r->rows, kz_report_row, i)->activity);
+        strcat(got, " ");
+    }
+    T_EQ_STR(got, want);
+    kz_report_free(r);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -878,6 +919,7 @@ main(int argc, char **argv)
         T_CASE(test_report_section_ids_in_order),
         T_CASE(test_report_empty_model),
         T_CASE(test_report_caps),
+        T_CASE(test_report_group_rows),
         T_CASE(test_report_long_strings_cut),
         T_CASE(test_report_extreme_values),
         T_CASE(test_report_chart_buckets),
