@@ -81,6 +81,18 @@ on_option(void *vctx, int id, const char *arg)
     }
 }
 
+/* The entity table, with --internal-nets as the logon collector. */
+static kz_ent *
+ent_new(const kz_a_net *nets, size_t nnets)
+{
+    kz_ent_opts eo;
+
+    memset(&eo, 0, sizeof(eo));
+    eo.internal_nets = nets;
+    eo.ninternal_nets = nnets;
+    return kz_ent_new(&eo);
+}
+
 /* -o DIR made (or existing), the engines and the model made, the fields
  * read interned. */
 static int
@@ -131,7 +143,8 @@ setup(void *vctx, const kz_cli_common *c, const kz_a_net *nets, size_t nnets,
         (v->sidmap = kz_sid_map_new()) == NULL ||
         (v->hosts = calloc(KZ_INV_MAX_HOSTS * 2, sizeof(*v->hosts))) ==
             NULL ||
-        kz_report_new(&v->rep, &err) != KZ_OK)
+        kz_report_new(&v->rep, &err) != KZ_OK ||
+        (v->ent = ent_new(nets, nnets)) == NULL)
         return KZ_EXIT_FATAL;
     if (kz_imp_new(NULL, &v->imp, &err) != KZ_OK) {
         kz_cli_msg("investigate: %s", err.msg);
@@ -298,6 +311,13 @@ cover(kz_inv *v, const kz_event *ev, kz_inv_host **last)
         v->ch.rdp++;
 }
 
+/* One logon fact to the entity table. */
+static kz_status
+ent_fact(void *ctx, const kz_logon_fact *f)
+{
+    return kz_ent_add_fact(ctx, f);
+}
+
 static kz_status
 on_batch(void *vctx, const kz_batch *b, void *user)
 {
@@ -312,6 +332,9 @@ on_batch(void *vctx, const kz_batch *b, void *user)
              KZ_OK ||
          (st = kz_file_facts_feed(f->files, b, v->imp, &v->err)) != KZ_OK ||
          (st = kz_sid_map_feed(v->sidmap, f->sids, b)) != KZ_OK))
+        return st;
+    if (f != NULL &&
+        (st = kz_logon_facts_each(f->logons, b, ent_fact, v->ent)) != KZ_OK)
         return st;
     for (i = 0; i < b->nevents; i++)
         if (!(b->events[i].flags & KZ_EV_DUPLICATE))
@@ -718,6 +741,7 @@ kz_cli_investigate_run(int argc, char **argv)
     kz_inc_free(v.inc);
     kz_imp_free(v.imp);
     kz_sid_map_free(v.sidmap);
+    kz_ent_free(v.ent);
     kz_report_free(v.rep);
     kz_strbuf_fini(&v.tmp);
     kz_strbuf_fini(&v.ltmp);

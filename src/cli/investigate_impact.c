@@ -164,11 +164,16 @@ describe(const kz_incident *in, kz_imp_incident *out, strs *h, strs *src,
         st = push(h, in->steps[i].to);
         if (st == KZ_OK)
             st = push(src, in->steps[i].from);
+        if (st == KZ_OK) /* an address joined to its host: both */
+            st = push(src, in->steps[i].from_address);
         if (st == KZ_OK)
             st = push(ac, in->steps[i].account);
     }
-    for (i = 0; i < in->n_candidates && st == KZ_OK; i++)
+    for (i = 0; i < in->n_candidates && st == KZ_OK; i++) {
         st = push(src, in->candidates[i].host);
+        if (st == KZ_OK)
+            st = push(src, in->candidates[i].address);
+    }
     for (i = 0; i < in->n_accounts && st == KZ_OK; i++)
         st = push(ac, in->accounts[i]);
     for (i = 0; i < in->n_rows && st == KZ_OK; i++) {

@@ -16,6 +16,7 @@
 #include "cli/file_facts.h"
 #include "cli/hunt_int.h"
 #include "cli/logon_facts.h"
+#include "investigate/entity.h"
 #include "investigate/incident.h"
 #include "investigate/logon.h"
 #include "report/model.h"
@@ -104,6 +105,7 @@ typedef struct kz_inv {
     kz_strbuf tmp;           /* scratch: the strings of one alert */
     kz_strbuf ltmp;          /* scratch: one evidence limit */
     kz_error err;            /* first error */
+    kz_ent *ent;             /* entity table (fed with the logon facts) */
 } kz_inv;
 
 /* investigate_impact.c: after kz_inc_run, attributes the file facts of

@@ -257,6 +257,149 @@ feed_engine(kz_inv *v)
     return st;
 }
 
+/* The entity table: the coverage added, finished, and its address ->
+ * host observations given to the engine (docs/investigate.md "Address
+ * join"). */
+static kz_status
+feed_entities(kz_inv *v)
+{
+    kz_inc_addr_host m;
+    kz_status st = KZ_OK;
+    size_t i;
+
+    for (i = 0; i < KZ_INV_MAX_HOSTS * 2 && st == KZ_OK; i++)
+        if (v->hosts[i].name != NULL)
+            st = kz_ent_add_coverage(v->ent, v->hosts[i].name,
+                                     v->hosts[i].len, v->hosts[i].events,
+                                     v->hosts[i].first, v->hosts[i].last);
+    if (st != KZ_OK || (st = kz_ent_finish(v->ent)) != KZ_OK)
+        return st;
+    for (i = 0; i < kz_ent_n_maps(v->ent) && st == KZ_OK; i++) {
+        const kz_ent_map *x = kz_ent_map_at(v->ent, i);
+
+        memset(&m, 0, sizeof(m));
+        m.address = x->address;
+        m.host = x->host;
+        m.first = x->first;
+        m.last = x->last;
+        m.evidence = kz_ent_how_str(x->how);
+        st = kz_inc_add_addr_host(v->inc, &m);
+    }
+    return st;
+}
+
+/* ---- entities ------------------------------------------------------ */
+
+/* The report's entities from the entity table (docs/report.md
+ * "Entities"), in the table's order (by key). */
+static kz_status
+fill_entities(kz_inv *v)
+{
+    const kz_ent *e = v->ent;
+    const char *addrs[KZ_REPORT_MAX_ENT_LINKS];
+    kz_strbuf b;
+    kz_status st = KZ_OK;
+    size_t i, j;
+
+    for (i = 0; i < kz_ent_n_hosts(e) && st == KZ_OK; i++) {
+        const kz_ent_host *h = kz_ent_host_at(e, i);
+        kz_report_ent_host x;
+
+        memset(&x, 0, sizeof(x));
+        x.name = h->key;
+        x.role = h->roles != 0 ? kz_logon_roles_str(h->roles) : NULL;
+        x.spellings = (const char **)h->spellings;
+        x.n_spellings = h->n_spellings;
+        x.spellings_omitted = h->spellings_omitted;
+        for (j = 0; j < h->n_addrs; j++) {
+            const char *a = h->addrs[j]->address;
+
+            if (x.n_addresses > 0 &&
+                strcmp(addrs[x.n_addresses - 1], a) == 0)
+                continue;
+            if (x.n_addresses < KZ_REPORT_MAX_ENT_LINKS)
+                addrs[x.n_addresses++] = a;
+            else
+                x.addresses_omitted++;
+        }
+        x.addresses = addrs;
+        x.logs_read = h->logs_read;
+        x.events = h->events;
+        x.first = h->first;
+        x.last = h->last;
+        st = kz_report_add_ent_host(v->rep, &x, &v->err);
+    }
+    for (i = 0; i < kz_ent_n_accounts(e) && st == KZ_OK; i++) {
+        const kz_ent_account *a = kz_ent_account_at(e, i);
+        kz_report_ent_account x;
+
+        memset(&x, 0, sizeof(x));
+        x.name = a->label;
+        x.sids = (const char **)a->sids;
+        x.n_sids = a->n_sids;
+        x.upn = a->upn;
+        x.admin = a->admin;
+        x.machine = a->machine;
+        x.admin_hosts = (const char **)a->admin_hosts;
+        x.n_admin_hosts = a->n_admin_hosts;
+        x.admin_hosts_omitted = a->admin_hosts_omitted;
+        x.hosts = (const char **)a->hosts;
+        x.n_hosts = a->n_hosts;
+        x.hosts_omitted = a->hosts_omitted;
+        x.logons = a->logons + a->auths;
+        x.failures = a->failures;
+        x.first = a->first;
+        x.last = a->last;
+        st = kz_report_add_ent_account(v->rep, &x, &v->err);
+    }
+    kz_strbuf_init(&b, 4096);
+    for (i = 0; i < kz_ent_n_addrs(e) && st == KZ_OK; i++) {
+        const kz_ent_addr *a = kz_ent_addr_at(e, i);
+        kz_report_ent_addr x;
+        uint8_t hows = 0;
+
+        memset(&x, 0, sizeof(x));
+        x.address = a->address;
+        x.internal = a->internal;
+        x.host = a->host;
+        kz_strbuf_reset(&b);
+        for (j = 0; j < a->n_maps; j++)
+            hows |= (uint8_t)(1u << a->maps[j]->how);
+        if (a->n_hosts == 1) {
+            for (j = 0; j < 8; j++)
+                if (hows & (1u << j)) {
+                    if (b.len > 0)
+                        kz_strbuf_adds(&b, ", ");
+                    kz_strbuf_adds(&b, kz_ent_how_str((uint8_t)j));
+                }
+        } else if (a->n_hosts > 1) {
+            const char *last = NULL;
+            size_t k = 0;
+
+            kz_strbuf_adds(&b, "ambiguous:");
+            for (j = 0; j < a->n_maps; j++) {
+                if (last != NULL && strcmp(last, a->maps[j]->host) == 0)
+                    continue;
+                last = a->maps[j]->host;
+                if (k++ == 8) {
+                    kz_strbuf_adds(&b, ", ...");
+                    break;
+                }
+                kz_strbuf_adds(&b, k > 1 ? ", " : " ");
+                kz_strbuf_adds(&b, last);
+            }
+        }
+        x.basis = b.len > 0 ? b.data : NULL;
+        x.logons = a->logons;
+        x.failures = a->failures;
+        x.first = a->first;
+        x.last = a->last;
+        st = kz_report_add_ent_addr(v->rep, &x, &v->err);
+    }
+    kz_strbuf_fini(&b);
+    return st;
+}
+
 /* ---- summary, tools, steps ----------------------------------------- */
 
 static int
@@ -893,12 +1036,15 @@ kz_inv_report(kz_inv *v, const kz_hunt_done *dn)
     kz_status st;
 
     if ((st = kz_logon_finish(v->col)) != KZ_OK ||
-        (st = feed_engine(v)) != KZ_OK || (st = kz_inc_run(v->inc)) != KZ_OK ||
+        (st = feed_engine(v)) != KZ_OK ||
+        (st = feed_entities(v)) != KZ_OK ||
+        (st = kz_inc_run(v->inc)) != KZ_OK ||
         (st = fill_meta(v, dn)) != KZ_OK ||
         (st = add_inputs(v->rep, dn, &v->err)) != KZ_OK ||
         (st = fill_incidents(v, dn)) != KZ_OK ||
         (st = group_rows(v)) != KZ_OK ||
         (st = kz_inv_impact(v, dn)) != KZ_OK ||
+        (st = fill_entities(v)) != KZ_OK ||
         (st = fill_limits(v, dn)) != KZ_OK || (st = fill_graph(v)) != KZ_OK ||
         (st = fill_chart(v)) != KZ_OK ||
         (st = kz_report_write_dir(v->rep, v->dir, &v->err)) != KZ_OK ||

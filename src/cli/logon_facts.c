@@ -142,3 +142,39 @@ kz_logon_facts_feed(const kz_logon_found *f, const kz_batch *b,
     }
     return KZ_OK;
 }
+
+kz_status
+kz_logon_facts_each(const kz_logon_found *f, const kz_batch *b,
+                    kz_logon_fact_fn fn, void *ctx)
+{
+    kz_str v[KZ_LS_COUNT], computer, hsid;
+    kz_logon_fact fact;
+    kz_status st;
+    size_t i, k;
+
+    for (i = 0; f != NULL && i < f->n; i++) {
+        const cfact *c = &f->v[i];
+        const kz_event *ev;
+
+        if (c->ev >= b->nevents)
+            continue;
+        ev = &b->events[c->ev];
+        if (ev->flags & KZ_EV_DUPLICATE)
+            continue;
+        for (k = 0; k < KZ_LS_COUNT; k++) {
+            v[k].p = f->buf.data != NULL ? f->buf.data + c->off[k] : "";
+            v[k].len = c->len[k];
+        }
+        computer = ev->computer;
+        hsid = ev->user_sid;
+        if (computer.p == NULL)
+            computer.len = 0;
+        if (hsid.p == NULL)
+            hsid.len = 0;
+        if (kz_logon_fact_from_slots(c->si, v, computer, ev->time, hsid,
+                                     &fact) &&
+            (st = fn(ctx, &fact)) != KZ_OK)
+            return st;
+    }
+    return KZ_OK;
+}

@@ -52,4 +52,13 @@ kz_status kz_logon_facts_feed(const kz_logon_found *f, const kz_batch *b,
                               kz_logon *col, bool failed_only,
                               bool success_only);
 
+/* One fact to a consumer other than the collector (the entity table). */
+typedef kz_status (*kz_logon_fact_fn)(void *ctx, const kz_logon_fact *f);
+
+/* Calling thread: hands every fact of f (found in b) to fn, skipping
+ * duplicate events, as kz_logon_facts_feed does. f may be NULL. fn's
+ * errors. */
+kz_status kz_logon_facts_each(const kz_logon_found *f, const kz_batch *b,
+                              kz_logon_fact_fn fn, void *ctx);
+
 #endif /* KZ_CLI_LOGON_FACTS_H */

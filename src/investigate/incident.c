@@ -71,6 +71,14 @@ typedef struct ihost {
     kz_time first, last;
 } ihost;
 
+/* An address -> host observation (kz_inc_add_addr_host). */
+typedef struct imap {
+    const char *addr;     /* as given (copied) */
+    const char *host;     /* host key */
+    kz_time first, last;  /* last >= first */
+    const char *evidence; /* copy or "" */
+} imap;
+
 /* An incident under construction: owns its arrays (malloc). */
 typedef struct iinc {
     kz_incident pub;
@@ -90,6 +98,8 @@ struct kz_inc {
     size_t ned, caped;
     ihost *ho;
     size_t nho, capho;
+    imap *am;             /* address -> host observations */
+    size_t nam, capam;
     iinc *inc;
     size_t ninc;
     bool ran;
@@ -136,6 +146,7 @@ kz_inc_new(const kz_inc_config *cfg)
     DEF(max_tools, KZ_INC_MAX_TOOLS);
     DEF(max_candidates, KZ_INC_MAX_CANDIDATES);
     DEF(max_text, KZ_INC_MAX_TEXT);
+    DEF(max_addr_hosts, KZ_INC_MAX_ADDR_HOSTS);
 #undef DEF
     kz_arena_init(&e->arena, 64 * 1024, ARENA_LIMIT);
     kz_strbuf_init(&e->tmp, 0);
@@ -167,6 +178,7 @@ kz_inc_free(kz_inc *e)
     free(e->al);
     free(e->ed);
     free(e->ho);
+    free(e->am);
     kz_strbuf_fini(&e->tmp);
     kz_arena_fini(&e->arena);
     free(e);
@@ -439,6 +451,36 @@ kz_inc_add_host(kz_inc *e, const char *host, kz_time first, kz_time last)
     return KZ_OK;
 }
 
+kz_status
+kz_inc_add_addr_host(kz_inc *e, const kz_inc_addr_host *m)
+{
+    imap *x;
+
+    if (e->ran)
+        return KZ_EUSAGE;
+    if (m->address == NULL || *m->address == '\0' || m->host == NULL ||
+        *m->host == '\0' || m->first == KZ_TIME_NONE)
+        return KZ_OK;
+    if (e->nam >= e->cfg.max_addr_hosts) {
+        e->st.dropped_addr_hosts++;
+        return KZ_OK;
+    }
+    if (kz_grow(&e->am, &e->capam, e->nam + 1, sizeof(*e->am), 64) != KZ_OK)
+        return KZ_ENOMEM;
+    x = &e->am[e->nam];
+    x->addr = dup(e, m->address);
+    x->host = host_key(e, m->host);
+    x->evidence = dup(e, m->evidence);
+    x->first = m->first;
+    x->last = m->last == KZ_TIME_NONE || m->last < m->first ? m->first
+                                                            : m->last;
+    if (x->addr == NULL || x->host == NULL || x->evidence == NULL)
+        return KZ_ENOMEM;
+    if (*x->host != '\0')
+        e->nam++;
+    return KZ_OK;
+}
+
 /* ---- orders ------------------------------------------------------ */
 
 static int
@@ -513,6 +555,21 @@ cmp_host(const void *pa, const void *pb)
     const ihost *a = pa, *b = pb;
 
     return strcmp(a->key, b->key);
+}
+
+/* Total order on observations: address, host, first, last, evidence. */
+static int
+cmp_map(const void *pa, const void *pb)
+{
+    const imap *a = pa, *b = pb;
+    int c;
+
+    if ((c = strcmp(a->addr, b->addr)) != 0 ||
+        (c = strcmp(a->host, b->host)) != 0 ||
+        (c = cmp_time(a->first, b->first)) != 0 ||
+        (c = cmp_time(a->last, b->last)) != 0)
+        return c;
+    return strcmp(a->evidence, b->evidence);
 }
 
 static int
@@ -999,6 +1056,7 @@ add_candidate(kz_inc *e, iinc *c, const char *host, uint8_t kind, bool logs,
     x->logs_read = logs;
     x->time = t;
     x->evidence = tmp_copy(e);
+    x->address = "";
     return x->evidence ? KZ_OK : KZ_ENOMEM;
 }
 
@@ -1033,6 +1091,78 @@ edge_from(const kz_inc *e, kz_time t)
     return lo;
 }
 
+/* The address join: the observation naming the one host that internal
+ * address a belongs to during [lo, hi] (observations overlapping it),
+ * or NULL when none does or two hosts do (ambiguous). */
+static const imap *
+addr_host(const kz_inc *e, const char *a, kz_time lo, kz_time hi)
+{
+    const imap *found = NULL;
+    size_t l = 0, h = e->nam;
+
+    while (l < h) {
+        size_t mid = l + (h - l) / 2;
+
+        if (strcmp(e->am[mid].addr, a) < 0)
+            l = mid + 1;
+        else
+            h = mid;
+    }
+    for (; l < e->nam && strcmp(e->am[l].addr, a) == 0; l++) {
+        const imap *m = &e->am[l];
+
+        if (m->first > hi || m->last < lo)
+            continue;
+        if (found != NULL && strcmp(found->host, m->host) != 0)
+            return NULL;
+        if (found == NULL)
+            found = m;
+    }
+    return found;
+}
+
+/* The source of edge x within the incident span [lo, hi]: an internal
+ * address joined to its host (*kind KZ_INC_SRC_HOST, *via the
+ * observation), else the edge's own source. */
+static const char *
+edge_source(const kz_inc *e, const iedge *x, kz_time lo, kz_time hi,
+            uint8_t *kind, const imap **via)
+{
+    const imap *m = NULL;
+
+    *via = NULL;
+    *kind = x->e.src_kind;
+    if (x->e.src_kind == KZ_INC_SRC_INTERNAL && *x->source != '\0')
+        m = addr_host(e, x->source, lo, hi);
+    if (m == NULL)
+        return x->source;
+    *via = m;
+    *kind = KZ_INC_SRC_HOST;
+    return m->host;
+}
+
+/* Appends how a joined address was seen to be its host. */
+static kz_status
+add_join(kz_inc *e, const imap *m)
+{
+    kz_status st;
+
+    if ((st = kz_strbuf_addf(&e->tmp, "%s = %s", m->addr, m->host)) !=
+        KZ_OK)
+        return st;
+    if (*m->evidence != '\0' &&
+        (st = kz_strbuf_addf(&e->tmp, " by %s", m->evidence)) != KZ_OK)
+        return st;
+    if ((st = kz_strbuf_adds(&e->tmp, " seen ")) != KZ_OK ||
+        (st = add_time(&e->tmp, m->first)) != KZ_OK)
+        return st;
+    if (m->last != m->first &&
+        ((st = kz_strbuf_adds(&e->tmp, " to ")) != KZ_OK ||
+         (st = add_time(&e->tmp, m->last)) != KZ_OK))
+        return st;
+    return KZ_OK;
+}
+
 /* Lateral movement (steps) and patient zero of one incident. */
 static kz_status
 build_path(kz_inc *e, iinc *c, const size_t *seeds, size_t ns)
@@ -1040,6 +1170,8 @@ build_path(kz_inc *e, iinc *c, const size_t *seeds, size_t ns)
     sset reached = {0}, allowed = {0}, inset = {0};
     kz_time t0 = e->al[seeds[0]].row.alert.time, tent = KZ_TIME_NONE;
     kz_time tend = c->pub.last + e->cfg.window, te;
+    kz_time jlo = t0 - (e->cfg.lead > e->cfg.tie_window ? e->cfg.lead
+                                                        : e->cfg.tie_window);
     size_t i, maxc, nearly;
     kz_status st;
     bool b;
@@ -1064,6 +1196,7 @@ build_path(kz_inc *e, iinc *c, const size_t *seeds, size_t ns)
     /* 4. the walk, in first-seen order */
     for (i = edge_from(e, t0 - e->cfg.tie_window); i < e->ned; i++) {
         const iedge *x = &e->ed[i];
+        const imap *via;
         kz_time tr;
         kz_inc_step *s;
 
@@ -1086,14 +1219,25 @@ build_path(kz_inc *e, iinc *c, const size_t *seeds, size_t ns)
             continue;
         }
         s = &c->steps[c->pub.n_steps++];
-        s->from = x->source;
-        s->from_kind = x->e.src_kind;
+        s->from = edge_source(e, x, jlo, tend, &s->from_kind, &via);
         s->to = x->e.target;
         s->account = x->e.account;
         s->time = x->e.first;
         s->logon_type = x->e.logon_type;
         s->method = *x->e.method ? x->e.method : method_of(x->e.logon_type);
         s->evidence = x->e.evidence;
+        s->from_address = via != NULL ? x->source : "";
+        if (via != NULL) {
+            kz_strbuf_reset(&e->tmp);
+            if ((st = kz_strbuf_addf(&e->tmp, "%s%s", x->e.evidence,
+                                     *x->e.evidence ? "; " : "")) != KZ_OK ||
+                (st = add_join(e, via)) != KZ_OK)
+                goto out;
+            if ((s->evidence = tmp_copy(e)) == NULL) {
+                st = KZ_ENOMEM;
+                goto out;
+            }
+        }
     }
     /* 5. patient zero */
     for (i = 0; i < c->pub.n_hosts; i++)
@@ -1143,6 +1287,9 @@ build_path(kz_inc *e, iinc *c, const size_t *seeds, size_t ns)
      * accounts, from lead before the earliest seed to tie after it */
     for (i = edge_from(e, t0 - e->cfg.lead); i < e->ned; i++) {
         const iedge *x = &e->ed[i];
+        const imap *via;
+        const char *src;
+        uint8_t kind;
         bool ext, logs;
 
         if (x->e.first < t0 - e->cfg.lead)
@@ -1150,9 +1297,10 @@ build_path(kz_inc *e, iinc *c, const size_t *seeds, size_t ns)
         if (x->e.first > t0 + e->cfg.tie_window ||
             (tent != KZ_TIME_NONE && x->e.first > tent + e->cfg.tie_window))
             break;
-        if (x->e.src_kind == KZ_INC_SRC_NONE || *x->source == '\0' ||
+        src = edge_source(e, x, jlo, tend, &kind, &via);
+        if (x->e.src_kind == KZ_INC_SRC_NONE || *src == '\0' ||
             !sset_has(&inset, x->e.target, NULL) ||
-            sset_has(&inset, x->source, NULL) ||
+            sset_has(&inset, src, NULL) ||
             !sset_has(&allowed, x->e.account, NULL))
             continue;
         if (tent == KZ_TIME_NONE)
@@ -1161,12 +1309,12 @@ build_path(kz_inc *e, iinc *c, const size_t *seeds, size_t ns)
             e->st.dropped_candidates++;
             continue;
         }
-        ext = x->e.src_kind == KZ_INC_SRC_EXTERNAL;
-        logs = logs_cover(e, ext ? x->e.target : x->source, x->e.first, ext);
+        ext = kind == KZ_INC_SRC_EXTERNAL;
+        logs = logs_cover(e, ext ? x->e.target : src, x->e.first, ext);
         kz_strbuf_reset(&e->tmp);
         if ((st = kz_strbuf_addf(
                  &e->tmp, "logon of %s from %s%s to %s (%s) at ", x->e.account,
-                 ext ? "external address " : "", x->source, x->e.target,
+                 ext ? "external address " : "", src, x->e.target,
                  *x->e.method ? x->e.method : method_of(x->e.logon_type))) !=
                 KZ_OK ||
             (st = add_time(&e->tmp, x->e.first)) != KZ_OK)
@@ -1174,10 +1322,15 @@ build_path(kz_inc *e, iinc *c, const size_t *seeds, size_t ns)
         if (*x->e.evidence != '\0' &&
             (st = kz_strbuf_addf(&e->tmp, ", %s", x->e.evidence)) != KZ_OK)
             goto out;
-        if ((st = add_candidate(e, c, ext ? x->e.target : x->source,
+        if (via != NULL && ((st = kz_strbuf_adds(&e->tmp, ", ")) != KZ_OK ||
+                            (st = add_join(e, via)) != KZ_OK))
+            goto out;
+        if ((st = add_candidate(e, c, ext ? x->e.target : src,
                                 ext ? KZ_INC_CAND_EXTERNAL : KZ_INC_CAND_SOURCE,
                                 logs, x->e.first)) != KZ_OK)
             goto out;
+        if (via != NULL)
+            c->cands[c->pub.n_candidates - 1].address = x->source;
     }
     /* one candidate per host: its earliest evidence */
     qsort(c->cands, c->pub.n_candidates, sizeof(*c->cands), cmp_cand);
@@ -1403,6 +1556,8 @@ kz_inc_run(kz_inc *e)
         qsort(e->ed, e->ned, sizeof(*e->ed), cmp_edge);
     if (e->nho > 0)
         qsort(e->ho, e->nho, sizeof(*e->ho), cmp_host);
+    if (e->nam > 0)
+        qsort(e->am, e->nam, sizeof(*e->am), cmp_map);
     /* coverage: one entry per host, widest span */
     for (i = 0, w = 0; i < e->nho; i++) {
         if (w > 0 && strcmp(e->ho[w - 1].key, e->ho[i].key) == 0) {

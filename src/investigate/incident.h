@@ -23,6 +23,9 @@
  *      logons into the incident; a single host within `tie_window` of the
  *      earliest activity is the verdict, else "undetermined" with the
  *      reason.
+ * An edge from an internal address comes from a host when the address
+ * observations (kz_inc_add_addr_host) name one host within the incident's
+ * span ("Address join" in docs/investigate.md), in steps 4 and 5.
  * Identity (DESIGN.md Conventions): hosts by kz_a_host_key; accounts by
  * "domain\name" (domain through kz_a_host_key, name through
  * kz_a_account_key); a name without a domain joins the one domain it is
@@ -63,6 +66,7 @@
 #define KZ_INC_MAX_TOOLS 1000
 #define KZ_INC_MAX_CANDIDATES 32
 #define KZ_INC_MAX_TEXT 1024
+#define KZ_INC_MAX_ADDR_HOSTS 200000
 
 /* Parameters; 0 = the default named in brackets. */
 typedef struct kz_inc_config {
@@ -80,6 +84,8 @@ typedef struct kz_inc_config {
     size_t max_tools;      /* tools per incident [1000] */
     size_t max_candidates; /* patient-zero candidates per incident [32] */
     size_t max_text;       /* bytes kept of one string [1024] */
+    size_t max_addr_hosts; /* address -> host observations kept
+                              [200000] */
 } kz_inc_config;
 
 /* One alert (input; strings borrowed for kz_inc_add_alert, NULL or ""
@@ -130,6 +136,23 @@ typedef struct kz_inc_edge {
                              or NULL */
 } kz_inc_edge;
 
+/* One address -> host observation (input; strings borrowed for the
+ * call): the internal address was seen to belong to host from first to
+ * last (the entity table's maps, entity.h). The join (docs/
+ * investigate.md "Address join"): an edge from an internal address
+ * whose observations overlapping the incident's span [earliest seed -
+ * lead, last seed + window] name exactly one host comes from that host;
+ * with none, or with two hosts or more (ambiguous), it stays an
+ * address. External addresses are never joined. */
+typedef struct kz_inc_addr_host {
+    const char *address;  /* as the edges' sources give it */
+    const char *host;     /* host name (keyed) */
+    kz_time first, last;  /* when it was seen (an observation without a
+                             first time is ignored) */
+    const char *evidence; /* how ("machine account", "workstation
+                             name"...) or NULL */
+} kz_inc_addr_host;
+
 /* One row of an incident's timeline: a copied alert with its keys. */
 typedef struct kz_inc_row {
     kz_inc_alert alert;  /* the engine's copy */
@@ -153,13 +176,16 @@ typedef struct kz_inc_tool {
 /* One lateral movement step. */
 typedef struct kz_inc_step {
     const char *from;     /* source host or address, "" = unknown */
-    uint8_t from_kind;    /* kz_inc_src_kind */
+    uint8_t from_kind;    /* kz_inc_src_kind (an internal address joined
+                             to its host: KZ_INC_SRC_HOST) */
     const char *to;       /* host key reached */
     const char *account;  /* account key */
     kz_time time;         /* the edge's first time */
     int logon_type;       /* or -1 */
     const char *method;   /* edge method, or from the logon type */
     const char *evidence; /* the edge's evidence or "" */
+    const char *from_address; /* the address joined to host `from`
+                                 ("Address join"), or "" */
 } kz_inc_step;
 
 /* What made a host a patient-zero candidate. */
@@ -179,6 +205,7 @@ typedef struct kz_inc_candidate {
                              docs/investigate.md) */
     kz_time time;         /* its earliest evidence */
     const char *evidence; /* one line: the alert or the logon */
+    const char *address;  /* source: the address joined to host, or "" */
 } kz_inc_candidate;
 
 /* One incident. */
@@ -220,6 +247,7 @@ typedef struct kz_inc_stats {
     uint64_t dropped_tools;      /* tools over max_tools */
     uint64_t dropped_candidates; /* candidates over max_candidates */
     uint64_t cut_strings;        /* strings cut at max_text */
+    uint64_t dropped_addr_hosts; /* observations over max_addr_hosts */
 } kz_inc_stats;
 
 typedef struct kz_inc kz_inc;
@@ -242,6 +270,11 @@ kz_status kz_inc_add_edge(kz_inc *e, const kz_inc_edge *ed);
  * (KZ_TIME_NONE = unknown); a host given twice keeps the widest span. */
 kz_status kz_inc_add_host(kz_inc *e, const char *host, kz_time first,
                           kz_time last);
+
+/* Adds an address -> host observation (same returns as
+ * kz_inc_add_edge). Observations without an address, a host or a first
+ * time are ignored. */
+kz_status kz_inc_add_addr_host(kz_inc *e, const kz_inc_addr_host *m);
 
 /* Runs the procedures (once). KZ_ENOMEM; KZ_EUSAGE when run twice. */
 kz_status kz_inc_run(kz_inc *e);

@@ -563,6 +563,12 @@ host_role(const kz_logon_fact *f)
     }
 }
 
+uint8_t
+kz_logon_fact_roles(const kz_logon_fact *f)
+{
+    return host_role(f);
+}
+
 const char *
 kz_logon_roles_str(uint8_t roles)
 {

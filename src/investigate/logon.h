@@ -223,6 +223,10 @@ enum {
  * or "" for roles. */
 const char *kz_logon_roles_str(uint8_t roles);
 
+/* The roles (KZ_HOST_*) fact f tells of the host that logs it (its
+ * host slot as logged): the rule above. */
+uint8_t kz_logon_fact_roles(const kz_logon_fact *f);
+
 /* Edge kinds. */
 typedef enum kz_logon_edge_kind {
     KZ_EDGE_LOGON = 0, /* account -> host */

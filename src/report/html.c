@@ -669,6 +669,103 @@ sec_lateral(hw *h)
     graph_tables(h);
 }
 
+/* ---- entities ------------------------------------------------------- */
+
+static void
+td_yes(hw *h, bool v)
+{
+    td_text(h, tr(h, v ? KZ_L_YES : KZ_L_NO));
+}
+
+static void
+h3(hw *h, kz_rpt_text id)
+{
+    raw(h, "<h3>");
+    raw(h, tr(h, id));
+    raw(h, "</h3>\n");
+}
+
+static void
+sec_entities(hw *h)
+{
+    static const kz_rpt_text hcols[] = { KZ_L_HOST, KZ_L_ROLE,
+                                         KZ_L_SPELLINGS, KZ_L_ADDRESSES,
+                                         KZ_L_LOGS_READ, KZ_L_EVENTS,
+                                         KZ_L_FIRST_SEEN, KZ_L_LAST };
+    static const kz_rpt_text acols[] = { KZ_L_ACCOUNT, KZ_L_ADMIN,
+                                         KZ_L_ADMIN_ON, KZ_L_SIDS, KZ_L_UPN,
+                                         KZ_L_HOSTS, KZ_L_LOGONS,
+                                         KZ_L_FAILURES, KZ_L_FIRST_SEEN,
+                                         KZ_L_LAST };
+    static const kz_rpt_text dcols[] = { KZ_L_SOURCE, KZ_L_INTERNAL,
+                                         KZ_L_BELONGS, KZ_L_BASIS,
+                                         KZ_L_LOGONS, KZ_L_FAILURES,
+                                         KZ_L_FIRST_SEEN, KZ_L_LAST };
+    const kz_report *r = h->r;
+    size_t i;
+
+    if (r->ent_hosts.n + r->ent_accounts.n + r->ent_addrs.n == 0) {
+        no_data(h);
+        return;
+    }
+    h3(h, KZ_L_ENT_HOSTS);
+    tbl_begin(h, "t-ent-hosts", hcols, 8);
+    for (i = 0; i < r->ent_hosts.n; i++) {
+        const kz_report_ent_host *x =
+            KZ_REPORT_AT(&r->ent_hosts, kz_report_ent_host, i);
+
+        raw(h, "<tr>");
+        td_text(h, x->name);
+        td_text(h, x->role);
+        names(h, x->spellings, x->n_spellings, x->spellings_omitted);
+        names(h, x->addresses, x->n_addresses, x->addresses_omitted);
+        td_yes(h, x->logs_read);
+        td_u64(h, x->events);
+        td_time(h, x->first);
+        td_time(h, x->last);
+        raw(h, "</tr>\n");
+    }
+    tbl_end(h, r->ent_hosts.omitted);
+    h3(h, KZ_L_ENT_ACCOUNTS);
+    tbl_begin(h, "t-ent-accounts", acols, 10);
+    for (i = 0; i < r->ent_accounts.n; i++) {
+        const kz_report_ent_account *x =
+            KZ_REPORT_AT(&r->ent_accounts, kz_report_ent_account, i);
+
+        raw(h, "<tr>");
+        td_text(h, x->name);
+        td_yes(h, x->admin);
+        names(h, x->admin_hosts, x->n_admin_hosts, x->admin_hosts_omitted);
+        names(h, x->sids, x->n_sids, x->sids_omitted);
+        td_text(h, x->upn);
+        names(h, x->hosts, x->n_hosts, x->hosts_omitted);
+        td_u64(h, x->logons);
+        td_u64(h, x->failures);
+        td_time(h, x->first);
+        td_time(h, x->last);
+        raw(h, "</tr>\n");
+    }
+    tbl_end(h, r->ent_accounts.omitted);
+    h3(h, KZ_L_ENT_ADDRS);
+    tbl_begin(h, "t-ent-addrs", dcols, 8);
+    for (i = 0; i < r->ent_addrs.n; i++) {
+        const kz_report_ent_addr *x =
+            KZ_REPORT_AT(&r->ent_addrs, kz_report_ent_addr, i);
+
+        raw(h, "<tr>");
+        td_text(h, x->address);
+        td_yes(h, x->internal);
+        td_text(h, x->host);
+        td_text(h, x->basis);
+        td_u64(h, x->logons);
+        td_u64(h, x->failures);
+        td_time(h, x->first);
+        td_time(h, x->last);
+        raw(h, "</tr>\n");
+    }
+    tbl_end(h, r->ent_addrs.omitted);
+}
+
 static void
 sec_scope(hw *h)
 {
@@ -923,6 +1020,8 @@ kz_report_html(const kz_report *r, kz_strbuf *out, kz_error *err)
             sec_tools(&h);
         else if (strcmp(s[i].key, "lateral") == 0)
             sec_lateral(&h);
+        else if (strcmp(s[i].key, "entities") == 0)
+            sec_entities(&h);
         else if (strcmp(s[i].key, "scope") == 0)
             sec_scope(&h);
         else if (strcmp(s[i].key, "limits") == 0)

@@ -316,6 +316,84 @@ write_steps(jw *w, const kz_report *r)
     jw_close(w, "}");
 }
 
+/* The entities (docs/report.md "Entities"). */
+static void
+write_entities(jw *w, const kz_report *r)
+{
+    size_t i;
+
+    jw_open(w, "entities", "{");
+    jw_open(w, "hosts", "{");
+    jw_open(w, "items", "[");
+    for (i = 0; i < r->ent_hosts.n; i++) {
+        const kz_report_ent_host *x =
+            KZ_REPORT_AT(&r->ent_hosts, kz_report_ent_host, i);
+
+        jw_open(w, NULL, "{");
+        jw_str(w, "name", x->name);
+        jw_str(w, "role", x->role);
+        write_names(w, "spellings", x->spellings, x->n_spellings);
+        jw_u64(w, "spellings_omitted", x->spellings_omitted);
+        write_names(w, "addresses", x->addresses, x->n_addresses);
+        jw_u64(w, "addresses_omitted", x->addresses_omitted);
+        jw_bool(w, "logs_read", x->logs_read);
+        jw_u64(w, "events", x->events);
+        jw_time(w, "first", x->first);
+        jw_time(w, "last", x->last);
+        jw_close(w, "}");
+    }
+    jw_close(w, "]");
+    jw_omitted(w, &r->ent_hosts);
+    jw_close(w, "}");
+    jw_open(w, "accounts", "{");
+    jw_open(w, "items", "[");
+    for (i = 0; i < r->ent_accounts.n; i++) {
+        const kz_report_ent_account *x =
+            KZ_REPORT_AT(&r->ent_accounts, kz_report_ent_account, i);
+
+        jw_open(w, NULL, "{");
+        jw_str(w, "name", x->name);
+        write_names(w, "sids", x->sids, x->n_sids);
+        jw_u64(w, "sids_omitted", x->sids_omitted);
+        jw_str(w, "upn", x->upn);
+        jw_bool(w, "admin", x->admin);
+        jw_bool(w, "machine", x->machine);
+        write_names(w, "admin_hosts", x->admin_hosts, x->n_admin_hosts);
+        jw_u64(w, "admin_hosts_omitted", x->admin_hosts_omitted);
+        write_names(w, "hosts", x->hosts, x->n_hosts);
+        jw_u64(w, "hosts_omitted", x->hosts_omitted);
+        jw_u64(w, "logons", x->logons);
+        jw_u64(w, "failures", x->failures);
+        jw_time(w, "first", x->first);
+        jw_time(w, "last", x->last);
+        jw_close(w, "}");
+    }
+    jw_close(w, "]");
+    jw_omitted(w, &r->ent_accounts);
+    jw_close(w, "}");
+    jw_open(w, "addresses", "{");
+    jw_open(w, "items", "[");
+    for (i = 0; i < r->ent_addrs.n; i++) {
+        const kz_report_ent_addr *x =
+            KZ_REPORT_AT(&r->ent_addrs, kz_report_ent_addr, i);
+
+        jw_open(w, NULL, "{");
+        jw_str(w, "address", x->address);
+        jw_bool(w, "internal", x->internal);
+        jw_str(w, "host", x->host);
+        jw_str(w, "basis", x->basis);
+        jw_u64(w, "logons", x->logons);
+        jw_u64(w, "failures", x->failures);
+        jw_time(w, "first", x->first);
+        jw_time(w, "last", x->last);
+        jw_close(w, "}");
+    }
+    jw_close(w, "]");
+    jw_omitted(w, &r->ent_addrs);
+    jw_close(w, "}");
+    jw_close(w, "}");
+}
+
 static void
 write_scope(jw *w, const kz_report *r)
 {
@@ -469,6 +547,7 @@ kz_report_json(const kz_report *r, kz_strbuf *out, kz_error *err)
     write_tools(&w, r);
     write_steps(&w, r);
     write_graph(&w, r, "graph");
+    write_entities(&w, r);
     write_scope(&w, r);
     write_limits(&w, r);
     write_chart(&w, r);

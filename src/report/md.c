@@ -415,6 +415,126 @@ sec_lateral(md *m)
     }
 }
 
+/* ---- entities ------------------------------------------------------- */
+
+static void
+md_cell(md *m, const char *s)
+{
+    md_raw(m, " | ");
+    md_text(m, s);
+}
+
+static void
+md_cell_u64(md *m, uint64_t v)
+{
+    md_raw(m, " | ");
+    md_u64(m, v);
+}
+
+static void
+md_cell_time(md *m, kz_time t)
+{
+    md_raw(m, " | ");
+    md_time(m, t);
+}
+
+static void
+md_cell_names(md *m, const char *const *v, size_t n, uint64_t omitted)
+{
+    md_raw(m, " | ");
+    md_names(m, v, n, omitted);
+}
+
+static void
+md_sub(md *m, kz_rpt_text id)
+{
+    md_raw(m, "\n**");
+    md_raw(m, tr(m, id));
+    md_raw(m, "**\n");
+}
+
+static void
+sec_entities(md *m)
+{
+    static const kz_rpt_text hcols[] = { KZ_L_HOST, KZ_L_ROLE,
+                                         KZ_L_SPELLINGS, KZ_L_ADDRESSES,
+                                         KZ_L_LOGS_READ, KZ_L_EVENTS,
+                                         KZ_L_FIRST_SEEN, KZ_L_LAST };
+    static const kz_rpt_text acols[] = { KZ_L_ACCOUNT, KZ_L_ADMIN,
+                                         KZ_L_ADMIN_ON, KZ_L_SIDS, KZ_L_UPN,
+                                         KZ_L_HOSTS, KZ_L_LOGONS,
+                                         KZ_L_FAILURES, KZ_L_FIRST_SEEN,
+                                         KZ_L_LAST };
+    static const kz_rpt_text dcols[] = { KZ_L_SOURCE, KZ_L_INTERNAL,
+                                         KZ_L_BELONGS, KZ_L_BASIS,
+                                         KZ_L_LOGONS, KZ_L_FAILURES,
+                                         KZ_L_FIRST_SEEN, KZ_L_LAST };
+    const kz_report *r = m->r;
+    size_t i;
+
+    if (r->ent_hosts.n + r->ent_accounts.n + r->ent_addrs.n == 0) {
+        md_no_data(m);
+        return;
+    }
+    md_sub(m, KZ_L_ENT_HOSTS);
+    md_head(m, hcols, 8);
+    for (i = 0; i < r->ent_hosts.n; i++) {
+        const kz_report_ent_host *x =
+            KZ_REPORT_AT(&r->ent_hosts, kz_report_ent_host, i);
+
+        md_raw(m, "| ");
+        md_text(m, x->name);
+        md_cell(m, x->role);
+        md_cell_names(m, x->spellings, x->n_spellings, x->spellings_omitted);
+        md_cell_names(m, x->addresses, x->n_addresses, x->addresses_omitted);
+        md_cell(m, tr(m, x->logs_read ? KZ_L_YES : KZ_L_NO));
+        md_cell_u64(m, x->events);
+        md_cell_time(m, x->first);
+        md_cell_time(m, x->last);
+        md_raw(m, " |\n");
+    }
+    md_omitted(m, r->ent_hosts.omitted);
+    md_sub(m, KZ_L_ENT_ACCOUNTS);
+    md_head(m, acols, 10);
+    for (i = 0; i < r->ent_accounts.n; i++) {
+        const kz_report_ent_account *x =
+            KZ_REPORT_AT(&r->ent_accounts, kz_report_ent_account, i);
+
+        md_raw(m, "| ");
+        md_text(m, x->name);
+        md_cell(m, tr(m, x->admin ? KZ_L_YES : KZ_L_NO));
+        md_cell_names(m, x->admin_hosts, x->n_admin_hosts,
+                      x->admin_hosts_omitted);
+        md_cell_names(m, x->sids, x->n_sids, x->sids_omitted);
+        md_cell(m, x->upn);
+        md_cell_names(m, x->hosts, x->n_hosts, x->hosts_omitted);
+        md_cell_u64(m, x->logons);
+        md_cell_u64(m, x->failures);
+        md_cell_time(m, x->first);
+        md_cell_time(m, x->last);
+        md_raw(m, " |\n");
+    }
+    md_omitted(m, r->ent_accounts.omitted);
+    md_sub(m, KZ_L_ENT_ADDRS);
+    md_head(m, dcols, 8);
+    for (i = 0; i < r->ent_addrs.n; i++) {
+        const kz_report_ent_addr *x =
+            KZ_REPORT_AT(&r->ent_addrs, kz_report_ent_addr, i);
+
+        md_raw(m, "| ");
+        md_text(m, x->address);
+        md_cell(m, tr(m, x->internal ? KZ_L_YES : KZ_L_NO));
+        md_cell(m, x->host);
+        md_cell(m, x->basis);
+        md_cell_u64(m, x->logons);
+        md_cell_u64(m, x->failures);
+        md_cell_time(m, x->first);
+        md_cell_time(m, x->last);
+        md_raw(m, " |\n");
+    }
+    md_omitted(m, r->ent_addrs.omitted);
+}
+
 static void
 sec_scope(md *m)
 {
@@ -603,6 +723,8 @@ kz_report_md(const kz_report *r, kz_strbuf *out, kz_error *err)
             sec_tools(&m);
         else if (strcmp(s[i].key, "lateral") == 0)
             sec_lateral(&m);
+        else if (strcmp(s[i].key, "entities") == 0)
+            sec_entities(&m);
         else if (strcmp(s[i].key, "scope") == 0)
             sec_scope(&m);
         else if (strcmp(s[i].key, "limits") == 0)

@@ -132,6 +132,12 @@ kz_report_new(kz_report **out, kz_error *err)
               KZ_REPORT_MAX_BUCKETS);
     list_init(&r->techniques, sizeof(kz_report_technique),
               KZ_REPORT_MAX_TECHNIQUES);
+    list_init(&r->ent_hosts, sizeof(kz_report_ent_host),
+              KZ_REPORT_MAX_ENT_HOSTS);
+    list_init(&r->ent_accounts, sizeof(kz_report_ent_account),
+              KZ_REPORT_MAX_ENT_ACCOUNTS);
+    list_init(&r->ent_addrs, sizeof(kz_report_ent_addr),
+              KZ_REPORT_MAX_ENT_ADDRS);
     r->meta.generated_at = KZ_TIME_NONE;
     r->meta.tz.kind = KZ_TZ_FIXED;
     r->meta.lang = KZ_LANG_EN;
@@ -164,6 +170,9 @@ kz_report_free(kz_report *r)
     list_fini(&r->edges);
     list_fini(&r->buckets);
     list_fini(&r->techniques);
+    list_fini(&r->ent_hosts);
+    list_fini(&r->ent_accounts);
+    list_fini(&r->ent_addrs);
     kz_arena_fini(&r->mem);
     free(r);
 }
@@ -448,4 +457,74 @@ kz_report_add_technique(kz_report *r, const kz_report_technique *t,
     return copy_names(r, t->rules, t->n_rules, KZ_REPORT_MAX_TECH_RULES,
                       &slot->rules, &slot->n_rules, &slot->rules_omitted,
                       err);
+}
+
+/* ---- entities -------------------------------------------------------- */
+
+kz_status
+kz_report_add_ent_host(kz_report *r, const kz_report_ent_host *h,
+                       kz_error *err)
+{
+    static const size_t offs[] = { offsetof(kz_report_ent_host, name),
+                                   offsetof(kz_report_ent_host, role) };
+    kz_report_ent_host *slot;
+    void *p;
+    kz_status st;
+
+    if ((st = add_item(r, &r->ent_hosts, h, offs, N_OF(offs), &p, err)) !=
+            KZ_OK ||
+        p == NULL)
+        return st;
+    slot = p;
+    slot->spellings = slot->addresses = NULL;
+    slot->n_spellings = slot->n_addresses = 0;
+    if ((st = copy_names(r, h->spellings, h->n_spellings,
+                         KZ_REPORT_MAX_ENT_LINKS, &slot->spellings,
+                         &slot->n_spellings, &slot->spellings_omitted,
+                         err)) != KZ_OK)
+        return st;
+    return copy_names(r, h->addresses, h->n_addresses,
+                      KZ_REPORT_MAX_ENT_LINKS, &slot->addresses,
+                      &slot->n_addresses, &slot->addresses_omitted, err);
+}
+
+kz_status
+kz_report_add_ent_account(kz_report *r, const kz_report_ent_account *a,
+                          kz_error *err)
+{
+    static const size_t offs[] = { offsetof(kz_report_ent_account, name),
+                                   offsetof(kz_report_ent_account, upn) };
+    kz_report_ent_account *slot;
+    void *p;
+    kz_status st;
+
+    if ((st = add_item(r, &r->ent_accounts, a, offs, N_OF(offs), &p,
+                       err)) != KZ_OK ||
+        p == NULL)
+        return st;
+    slot = p;
+    slot->sids = slot->admin_hosts = slot->hosts = NULL;
+    slot->n_sids = slot->n_admin_hosts = slot->n_hosts = 0;
+    if ((st = copy_names(r, a->sids, a->n_sids, KZ_REPORT_MAX_ENT_LINKS,
+                         &slot->sids, &slot->n_sids, &slot->sids_omitted,
+                         err)) != KZ_OK ||
+        (st = copy_names(r, a->admin_hosts, a->n_admin_hosts,
+                         KZ_REPORT_MAX_ENT_LINKS, &slot->admin_hosts,
+                         &slot->n_admin_hosts, &slot->admin_hosts_omitted,
+                         err)) != KZ_OK)
+        return st;
+    return copy_names(r, a->hosts, a->n_hosts, KZ_REPORT_MAX_ENT_LINKS,
+                      &slot->hosts, &slot->n_hosts, &slot->hosts_omitted,
+                      err);
+}
+
+kz_status
+kz_report_add_ent_addr(kz_report *r, const kz_report_ent_addr *a,
+                       kz_error *err)
+{
+    static const size_t offs[] = { offsetof(kz_report_ent_addr, address),
+                                   offsetof(kz_report_ent_addr, host),
+                                   offsetof(kz_report_ent_addr, basis) };
+
+    return add_item(r, &r->ent_addrs, a, offs, N_OF(offs), NULL, err);
 }

@@ -56,6 +56,10 @@
 #define KZ_REPORT_MAX_BUCKETS 1000    /* chart buckets */
 #define KZ_REPORT_MAX_TECHNIQUES 1000 /* ATT&CK techniques (navigator.c) */
 #define KZ_REPORT_MAX_TECH_RULES 20   /* rule titles kept per technique */
+#define KZ_REPORT_MAX_ENT_HOSTS 2000    /* entities: hosts */
+#define KZ_REPORT_MAX_ENT_ACCOUNTS 2000 /* entities: accounts */
+#define KZ_REPORT_MAX_ENT_ADDRS 2000    /* entities: source addresses */
+#define KZ_REPORT_MAX_ENT_LINKS 16      /* names listed per entity field */
 
 /* No record id. */
 #define KZ_REPORT_NO_RECORD UINT64_MAX
@@ -206,6 +210,55 @@ typedef struct kz_report_bucket {
     uint64_t alerts;  /* detections and alerts in the bucket */
 } kz_report_bucket;
 
+/* An entity: one host (docs/report.md "Entities"). */
+typedef struct kz_report_ent_host {
+    const char *name;        /* host key */
+    const char **spellings;  /* names as logged (n_spellings) */
+    size_t n_spellings;      /* <= KZ_REPORT_MAX_ENT_LINKS */
+    uint64_t spellings_omitted;
+    const char **addresses;  /* addresses seen to be its (n_addresses) */
+    size_t n_addresses;      /* <= KZ_REPORT_MAX_ENT_LINKS */
+    uint64_t addresses_omitted;
+    const char *role;        /* "domain controller"..., or NULL */
+    bool logs_read;          /* its own logs were read */
+    uint64_t events;         /* events read from it */
+    kz_time first, last;     /* its first and last event read */
+} kz_report_ent_host;
+
+/* An entity: one account. */
+typedef struct kz_report_ent_account {
+    const char *name;          /* "DOMAIN\name" */
+    const char **sids;         /* SIDs seen with it (n_sids) */
+    size_t n_sids;             /* <= KZ_REPORT_MAX_ENT_LINKS */
+    uint64_t sids_omitted;
+    const char *upn;           /* "name@realm" or NULL */
+    bool admin;                /* a 4672 (special privileges) was seen */
+    bool machine;              /* a machine account HOST$ */
+    const char **admin_hosts;  /* hosts of its 4672s */
+    size_t n_admin_hosts;      /* <= KZ_REPORT_MAX_ENT_LINKS */
+    uint64_t admin_hosts_omitted;
+    const char **hosts;        /* hosts logged on to */
+    size_t n_hosts;            /* <= KZ_REPORT_MAX_ENT_LINKS */
+    uint64_t hosts_omitted;
+    uint64_t logons;           /* successful logons */
+    uint64_t failures;         /* failed logons and validations */
+    kz_time first, last;       /* first and last success */
+} kz_report_ent_account;
+
+/* An entity: one source address. */
+typedef struct kz_report_ent_addr {
+    const char *address;  /* normalised address */
+    bool internal;        /* internal (RFC 1918... or --internal-nets) */
+    const char *host;     /* the one host it was seen to belong to, or
+                             NULL */
+    const char *basis;    /* how ("machine account", "workstation
+                             name"), or why not ("ambiguous: a, b"), or
+                             NULL */
+    uint64_t logons;      /* successful logons from it */
+    uint64_t failures;    /* failed logons from it */
+    kz_time first, last;  /* first and last logon from it */
+} kz_report_ent_addr;
+
 /* ---- the model --------------------------------------------------- */
 
 /* Summary facts (発生事象). */
@@ -258,6 +311,9 @@ typedef struct kz_report {
     kz_report_list edges;       /* kz_report_edge */
     kz_report_list buckets;     /* kz_report_bucket, in time order */
     kz_report_list techniques;  /* kz_report_technique, any order */
+    kz_report_list ent_hosts;    /* kz_report_ent_host, by name */
+    kz_report_list ent_accounts; /* kz_report_ent_account, by name */
+    kz_report_list ent_addrs;    /* kz_report_ent_addr, by address */
 } kz_report;
 
 /* Orders the rows by incident (0 last), then kill-chain tactic (in
@@ -309,6 +365,16 @@ kz_status kz_report_add_bucket(kz_report *r, const kz_report_bucket *b,
 kz_status kz_report_add_technique(kz_report *r,
                                   const kz_report_technique *t,
                                   kz_error *err);
+
+/* Entities (same rules; every name list deep-copied and cut to
+ * KZ_REPORT_MAX_ENT_LINKS, the rest counted in its *_omitted). */
+kz_status kz_report_add_ent_host(kz_report *r, const kz_report_ent_host *h,
+                                 kz_error *err);
+kz_status kz_report_add_ent_account(kz_report *r,
+                                    const kz_report_ent_account *a,
+                                    kz_error *err);
+kz_status kz_report_add_ent_addr(kz_report *r, const kz_report_ent_addr *a,
+                                 kz_error *err);
 
 /* The chart's bucket width for activity from first to last: the
  * smallest of 1 min, 5 min, 15 min, 1 h, 6 h, 1 day, 7 days, 30 days

@@ -100,6 +100,29 @@
       "ログオン・横展開グラフ")                                               \
     X(L_CHART, "Events and alerts over time", "イベント・アラートの推移")     \
     X(L_BUCKET, "Bucket start", "区間の開始")                                 \
+    X(S_ENTITIES, "Entities", "関係エンティティ")                              \
+    X(L_ENT_HOSTS, "Hosts", "ホスト")                                         \
+    X(L_ENT_ACCOUNTS, "Accounts", "アカウント")                               \
+    X(L_ENT_ADDRS, "Source addresses", "接続元アドレス")                      \
+    X(L_SPELLINGS, "Names as logged", "ログ上の表記")                         \
+    X(L_ADDRESSES, "Addresses", "アドレス")                                   \
+    X(L_ROLE, "Role", "役割")                                                 \
+    X(L_LOGS_READ, "Logs read", "ログ読込")                                   \
+    X(L_SIDS, "SID", "SID")                                                   \
+    X(L_UPN, "UPN", "UPN")                                                    \
+    X(L_ADMIN, "Admin (4672)", "管理者権限（4672）")                          \
+    X(L_ADMIN_ON, "Admin on", "管理者権限のホスト")                           \
+    X(L_LOGONS, "Logons", "ログオン数")                                       \
+    X(L_FAILURES, "Failures", "失敗数")                                       \
+    X(L_INTERNAL, "Internal", "内部")                                         \
+    X(L_BELONGS, "Host", "対応ホスト")                                        \
+    X(L_BASIS, "Basis", "根拠")                                               \
+    X(L_YES, "yes", "はい")                                                   \
+    X(L_NO, "no", "いいえ")                                                   \
+    X(D_ENTITIES, "the logon events (4624, 4625, 4672, 4768, 4769, 4776, "    \
+      "5140, 7045, RDP events) and the hosts whose logs were read",           \
+      "ログオンイベント（4624、4625、4672、4768、4769、4776、5140、7045、"   \
+      "RDP イベント）とログを読み込んだホスト")                               \
     X(L_NO_DATA, "No data: nothing in the analysed logs for this section.",  \
       "データなし：解析したログにこの項目の情報はありません。")               \
     X(L_OMITTED, "more not shown (list cap reached)",                              \

@@ -28,6 +28,7 @@ static const kz_rpt_section sections[] = {
     { "traces", KZ_S_TRACES, KZ_D_TRACES, 0, false },
     { "tools", KZ_S_TOOLS, KZ_D_TOOLS, 0, false },
     { "lateral", KZ_S_LATERAL, KZ_D_LATERAL, 0, false },
+    { "entities", KZ_S_ENTITIES, KZ_D_ENTITIES, 0, false },
     { "scope", KZ_S_SCOPE, KZ_D_SCOPE, 0, false },
     { "limits", KZ_S_LIMITS, KZ_D_LIMITS, 0, false },
     { "cause", KZ_S_CAUSE, KZ_D_HUMAN, KZ_G_CAUSE, true },
@@ -81,6 +82,8 @@ kz_rpt_section_items(const kz_report *r, const char *key)
         return r->tools.n;
     if (strcmp(key, "lateral") == 0)
         return r->steps.n + r->nodes.n;
+    if (strcmp(key, "entities") == 0)
+        return r->ent_hosts.n + r->ent_accounts.n + r->ent_addrs.n;
     if (strcmp(key, "scope") == 0)
         return r->scope.n;
     if (strcmp(key, "limits") == 0)

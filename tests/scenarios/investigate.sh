@@ -11,7 +11,12 @@
 # and python3 checks DIR against truth.json:
 #   files     DIR holds report.html/md/json, manifest.json, timeline.csv,
 #             graph.json, graph.graphml, attack-navigator.json
-#   foothold  mksystem: report.json's first host is truth's first foothold
+#   foothold  mksystem: report.json's first host is truth's first foothold;
+#             oki: also (the foothold's address joined to it), or without
+#             background the reason says the foothold's logs begin late
+#   entities  report.json's entities list truth's accounts that logged on,
+#             admin=true for the admins; oki: the foothold's address is
+#             joined to the foothold
 #   path      the lateral path's hosts come in truth's order (first attack
 #             event per host)
 #   accounts  the timeline's and path's accounts include truth's attacker
@@ -121,6 +126,34 @@ else:
         k = (a["domain"] + "\\" + a["name"]).lower()
         if k not in accts and a["name"].lower() not in accts:
             fails.append("account %s missing" % k)
+    # entities (docs/report.md "Entities"): truth's accounts with a logon
+    # are listed, admin where truth made them admin (their role says so:
+    # make_scenario.py account(..., admin=True) names the admins)
+    ent = r.get("entities", {})
+    eacc = {x["name"].lower(): x for x in ent.get("accounts", {}).get("items", [])}
+    for a in t["accounts"]:
+        k = (a["domain"] + "\\" + a["name"]).lower()
+        if k not in accts and a["name"].lower() not in accts:
+            continue  # no logon in the logs (checked above)
+        x = eacc.get(k)
+        if x is None:
+            fails.append("entities: account %s not listed" % k)
+        elif "admin" in a["role"] and not x["admin"]:
+            fails.append("entities: %s not admin (truth: %s)" % (k, a["role"]))
+    # OKI: the foothold's address is joined to the foothold (a 4624 with its
+    # workstation name), so the report names the foothold; without the
+    # background its logs begin at its first alert, and the reason must
+    # then say so about the foothold
+    if sc == "oki":
+        fip = [h["ip"] for h in t["hosts"] if h["role"] == "first foothold"][0]
+        eaddr = {x["address"]: x for x in ent.get("addresses", {}).get("items", [])}
+        if (eaddr.get(fip) or {}).get("host") != foothold:
+            fails.append("entities: address %s not joined to %s (%s)"
+                         % (fip, foothold, eaddr.get(fip)))
+        why = s.get("first_host_reason") or ""
+        if fh != foothold and not (t.get("background_events") == 0 and
+                                   why.startswith("the logs of %s begin" % foothold)):
+            fails.append("first host %s, expected %s (%s)" % (fh, foothold, why))
     if sc == "mksystem":
         tools = " ".join((x.get("name") or "") + " " + (x.get("path") or "")
                          for x in r["tools"]["items"]).lower()

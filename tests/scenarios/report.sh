@@ -36,15 +36,15 @@ from html.parser import HTMLParser
 
 work = sys.argv[1]
 KEYS = ["summary", "response", "preserved", "traces", "tools", "lateral",
-        "scope", "limits", "cause", "prevention", "provenance"]
+        "entities", "scope", "limits", "cause", "prevention", "provenance"]
 HEADINGS = {
     "en": ["Incident summary", "Response timeline",
            "Preserved devices and evidence", "Traces of compromise",
-           "Malware and tools", "Lateral movement", "Impact scope",
+           "Malware and tools", "Lateral movement", "Entities", "Impact scope",
            "Limits of the investigation", "Root cause", "Countermeasures",
            "Provenance"],
     "ja": ["発生事象", "対応経緯", "保全機器", "侵害の痕跡",
-           "マルウェア・ツール", "横展開", "影響範囲", "調査の制約", "原因",
+           "マルウェア・ツール", "横展開", "関係エンティティ", "影響範囲", "調査の制約", "原因",
            "再発防止策", "来歴"],
 }
 HOSTILE = [
@@ -165,6 +165,14 @@ for lang in ("en", "ja"):
                     fail(where, "host %r not in report.json" % h)
             if not any(len(h) == 2048 for h in hosts):
                 fail(where, "long string not cut to 2048 bytes")
+            ent = rep["entities"]
+            got = {x["name"] for x in ent["hosts"]["items"]}
+            got |= {x["name"] for x in ent["accounts"]["items"]}
+            got |= {x["address"] for x in ent["addresses"]["items"]}
+            got |= {y for x in ent["hosts"]["items"] for y in x["spellings"]}
+            for h in HOSTILE:
+                if h not in got:
+                    fail(where, "entity %r not in report.json" % h)
         if kind == "empty":
             if rep["timeline"]["items"] or rep["summary"]["first_host_determined"]:
                 fail(where, "empty model has data")

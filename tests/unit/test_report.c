@@ -132,6 +132,28 @@ sample(kz_report_lang lang, bool hostile_strings)
         st |= kz_report_add_tool(r, &tool, NULL);
         st |= kz_report_add_scope(r, &sc, NULL);
         st |= kz_report_add_bucket(r, &bk, NULL);
+        {
+            kz_report_ent_host eh = { .name = s, .spellings = hs,
+                                      .n_spellings = 3, .addresses = hs,
+                                      .n_addresses = 2, .role = s,
+                                      .logs_read = i % 2 == 0,
+                                      .events = i, .first = t_at(16, 0, 0),
+                                      .last = KZ_TIME_NONE };
+            kz_report_ent_account ea = { .name = s, .sids = hs, .n_sids = 1,
+                                         .upn = s, .admin = i % 2 == 1,
+                                         .admin_hosts = hs,
+                                         .n_admin_hosts = 3, .hosts = hs,
+                                         .n_hosts = 3, .logons = i,
+                                         .failures = 1,
+                                         .first = t_at(16, 1, 0),
+                                         .last = t_at(16, 2, 0) };
+            kz_report_ent_addr ed = { s, i % 2 == 0, s, s, i, 0,
+                                      t_at(16, 3, 0), KZ_TIME_NONE };
+
+            st |= kz_report_add_ent_host(r, &eh, NULL);
+            st |= kz_report_add_ent_account(r, &ea, NULL);
+            st |= kz_report_add_ent_addr(r, &ed, NULL);
+        }
     }
     for (i = 0; i < nh; i++) {
         char id[16];
@@ -431,7 +453,7 @@ test_report_section_ids_in_order(void)
     if (render(r, kz_report_html, &b)) {
         const char *prev = b.data;
 
-        T_EQ_INT(n, 10);
+        T_EQ_INT(n, 11);
         for (size_t i = 0; i < n; i++) {
             char id[64];
             const char *p;
@@ -460,9 +482,9 @@ test_report_empty_model(void)
         T_CHECK(kz_report_new(&r, NULL) == KZ_OK, "new");
         r->meta.lang = (kz_report_lang)lang;
         if (render(r, kz_report_html, &h)) {
-            /* summary, chart, inputs, traces, tools, lateral, scope,
-             * limits, rule sources */
-            T_EQ_INT(count(h.data, nodata), 9);
+            /* summary, chart, inputs, traces, tools, lateral,
+             * entities, scope, limits, rule sources */
+            T_EQ_INT(count(h.data, nodata), 10);
             T_EQ_INT(count(h.data, "data-human="), 4);
             T_EQ_INT(count(h.data, fill), 4);
             T_CHECK(strstr(h.data, "data-human=\"response\"") &&
@@ -473,11 +495,11 @@ test_report_empty_model(void)
             check_html_safe(h.data, "empty");
         }
         if (render(r, kz_report_md, &m)) {
-            T_EQ_INT(count(m.data, nodata), 7);
+            T_EQ_INT(count(m.data, nodata), 8);
             T_EQ_INT(count(m.data, fill), 4);
         }
         if (render(r, kz_report_json, &j)) {
-            T_EQ_INT(count(j.data, "\"has_data\": false"), 6);
+            T_EQ_INT(count(j.data, "\"has_data\": false"), 7);
             T_EQ_INT(count(j.data, "\"human\": true"), 4);
             T_CHECK(strstr(j.data, "\"first_host_determined\": false"),
                     "undetermined first host");
