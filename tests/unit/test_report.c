@@ -898,8 +898,10 @@ test_report_group_rows(void)
     }
     kz_report_group_rows(r);
     for (i = 0; i < r->rows.n; i++) {
-        strcat(got, KZ_REPORT_AT(&r->rows, kz_report_row, i)->activity);
-        strcat(got, " ");
+        size_t n = strlen(got);
+
+        snprintf(got + n, sizeof(got) - n, "%s ",
+                 KZ_REPORT_AT(&r->rows, kz_report_row, i)->activity);
     }
     T_EQ_STR(got, want);
     kz_report_free(r);
