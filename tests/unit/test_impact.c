@@ -1,6 +1,6 @@
 /*
  * test_impact.c - the impact scope (src/investigate/impact.h): which
- * facts each incident gets (by account, source, host with account or
+ * facts go to which incident (by account, source, host with account or
  * image, mailbox without account; service identities, other hosts and
  * times outside the window excluded), distinct counting with folded
  * paths, the access union, determinism under spills, and the parsers of
