@@ -1,10 +1,26 @@
 /*
  * sha256.c - SHA-256 as specified by FIPS 180-4 §6.2, written from the
  * standard: 64-byte blocks, big-endian words, 64 rounds per block.
+ *
+ * On x86-64 CPUs with the SHA extensions (CPUID leaf 7 EBX bit 29, with
+ * SSSE3 and SSE4.1), blocks go through the SHA256RNDS2 / SHA256MSG1 /
+ * SHA256MSG2 instructions instead (about 5x faster: the manifest hashes
+ * every input); the choice is made once, at the first block, and both
+ * paths give the same digests (tests/unit/test_sha256.c runs the NIST
+ * vectors through whichever the machine has, and compares the two on
+ * random input where the instructions exist).
  */
 #include "base/sha256.h"
 
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define KZ_SHA_NI 1
+#include <cpuid.h>
+#include <immintrin.h>
+#endif
 
 /* FIPS 180-4 §4.2.2: the first 32 bits of the fractional parts of the
  * cube roots of the first 64 primes. */
@@ -59,6 +75,108 @@ compress(uint32_t h[8], const uint8_t *p)
     h[4] += e, h[5] += f, h[6] += g, h[7] += hh;
 }
 
+#ifdef KZ_SHA_NI
+/* n blocks with the SHA extensions. The state is kept as two vectors,
+ * (a, b, e, f) and (c, d, g, h) in the lane order SHA256RNDS2 uses; each
+ * step of the loop is four rounds: message words plus constants, two
+ * RNDS2 (two rounds each), and the schedule of the words four groups
+ * ahead (W[t] = s1(W[t-2]) + W[t-7] + s0(W[t-15]) + W[t-16]). */
+__attribute__((target("sha,sse4.1,ssse3"))) static void
+compress_ni(uint32_t h[8], const uint8_t *p, size_t n)
+{
+    const __m128i bswap =
+        _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
+    __m128i s0, s1, t, save0, save1, w[4], msg;
+    unsigned g;
+
+    t = _mm_loadu_si128((const __m128i *)&h[0]);  /* d c b a */
+    s1 = _mm_loadu_si128((const __m128i *)&h[4]); /* h g f e */
+    t = _mm_shuffle_epi32(t, 0xB1);               /* c d a b */
+    s1 = _mm_shuffle_epi32(s1, 0x1B);             /* e f g h */
+    s0 = _mm_alignr_epi8(t, s1, 8);               /* a b e f */
+    s1 = _mm_blend_epi16(s1, t, 0xF0);            /* c d g h */
+    for (; n > 0; n--, p += 64) {
+        save0 = s0;
+        save1 = s1;
+        for (g = 0; g < 4; g++)
+            w[g] = _mm_shuffle_epi8(
+                _mm_loadu_si128((const __m128i *)(p + 16 * g)), bswap);
+        for (g = 0; g < 16; g++) {
+            __m128i cur;
+
+            if (g < 4)
+                cur = w[g];
+            else {
+                /* w[g % 4] holds group g-4, then g-3, g-2, g-1 */
+                cur = _mm_sha256msg1_epu32(w[g % 4], w[(g + 1) % 4]);
+                cur = _mm_add_epi32(
+                    cur, _mm_alignr_epi8(w[(g + 3) % 4], w[(g + 2) % 4], 4));
+                cur = _mm_sha256msg2_epu32(cur, w[(g + 3) % 4]);
+                w[g % 4] = cur;
+            }
+            msg = _mm_add_epi32(cur,
+                                _mm_loadu_si128((const __m128i *)&k[4 * g]));
+            s1 = _mm_sha256rnds2_epu32(s1, s0, msg);
+            msg = _mm_shuffle_epi32(msg, 0x0E);
+            s0 = _mm_sha256rnds2_epu32(s0, s1, msg);
+        }
+        s0 = _mm_add_epi32(s0, save0);
+        s1 = _mm_add_epi32(s1, save1);
+    }
+    t = _mm_shuffle_epi32(s0, 0x1B);   /* f e b a */
+    s1 = _mm_shuffle_epi32(s1, 0xB1);  /* d c h g */
+    s0 = _mm_blend_epi16(t, s1, 0xF0); /* d c b a */
+    s1 = _mm_alignr_epi8(s1, t, 8);    /* h g f e */
+    _mm_storeu_si128((__m128i *)&h[0], s0);
+    _mm_storeu_si128((__m128i *)&h[4], s1);
+}
+
+/* The SHA extensions, SSSE3 and SSE4.1 are there (and not turned off by
+ * KZ_NO_SHA_NI in the environment, for tests). Asked once; a benign race
+ * between threads computes the same answer. */
+static bool
+have_ni(void)
+{
+    static int known = -1;
+    unsigned a, b, c, d;
+
+    if (known < 0) {
+        int yes = 0;
+
+        if (__get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 9)) &&
+            (c & (1u << 19)) && __get_cpuid_count(7, 0, &a, &b, &c, &d) &&
+            (b & (1u << 29)))
+            yes = getenv("KZ_NO_SHA_NI") == NULL;
+        known = yes;
+    }
+    return known == 1;
+}
+#endif
+
+/* n whole blocks at p. */
+static void
+blocks(uint32_t h[8], const uint8_t *p, size_t n)
+{
+#ifdef KZ_SHA_NI
+    if (have_ni()) {
+        compress_ni(h, p, n);
+        return;
+    }
+#endif
+    for (; n > 0; n--, p += 64)
+        compress(h, p);
+}
+
+bool
+kz_sha256_accelerated(void)
+{
+#ifdef KZ_SHA_NI
+    return have_ni();
+#else
+    return false;
+#endif
+}
+
 void
 kz_sha256_init(kz_sha256 *c)
 {
@@ -90,11 +208,14 @@ kz_sha256_update(kz_sha256 *c, const void *p, size_t n)
         n -= take;
         if (c->fill < 64)
             return;
-        compress(c->h, c->block);
+        blocks(c->h, c->block, 1);
         c->fill = 0;
     }
-    for (; n >= 64; s += 64, n -= 64)
-        compress(c->h, s);
+    if (n >= 64) {
+        blocks(c->h, s, n / 64);
+        s += n / 64 * 64;
+        n %= 64;
+    }
     if (n != 0)
         memcpy(c->block, s, n);
     c->fill = n;
@@ -110,13 +231,13 @@ kz_sha256_final(kz_sha256 *c, uint8_t out[KZ_SHA256_LEN])
     c->block[c->fill++] = 0x80;
     if (c->fill > 56) {
         memset(c->block + c->fill, 0, 64 - c->fill);
-        compress(c->h, c->block);
+        blocks(c->h, c->block, 1);
         c->fill = 0;
     }
     memset(c->block + c->fill, 0, 56 - c->fill);
     for (i = 0; i < 8; i++)
         c->block[56 + i] = (uint8_t)(bits >> (56 - 8 * i));
-    compress(c->h, c->block);
+    blocks(c->h, c->block, 1);
     for (i = 0; i < 8; i++) {
         out[4 * i] = (uint8_t)(c->h[i] >> 24);
         out[4 * i + 1] = (uint8_t)(c->h[i] >> 16);

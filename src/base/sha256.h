@@ -11,6 +11,7 @@
 #ifndef KZ_BASE_SHA256_H
 #define KZ_BASE_SHA256_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,6 +27,10 @@ typedef struct kz_sha256 {
 
 /* Starts a new digest. */
 void kz_sha256_init(kz_sha256 *c);
+
+/* True when blocks go through the CPU's SHA extensions (x86-64 SHA-NI;
+ * the environment variable KZ_NO_SHA_NI, read once, turns them off). */
+bool kz_sha256_accelerated(void);
 
 /* Hashes n more bytes at p (p may be NULL when n is 0). */
 void kz_sha256_update(kz_sha256 *c, const void *p, size_t n);

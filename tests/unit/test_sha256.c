@@ -5,6 +5,8 @@
 #include "base/sha256.h"
 
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "t.h"
 
@@ -119,6 +121,43 @@ test_sha256_split_updates(void)
     free(buf);
 }
 
+/* Both block paths: this process uses the SHA extensions when the CPU
+ * has them; the vectors and the split cases are then run again by a
+ * child with KZ_NO_SHA_NI=1 (the portable rounds). */
+static void
+test_sha256_both_paths(void)
+{
+    char self[1024], cmd[4096];
+    ssize_t n;
+    int rc;
+
+    if (!kz_sha256_accelerated()) {
+        fprintf(stderr, "note: no SHA extensions here (or KZ_NO_SHA_NI): "
+                        "the portable path ran the other cases\n");
+        return;
+    }
+    n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    T_CHECK(n > 0 && strchr(self, '\'') == NULL, "readlink");
+    if (n <= 0)
+        return;
+    self[n] = '\0';
+    snprintf(cmd, sizeof(cmd),
+             "KZ_NO_SHA_NI=1 '%s' test_sha256_nist_vectors && "
+             "KZ_NO_SHA_NI=1 '%s' test_sha256_split_updates && "
+             "KZ_NO_SHA_NI=1 '%s' test_sha256_portable_is_used",
+             self, self, self);
+    rc = system(cmd);
+    T_CHECK(rc == 0, "the portable path failed (%d)", rc);
+}
+
+/* Run by test_sha256_both_paths' child: KZ_NO_SHA_NI is honoured. */
+static void
+test_sha256_portable_is_used(void)
+{
+    if (getenv("KZ_NO_SHA_NI") != NULL)
+        T_CHECK(!kz_sha256_accelerated(), "KZ_NO_SHA_NI ignored");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -126,6 +165,8 @@ main(int argc, char **argv)
         T_CASE(test_sha256_nist_vectors),
         T_CASE(test_sha256_one_shot),
         T_CASE(test_sha256_split_updates),
+        T_CASE(test_sha256_both_paths),
+        T_CASE(test_sha256_portable_is_used),
     };
     return t_run(cases, T_COUNT(cases), argc, argv);
 }
