@@ -84,31 +84,7 @@ gen="$TMPDIR/oki"
 python3 "$top/tests/tools/make_scenario.py" --scenario oki --seed 1 "$gen" >/dev/null
 ev="$gen/oki/evtx"
 "$kz" dump -q -o "$TMPDIR/fs.jsonl" "$ev" >/dev/null 2>&1 || true
-python3 - "$TMPDIR/fs.jsonl" "$TMPDIR/stress.jsonl" "$nstress" <<'PY'
-import json, sys
-src, dst, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-tmpl = None
-for line in open(src, encoding="utf-8"):
-    e = json.loads(line)
-    s = e["Event"]["System"]
-    if s.get("EventID") == 5145:
-        tmpl = e
-        break
-if tmpl is None:
-    sys.exit("no 5145 in the OKI breach")
-s = tmpl["Event"]["System"]
-d = tmpl["Event"]["EventData"]
-t0 = s["TimeCreated"]["#attributes"]["SystemTime"]
-head = t0[:17]          # "YYYY-MM-DDTHH:MM:"
-with open(dst, "w", encoding="utf-8") as f:
-    for i in range(n):
-        s["EventRecordID"] = 900000000 + i
-        # inside the same minute range as the real reads: ms steps
-        sec = 0.001 * (i % 59000)
-        s["TimeCreated"]["#attributes"]["SystemTime"] = "%s%09.6fZ" % (head, sec)
-        d["RelativeTargetName"] = "stress\\dir%04d\\file%07d.dat" % (i // 1000, i)
-        f.write(json.dumps(tmpl, separators=(",", ":")) + "\n")
-PY
+python3 "$top/tests/tools/make_share_reads.py" "$TMPDIR/fs.jsonl" "$TMPDIR/stress.jsonl" "$nstress"
 base=$(rss "$kz" investigate -q -j 1 -o "$TMPDIR/inv-oki" "$ev")
 stress=$(rss "$kz" investigate -q -j 1 -o "$TMPDIR/inv-stress" "$ev" "$TMPDIR/stress.jsonl")
 objs=$(python3 -c "import json,sys;r=json.load(open(sys.argv[1]));print(r['impact_scope'].get('objects'))" "$TMPDIR/inv-stress/report.json")

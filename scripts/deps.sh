@@ -8,7 +8,7 @@ set -euo pipefail
 build_pkgs=(gcc make cmake pkg-config zlib1g-dev libarchive-dev libyaml-dev
   libpcre2-dev libvectorscan-dev)
 test_pkgs=(clang libclang-rt-14-dev python3 python3-yaml libevtx-utils python3-evtx
-  hyperfine)
+  hyperfine time)
 # The browser test (tests/browser, docs/testing.md): Debian's chromium, CJK
 # fonts for the Japanese report; node and npm only when no node is on PATH
 # (a node from elsewhere, e.g. NodeSource, already carries npm).
