@@ -895,6 +895,20 @@ fill_limits(kz_inv *v, const kz_hunt_done *dn)
                  (unsigned long long)is.dropped_edges);
         st = limit(v, "cap", buf, "incidents may be incomplete");
     }
+    if (st == KZ_OK && v->imp != NULL) {
+        kz_imp_stats ms;
+
+        kz_imp_get_stats(v->imp, &ms);
+        if (ms.capped_facts > 0) {
+            snprintf(buf, sizeof(buf),
+                     "%llu file accesses past the impact scope's %llu",
+                     (unsigned long long)ms.capped_facts,
+                     (unsigned long long)KZ_IMP_MAX_FACTS);
+            st = limit(v, "cap", buf,
+                       "files touched after the cap are not in the impact "
+                       "scope");
+        }
+    }
     if (st == KZ_OK)
         st = incident_limits(v, dn);
     return st;

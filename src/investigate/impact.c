@@ -193,9 +193,12 @@ kz_imp_add(kz_imp *m, const kz_imp_fact *f, kz_error *err)
     if (m->ran)
         return kz_error_set(err, KZ_EUSAGE, "impact: add after run");
     if (f->time == KZ_TIME_NONE || (f->access & 7u) == 0 ||
-        f->object == NULL || f->object[0] == '\0' ||
-        m->st.facts >= m->cfg.max_facts) {
+        f->object == NULL || f->object[0] == '\0') {
         m->st.dropped_facts++;
+        return KZ_OK;
+    }
+    if (m->st.facts >= m->cfg.max_facts) {
+        m->st.capped_facts++;
         return KZ_OK;
     }
     memset(&fx, 0, sizeof(fx));

@@ -129,7 +129,8 @@ typedef struct kz_imp_config {
 
 typedef struct kz_imp_stats {
     uint64_t facts;          /* facts spooled */
-    uint64_t dropped_facts;  /* past max_facts, or no time/access */
+    uint64_t dropped_facts;  /* no time, access or object */
+    uint64_t capped_facts;   /* past max_facts */
     uint64_t attributed;     /* (incident, fact) pairs */
     uint64_t unattributed;   /* facts of no incident */
     uint64_t objects;        /* distinct objects (all groups) */

@@ -248,6 +248,30 @@ test_impact_dropped_facts(void)
 }
 
 static void
+test_impact_fact_cap(void)
+{
+    kz_imp_config cfg = {0, 2, NULL};
+    kz_imp *m = NULL;
+    kz_imp_stats st;
+    kz_error err;
+    int i;
+
+    kz_error_clear(&err);
+    T_CHECK(kz_imp_new(&cfg, &m, &err) == KZ_OK, "new");
+    for (i = 0; i < 3; i++) {
+        kz_imp_fact f = {at(i), SH, R, "FS01", "S", "x", "A\\b", NULL, NULL,
+                         "a.evtx", 5145, (uint64_t)i};
+
+        T_CHECK(kz_imp_add(m, &f, &err) == KZ_OK, "add");
+    }
+    kz_imp_get_stats(m, &st);
+    T_EQ_INT(st.facts, 2);
+    T_EQ_INT(st.capped_facts, 1);
+    T_EQ_INT(st.dropped_facts, 0);
+    kz_imp_free(m);
+}
+
+static void
 test_impact_access_bits(void)
 {
     static const struct {
@@ -322,6 +346,7 @@ main(int argc, char **argv)
         T_CASE(test_impact_attribution),
         T_CASE(test_impact_spills_same_output),
         T_CASE(test_impact_dropped_facts),
+        T_CASE(test_impact_fact_cap),
         T_CASE(test_impact_access_bits),
         T_CASE(test_impact_mailbox_of),
     };
