@@ -1075,6 +1075,11 @@ kz_inv_report(kz_inv *v, const kz_hunt_done *dn)
             kz_inc_count(v->inc), fh != NULL ? kz_cli_escape(fh, esc,
                                                                sizeof(esc))
                                              : "undetermined");
+    fprintf(stderr,
+            "investigate: impact scope: %llu files and mailboxes in %zu "
+            "entries (complete list: impact_files.csv)\n",
+            (unsigned long long)v->rep->scope_objects,
+            v->rep->scope.n);
     fprintf(stderr, "investigate: report: %s/report.html\n",
             kz_cli_escape(v->dir, esc, sizeof(esc)));
     return KZ_EXIT_OK;
