@@ -505,6 +505,28 @@ fill_incidents(kz_inv *v, const kz_hunt_done *dn)
     r->summary.accounts = distinct(av, na);
     free(hv);
     free(av);
+    for (i = 0; i < kz_inc_count(e) && st == KZ_OK; i++) {
+        const kz_incident *c = kz_inc_at(e, i);
+        kz_report_incident ri;
+
+        memset(&ri, 0, sizeof(ri));
+        ri.id = c->id;
+        ri.first = c->first;
+        ri.last = c->last;
+        ri.level = kz_level_name((kz_level)c->max_level);
+        ri.seeds = c->n_seeds;
+        ri.hosts = (const char **)c->hosts;
+        ri.n_hosts = c->n_hosts;
+        ri.accounts = (const char **)c->accounts;
+        ri.n_accounts = c->n_accounts;
+        ri.techniques = c->n_techniques;
+        ri.steps = c->n_steps;
+        ri.first_host = c->patient_zero;
+        ri.reason = c->reason;
+        st = kz_report_add_incident(r, &ri, &v->err);
+    }
+    if (st != KZ_OK)
+        return st;
     /* the main incident first, then the others in their order */
     for (pass = 0; pass < 2 && m != NULL; pass++)
         for (i = 0; i < kz_inc_count(e) && st == KZ_OK; i++) {

@@ -384,6 +384,47 @@ fact(hw *h, kz_rpt_text label)
     raw(h, "</dt><dd>");
 }
 
+/* The incidents found: one row each. */
+static void
+incidents_table(hw *h)
+{
+    static const kz_rpt_text cols[] = {
+        KZ_L_INCIDENT, KZ_L_FIRST_ACT, KZ_L_LAST_ACT, KZ_L_LEVEL,
+        KZ_L_SEEDS,    KZ_L_HOSTS,     KZ_L_ACCOUNT,  KZ_L_TECHNIQUES,
+        KZ_L_STEPS,    KZ_L_FIRST_HOST, KZ_L_REASON,
+    };
+    const kz_report *r = h->r;
+
+    if (r->incidents.n == 0)
+        return;
+    raw(h, "<h3>");
+    raw(h, tr(h, KZ_L_INCIDENTS));
+    raw(h, "</h3>\n");
+    tbl_begin(h, "t-incidents", cols, sizeof(cols) / sizeof(cols[0]));
+    for (size_t i = 0; i < r->incidents.n; i++) {
+        const kz_report_incident *x =
+            KZ_REPORT_AT(&r->incidents, kz_report_incident, i);
+
+        raw(h, "<tr>");
+        td_u64(h, x->id);
+        td_time(h, x->first);
+        td_time(h, x->last);
+        td_text(h, x->level);
+        td_u64(h, x->seeds);
+        names(h, x->hosts, x->n_hosts, x->hosts_omitted);
+        names(h, x->accounts, x->n_accounts, x->accounts_omitted);
+        td_u64(h, x->techniques);
+        td_u64(h, x->steps);
+        if (x->first_host != NULL)
+            td_text(h, x->first_host);
+        else
+            td_text(h, tr(h, KZ_L_UNDETERMINED));
+        td_text(h, x->reason);
+        raw(h, "</tr>\n");
+    }
+    tbl_end(h, r->incidents.omitted);
+}
+
 static void
 sec_summary(hw *h)
 {
@@ -421,7 +462,9 @@ sec_summary(hw *h)
     raw(h, "</dd>");
     fact(h, KZ_L_ACCOUNT_COUNT);
     u64(h, s->accounts);
-    raw(h, "</dd></dl>\n<h3>");
+    raw(h, "</dd></dl>\n");
+    incidents_table(h);
+    raw(h, "<h3>");
     raw(h, tr(h, KZ_L_CHART));
     raw(h, "</h3>\n");
     if (h->r->buckets.n == 0) {

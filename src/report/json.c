@@ -198,6 +198,9 @@ write_inputs(jw *w, const kz_report *r)
     jw_close(w, "}");
 }
 
+static void write_names(jw *w, const char *key, const char *const *names,
+                        size_t n);
+
 static void
 write_summary(jw *w, const kz_report *r)
 {
@@ -214,6 +217,30 @@ write_summary(jw *w, const kz_report *r)
     jw_u64(w, "alerts", s->alerts);
     jw_u64(w, "hosts", s->hosts);
     jw_u64(w, "accounts", s->accounts);
+    jw_open(w, "incidents", "[");
+    for (size_t i = 0; i < r->incidents.n; i++) {
+        const kz_report_incident *x =
+            KZ_REPORT_AT(&r->incidents, kz_report_incident, i);
+
+        jw_open(w, NULL, "{");
+        jw_u64(w, "id", x->id);
+        jw_time(w, "first", x->first);
+        jw_time(w, "last", x->last);
+        jw_str(w, "level", x->level);
+        jw_u64(w, "alerts", x->seeds);
+        write_names(w, "hosts", x->hosts, x->n_hosts);
+        jw_u64(w, "hosts_omitted", x->hosts_omitted);
+        write_names(w, "accounts", x->accounts, x->n_accounts);
+        jw_u64(w, "accounts_omitted", x->accounts_omitted);
+        jw_u64(w, "techniques", x->techniques);
+        jw_u64(w, "lateral_steps", x->steps);
+        jw_bool(w, "first_host_determined", x->first_host != NULL);
+        jw_str(w, "first_host", x->first_host);
+        jw_str(w, "first_host_reason", x->reason);
+        jw_close(w, "}");
+    }
+    jw_close(w, "]");
+    jw_u64(w, "incidents_omitted", r->incidents.omitted);
     jw_close(w, "}");
 }
 

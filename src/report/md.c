@@ -133,6 +133,9 @@ md_no_data(md *m)
     md_raw(m, "\n");
 }
 
+static void md_names(md *m, const char *const *names, size_t n,
+                     uint64_t omitted);
+
 static void
 sec_summary(md *m)
 {
@@ -170,6 +173,50 @@ sec_summary(md *m)
     md_item(m, KZ_L_ACCOUNT_COUNT);
     md_u64(m, s->accounts);
     md_raw(m, "\n");
+    if (r->incidents.n != 0) {
+        static const kz_rpt_text icols[] = {
+            KZ_L_INCIDENT, KZ_L_FIRST_ACT, KZ_L_LAST_ACT, KZ_L_LEVEL,
+            KZ_L_SEEDS,    KZ_L_HOSTS,     KZ_L_ACCOUNT,  KZ_L_TECHNIQUES,
+            KZ_L_STEPS,    KZ_L_FIRST_HOST, KZ_L_REASON,
+        };
+
+        md_raw(m, "\n**");
+        md_raw(m, tr(m, KZ_L_INCIDENTS));
+        md_raw(m, "**\n");
+        md_head(m, icols, sizeof(icols) / sizeof(icols[0]));
+        for (size_t i = 0; i < r->incidents.n; i++) {
+            const kz_report_incident *x =
+                KZ_REPORT_AT(&r->incidents, kz_report_incident, i);
+
+            md_raw(m, "| ");
+            md_u64(m, x->id);
+            md_raw(m, " | ");
+            md_time(m, x->first);
+            md_raw(m, " | ");
+            md_time(m, x->last);
+            md_raw(m, " | ");
+            md_text(m, x->level);
+            md_raw(m, " | ");
+            md_u64(m, x->seeds);
+            md_raw(m, " | ");
+            md_names(m, x->hosts, x->n_hosts, x->hosts_omitted);
+            md_raw(m, " | ");
+            md_names(m, x->accounts, x->n_accounts, x->accounts_omitted);
+            md_raw(m, " | ");
+            md_u64(m, x->techniques);
+            md_raw(m, " | ");
+            md_u64(m, x->steps);
+            md_raw(m, " | ");
+            if (x->first_host != NULL)
+                md_text(m, x->first_host);
+            else
+                md_raw(m, tr(m, KZ_L_UNDETERMINED));
+            md_raw(m, " | ");
+            md_text(m, x->reason);
+            md_raw(m, " |\n");
+        }
+        md_omitted(m, r->incidents.omitted);
+    }
     if (kz_rpt_section_items(r, "summary") == 0)
         md_no_data(m);
     if (r->buckets.n != 0) {

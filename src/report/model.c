@@ -132,6 +132,8 @@ kz_report_new(kz_report **out, kz_error *err)
               KZ_REPORT_MAX_BUCKETS);
     list_init(&r->techniques, sizeof(kz_report_technique),
               KZ_REPORT_MAX_TECHNIQUES);
+    list_init(&r->incidents, sizeof(kz_report_incident),
+              KZ_REPORT_MAX_INCIDENTS);
     list_init(&r->ent_hosts, sizeof(kz_report_ent_host),
               KZ_REPORT_MAX_ENT_HOSTS);
     list_init(&r->ent_accounts, sizeof(kz_report_ent_account),
@@ -170,6 +172,7 @@ kz_report_free(kz_report *r)
     list_fini(&r->edges);
     list_fini(&r->buckets);
     list_fini(&r->techniques);
+    list_fini(&r->incidents);
     list_fini(&r->ent_hosts);
     list_fini(&r->ent_accounts);
     list_fini(&r->ent_addrs);
@@ -398,6 +401,33 @@ kz_report_add_scope(kz_report *r, const kz_report_scope *s, kz_error *err)
     return copy_names(r, s->names, s->n_names, KZ_REPORT_MAX_SCOPE_NAMES,
                       &slot->names, &slot->n_names, &slot->names_omitted,
                       err);
+}
+
+kz_status
+kz_report_add_incident(kz_report *r, const kz_report_incident *in,
+                       kz_error *err)
+{
+    static const size_t offs[] = { offsetof(kz_report_incident, level),
+                                   offsetof(kz_report_incident, first_host),
+                                   offsetof(kz_report_incident, reason) };
+    kz_report_incident *slot;
+    void *p;
+    kz_status st;
+
+    if ((st = add_item(r, &r->incidents, in, offs, N_OF(offs), &p, err)) !=
+            KZ_OK ||
+        p == NULL)
+        return st;
+    slot = p;
+    slot->hosts = slot->accounts = NULL;
+    slot->n_hosts = slot->n_accounts = 0;
+    if ((st = copy_names(r, in->hosts, in->n_hosts, KZ_REPORT_MAX_INC_NAMES,
+                         &slot->hosts, &slot->n_hosts, &slot->hosts_omitted,
+                         err)) != KZ_OK)
+        return st;
+    return copy_names(r, in->accounts, in->n_accounts,
+                      KZ_REPORT_MAX_INC_NAMES, &slot->accounts,
+                      &slot->n_accounts, &slot->accounts_omitted, err);
 }
 
 kz_status

@@ -56,6 +56,8 @@
 #define KZ_REPORT_MAX_BUCKETS 1000    /* chart buckets */
 #define KZ_REPORT_MAX_TECHNIQUES 1000 /* ATT&CK techniques (navigator.c) */
 #define KZ_REPORT_MAX_TECH_RULES 20   /* rule titles kept per technique */
+#define KZ_REPORT_MAX_INCIDENTS 1000  /* incidents listed */
+#define KZ_REPORT_MAX_INC_NAMES 20    /* hosts, accounts per incident */
 #define KZ_REPORT_MAX_ENT_HOSTS 2000    /* entities: hosts */
 #define KZ_REPORT_MAX_ENT_ACCOUNTS 2000 /* entities: accounts */
 #define KZ_REPORT_MAX_ENT_ADDRS 2000    /* entities: source addresses */
@@ -203,6 +205,24 @@ typedef struct kz_report_technique {
     uint64_t rules_omitted; /* alerts whose title was not kept (cap) */
 } kz_report_technique;
 
+/* One incident (発生事象: the incidents found, docs/investigate.md). */
+typedef struct kz_report_incident {
+    uint64_t id;              /* 1, 2... as in the timeline and scope */
+    kz_time first, last;      /* first and last seed alert */
+    const char *level;        /* its highest seed level */
+    uint64_t seeds;           /* seed alerts */
+    const char **hosts;       /* host keys, first seen first */
+    size_t n_hosts;           /* <= KZ_REPORT_MAX_INC_NAMES */
+    uint64_t hosts_omitted;
+    const char **accounts;    /* account keys, first seen first */
+    size_t n_accounts;        /* <= KZ_REPORT_MAX_INC_NAMES */
+    uint64_t accounts_omitted;
+    uint64_t techniques;      /* distinct ATT&CK techniques */
+    uint64_t steps;           /* lateral movement steps */
+    const char *first_host;   /* its patient zero, or NULL: undetermined */
+    const char *reason;       /* why that host, or why undetermined */
+} kz_report_incident;
+
 /* One bucket of the events/alerts-over-time chart. */
 typedef struct kz_report_bucket {
     kz_time start;    /* bucket start (UTC) */
@@ -311,6 +331,7 @@ typedef struct kz_report {
     kz_report_list edges;       /* kz_report_edge */
     kz_report_list buckets;     /* kz_report_bucket, in time order */
     kz_report_list techniques;  /* kz_report_technique, any order */
+    kz_report_list incidents;   /* kz_report_incident, by id */
     kz_report_list ent_hosts;    /* kz_report_ent_host, by name */
     kz_report_list ent_accounts; /* kz_report_ent_account, by name */
     kz_report_list ent_addrs;    /* kz_report_ent_addr, by address */
@@ -365,6 +386,8 @@ kz_status kz_report_add_bucket(kz_report *r, const kz_report_bucket *b,
 kz_status kz_report_add_technique(kz_report *r,
                                   const kz_report_technique *t,
                                   kz_error *err);
+kz_status kz_report_add_incident(kz_report *r, const kz_report_incident *in,
+                                 kz_error *err);
 
 /* Entities (same rules; every name list deep-copied and cut to
  * KZ_REPORT_MAX_ENT_LINKS, the rest counted in its *_omitted). */

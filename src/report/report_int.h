@@ -56,6 +56,10 @@
     X(L_DELETED, "Files deleted", "削除ファイル数")                           \
     X(L_INCIDENT, "Incident", "インシデント")                                 \
     X(L_TACTIC, "Tactic", "戦術")                                             \
+    X(L_INCIDENTS, "Incidents", "インシデント一覧")                           \
+    X(L_SEEDS, "Alerts", "アラート数")                                        \
+    X(L_TECHNIQUES, "Techniques", "攻撃手法数")                               \
+    X(L_STEPS, "Lateral steps", "横展開の段数")                               \
     X(L_FIRST_SEEN, "First seen", "初回")                                     \
     X(L_SCOPE_LOCAL, "(files on the host)", "（ホスト上のファイル）")         \
     X(L_SCOPE_MAILBOX, "(mailboxes)", "（メールボックス）")                   \

@@ -131,6 +131,17 @@ sample(kz_report_lang lang, bool hostile_strings)
         st |= kz_report_add_step(r, &stp, NULL);
         st |= kz_report_add_tool(r, &tool, NULL);
         st |= kz_report_add_scope(r, &sc, NULL);
+        if (i < 3) {
+            kz_report_incident inc = {
+                .id = 1 + i, .first = t_at(16, 12, 0),
+                .last = t_at(18, 18, 0), .level = "high", .seeds = 10 * i,
+                .hosts = hs, .n_hosts = 3, .accounts = hs, .n_accounts = 3,
+                .techniques = 4, .steps = i,
+                .first_host = i == 0 ? s : NULL, .reason = s,
+            };
+
+            st |= kz_report_add_incident(r, &inc, NULL);
+        }
         st |= kz_report_add_bucket(r, &bk, NULL);
         {
             kz_report_ent_host eh = { .name = s, .spellings = hs,
