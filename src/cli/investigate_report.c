@@ -460,7 +460,7 @@ fill_incidents(kz_inv *v, const kz_hunt_done *dn)
     kz_report *r = v->rep;
     const kz_inc *e = v->inc;
     const kz_incident *m = main_incident(e);
-    const char *fh, *why, **hv = NULL, **av = NULL;
+    const char *fh, *why, **hv = NULL, **av = NULL, **path;
     size_t nh = 0, na = 0, i, k, pass;
     kz_status st = KZ_OK;
 
@@ -521,9 +521,18 @@ fill_incidents(kz_inv *v, const kz_hunt_done *dn)
         ri.n_accounts = c->n_accounts;
         ri.techniques = c->n_techniques;
         ri.steps = c->n_steps;
+        ri.tools = c->n_tools;
+        if ((path = calloc(c->n_steps + 1, sizeof(*path))) == NULL)
+            return KZ_ENOMEM;
+        path[0] = c->start_host;
+        for (k = 0; k < c->n_steps; k++)
+            path[k + 1] = c->steps[k].to;
+        ri.path = path;
+        ri.n_path = c->start_host != NULL ? c->n_steps + 1 : 0;
         ri.first_host = c->patient_zero;
         ri.reason = c->reason;
         st = kz_report_add_incident(r, &ri, &v->err);
+        free(path);
     }
     if (st != KZ_OK)
         return st;
@@ -1080,6 +1089,7 @@ kz_inv_report(kz_inv *v, const kz_hunt_done *dn)
         (st = fill_incidents(v, dn)) != KZ_OK ||
         (st = group_rows(v)) != KZ_OK ||
         (st = kz_inv_impact(v, dn)) != KZ_OK ||
+        (st = kz_report_sum_scope(v->rep)) != KZ_OK ||
         (st = fill_entities(v)) != KZ_OK ||
         (st = fill_limits(v, dn)) != KZ_OK || (st = fill_graph(v)) != KZ_OK ||
         (st = fill_chart(v)) != KZ_OK ||

@@ -400,6 +400,19 @@ incidents_table(hw *h)
     raw(h, "<h3>");
     raw(h, tr(h, KZ_L_INCIDENTS));
     raw(h, "</h3>\n");
+    for (size_t i = 0; i < r->incidents.n && h->st == KZ_OK; i++) {
+        kz_strbuf t;
+
+        kz_strbuf_init(&t, 0);
+        if ((h->st = kz_rpt_incident_text(
+                 &t, r, KZ_REPORT_AT(&r->incidents, kz_report_incident, i))) ==
+            KZ_OK) {
+            raw(h, "<p class=\"narrative\">");
+            text(h, t.data);
+            raw(h, "</p>\n");
+        }
+        kz_strbuf_fini(&t);
+    }
     tbl_begin(h, "t-incidents", cols, sizeof(cols) / sizeof(cols[0]));
     for (size_t i = 0; i < r->incidents.n; i++) {
         const kz_report_incident *x =

@@ -205,6 +205,7 @@ static void
 write_summary(jw *w, const kz_report *r)
 {
     const kz_report_summary *s = &r->summary;
+    kz_strbuf text;
 
     jw_open(w, "summary", "{");
     jw_time(w, "first_activity", s->first_activity);
@@ -217,6 +218,7 @@ write_summary(jw *w, const kz_report *r)
     jw_u64(w, "alerts", s->alerts);
     jw_u64(w, "hosts", s->hosts);
     jw_u64(w, "accounts", s->accounts);
+    kz_strbuf_init(&text, 0);
     jw_open(w, "incidents", "[");
     for (size_t i = 0; i < r->incidents.n; i++) {
         const kz_report_incident *x =
@@ -237,8 +239,20 @@ write_summary(jw *w, const kz_report *r)
         jw_bool(w, "first_host_determined", x->first_host != NULL);
         jw_str(w, "first_host", x->first_host);
         jw_str(w, "first_host_reason", x->reason);
+        write_names(w, "path", x->path, x->n_path);
+        jw_u64(w, "path_omitted", x->path_omitted);
+        jw_u64(w, "tools", x->tools);
+        jw_u64(w, "files_read", x->files_read);
+        jw_u64(w, "files_written", x->files_written);
+        jw_u64(w, "files_deleted", x->files_deleted);
+        jw_u64(w, "mailboxes", x->mailboxes);
+        kz_strbuf_reset(&text);
+        if (w->st == KZ_OK &&
+            (w->st = kz_rpt_incident_text(&text, r, x)) == KZ_OK)
+            jw_str(w, "text", text.data != NULL ? text.data : "");
         jw_close(w, "}");
     }
+    kz_strbuf_fini(&text);
     jw_close(w, "]");
     jw_u64(w, "incidents_omitted", r->incidents.omitted);
     jw_close(w, "}");

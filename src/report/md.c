@@ -182,7 +182,21 @@ sec_summary(md *m)
 
         md_raw(m, "\n**");
         md_raw(m, tr(m, KZ_L_INCIDENTS));
-        md_raw(m, "**\n");
+        md_raw(m, "**\n\n");
+        for (size_t i = 0; i < r->incidents.n && m->st == KZ_OK; i++) {
+            kz_strbuf t;
+
+            kz_strbuf_init(&t, 0);
+            if ((m->st = kz_rpt_incident_text(
+                     &t, r,
+                     KZ_REPORT_AT(&r->incidents, kz_report_incident, i))) ==
+                KZ_OK) {
+                md_raw(m, "- ");
+                md_text(m, t.data);
+                md_raw(m, "\n");
+            }
+            kz_strbuf_fini(&t);
+        }
         md_head(m, icols, sizeof(icols) / sizeof(icols[0]));
         for (size_t i = 0; i < r->incidents.n; i++) {
             const kz_report_incident *x =

@@ -321,6 +321,31 @@ cmp_rows(const void *a, const void *b)
     return x->index < y->index ? -1 : x->index > y->index;
 }
 
+kz_status
+kz_report_sum_scope(kz_report *r)
+{
+    kz_report_incident *inc = r->incidents.items;
+    size_t i, k;
+
+    for (i = 0; i < r->scope.n; i++) {
+        const kz_report_scope *s = KZ_REPORT_AT(&r->scope, kz_report_scope, i);
+
+        for (k = 0; k < r->incidents.n; k++) {
+            if (inc[k].id != s->incident)
+                continue;
+            if (s->kind != NULL && strcmp(s->kind, "mailbox") == 0)
+                inc[k].mailboxes += s->total;
+            else {
+                inc[k].files_read += s->files_read;
+                inc[k].files_written += s->files_written;
+                inc[k].files_deleted += s->files_deleted;
+            }
+            break;
+        }
+    }
+    return KZ_OK;
+}
+
 void
 kz_report_group_rows(kz_report *r)
 {
@@ -419,8 +444,12 @@ kz_report_add_incident(kz_report *r, const kz_report_incident *in,
         p == NULL)
         return st;
     slot = p;
-    slot->hosts = slot->accounts = NULL;
-    slot->n_hosts = slot->n_accounts = 0;
+    slot->hosts = slot->accounts = slot->path = NULL;
+    slot->n_hosts = slot->n_accounts = slot->n_path = 0;
+    if ((st = copy_names(r, in->path, in->n_path, KZ_REPORT_MAX_INC_NAMES,
+                         &slot->path, &slot->n_path, &slot->path_omitted,
+                         err)) != KZ_OK)
+        return st;
     if ((st = copy_names(r, in->hosts, in->n_hosts, KZ_REPORT_MAX_INC_NAMES,
                          &slot->hosts, &slot->n_hosts, &slot->hosts_omitted,
                          err)) != KZ_OK)

@@ -219,6 +219,15 @@ typedef struct kz_report_incident {
     uint64_t accounts_omitted;
     uint64_t techniques;      /* distinct ATT&CK techniques */
     uint64_t steps;           /* lateral movement steps */
+    const char **path;        /* its start host, then the hosts its steps
+                                 reached, in order */
+    size_t n_path;            /* <= KZ_REPORT_MAX_INC_NAMES */
+    uint64_t path_omitted;
+    uint64_t tools;           /* tools */
+    uint64_t files_read;      /* its impact scope, summed over hosts and */
+    uint64_t files_written;   /* shares (kz_report_scope of this id; */
+    uint64_t files_deleted;   /* mailboxes apart) */
+    uint64_t mailboxes;
     const char *first_host;   /* its patient zero, or NULL: undetermined */
     const char *reason;       /* why that host, or why undetermined */
 } kz_report_incident;
@@ -336,6 +345,11 @@ typedef struct kz_report {
     kz_report_list ent_accounts; /* kz_report_ent_account, by name */
     kz_report_list ent_addrs;    /* kz_report_ent_addr, by address */
 } kz_report;
+
+/* Adds each impact-scope entry's counts to its incident (files_read,
+ * files_written, files_deleted; mailboxes for kind "mailbox"). Call once,
+ * when both lists are filled. Returns KZ_OK (no failure). */
+kz_status kz_report_sum_scope(kz_report *r);
 
 /* Orders the rows by incident (0 last), then kill-chain tactic (in
  * kz_inc_tactic_rank's order; none last), then time, then the order

@@ -247,6 +247,12 @@ kz_status kz_rpt_svg_chart(kz_strbuf *b, kz_strbuf *tmp, const kz_report *r);
  * kizuki (svg.c; layout in docs/report.md, Graph). */
 kz_status kz_rpt_svg_graph(kz_strbuf *b, kz_strbuf *tmp, const kz_report *r);
 
+/* Appends the summary paragraph of incident x in r's language, from its
+ * fields only (narrative.c, docs/report.md "Summary text"); log strings
+ * are copied unescaped. */
+kz_status kz_rpt_incident_text(kz_strbuf *b, const kz_report *r,
+                               const kz_report_incident *x);
+
 /* Appends "N more not shown (list cap reached)" in r's language. */
 kz_status kz_rpt_omitted(kz_strbuf *b, const kz_report *r, uint64_t n);
 

@@ -918,6 +918,58 @@ test_report_group_rows(void)
     kz_report_free(r);
 }
 
+/* The summary paragraph of an incident (narrative.c): the facts in both
+ * languages, the undetermined and no-movement forms, lists cut at 5. */
+static void
+test_report_incident_text(void)
+{
+    static const char *hosts[] = {"ws01", "dc01", "fs01", "a", "b",
+                                        "c", "d"};
+    static const char *accts[] = {"corp\\x"};
+    kz_report_incident x = {
+        .id = 2, .first = t_at(16, 12, 0), .last = t_at(18, 18, 0),
+        .level = "critical", .seeds = 68, .hosts = hosts, .n_hosts = 7,
+        .accounts = accts, .n_accounts = 1, .techniques = 9, .steps = 2,
+        .path = hosts, .n_path = 3, .tools = 4, .first_host = "ws01",
+        .reason = "earliest seed alert", .files_read = 27445,
+        .files_written = 3, .mailboxes = 7,
+    };
+    static const char *const want_en[] = {
+        "Incident 2 (critical): 68 alerts from 2023-06-04T16:12:00",
+        "on 7 host(s) (ws01, dc01, fs01, a, b (+2))",
+        "Accounts: corp\\x.", "First host: ws01 (earliest seed alert).",
+        "Lateral movement: ws01 -> dc01 -> fs01 (2 step(s)).", "Tools: 4.",
+        "Impact: 27445 files read, 3 written, 0 deleted, 7 mailboxes.",
+    };
+    static const char *const want_ja[] = {
+        "インシデント2（critical）", "7 台のホスト", "68 件のアラート",
+        "最初の侵入先は特定できず（理由: tie）", "アカウントは特定できず",
+        "横展開は見られず", "読み取り 27445 件",
+    };
+    kz_report *r = NULL;
+    kz_strbuf b;
+    size_t i;
+
+    T_CHECK(kz_report_new(&r, NULL) == KZ_OK, "new");
+    kz_strbuf_init(&b, 0);
+    T_CHECK(kz_rpt_incident_text(&b, r, &x) == KZ_OK, "en");
+    for (i = 0; i < T_COUNT(want_en); i++)
+        T_CHECK(b.data != NULL && strstr(b.data, want_en[i]) != NULL,
+                "en lacks \"%s\": %s", want_en[i], b.data ? b.data : "");
+    r->meta.lang = KZ_LANG_JA;
+    x.first_host = NULL;
+    x.reason = "tie";
+    x.n_accounts = 0;
+    x.steps = 0;
+    kz_strbuf_reset(&b);
+    T_CHECK(kz_rpt_incident_text(&b, r, &x) == KZ_OK, "ja");
+    for (i = 0; i < T_COUNT(want_ja); i++)
+        T_CHECK(b.data != NULL && strstr(b.data, want_ja[i]) != NULL,
+                "ja lacks \"%s\": %s", want_ja[i], b.data ? b.data : "");
+    kz_strbuf_fini(&b);
+    kz_report_free(r);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -933,6 +985,7 @@ main(int argc, char **argv)
         T_CASE(test_report_empty_model),
         T_CASE(test_report_caps),
         T_CASE(test_report_group_rows),
+        T_CASE(test_report_incident_text),
         T_CASE(test_report_long_strings_cut),
         T_CASE(test_report_extreme_values),
         T_CASE(test_report_chart_buckets),
