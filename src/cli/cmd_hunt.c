@@ -1186,6 +1186,9 @@ kz_hunt_drive(int argc, char **argv, const kz_hunt_ext *ext)
         (rc = ext->setup(ext->ctx, &c, a.nets, a.nnets, names, &tl_path)) !=
             KZ_EXIT_OK)
         goto out;
+    if (ext != NULL && ext->on_paths != NULL)
+        ext->on_paths(ext->ctx, (const char *const *)(argv + first),
+                      (size_t)(argc - first));
     kz_names_freeze(names);
     if (rs != NULL) {
         nrules = kz_ruleset_rule_count(rs);

@@ -654,6 +654,16 @@ on_row(void *vctx, const kz_det *d, const kz_sigma_rule *r)
                         : KZ_OK;
 }
 
+/* The operands: the manifest's inputs are walked and hashed beside the
+ * read (investigate_inputs.c); without memory they are at the end. */
+static void
+on_paths(void *vctx, const char *const *paths, size_t n)
+{
+    kz_inv *v = vctx;
+
+    v->inputs = kz_inv_inputs_start(paths, n);
+}
+
 static int
 finish(void *vctx, const kz_hunt_done *dn)
 {
@@ -722,6 +732,7 @@ kz_cli_investigate_run(int argc, char **argv)
     ext.help = kz_cli_investigate_help;
     ext.on_option = on_option;
     ext.setup = setup;
+    ext.on_paths = on_paths;
     ext.on_worker = on_worker;
     ext.on_batch = on_batch;
     ext.free_user = free_user;
@@ -741,6 +752,7 @@ kz_cli_investigate_run(int argc, char **argv)
     kz_inc_free(v.inc);
     kz_imp_free(v.imp);
     kz_sid_map_free(v.sidmap);
+    kz_inv_inputs_free(v.inputs);
     kz_ent_free(v.ent);
     kz_report_free(v.rep);
     kz_strbuf_fini(&v.tmp);

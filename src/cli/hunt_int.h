@@ -218,6 +218,9 @@ typedef struct kz_hunt_ext {
      * code. */
     int (*setup)(void *ctx, const kz_cli_common *c, const kz_a_net *nets,
                  size_t nnets, kz_names *names, const char **timeline);
+    /* just after setup, before the read: the input operands as given
+     * (valid for the whole run) */
+    void (*on_paths)(void *ctx, const char *const *paths, size_t n);
     /* pool thread: per batch, *user kept with the batch */
     kz_status (*on_worker)(void *ctx, const kz_batch *b, unsigned worker,
                            void **user);

@@ -21,6 +21,9 @@
 #include "investigate/logon.h"
 #include "report/model.h"
 
+/* The manifest's inputs, hashed beside the read (investigate_inputs.c). */
+typedef struct kz_inv_inputs kz_inv_inputs;
+
 /* Hosts whose logs were read, kept one by one (the rest are counted). */
 #define KZ_INV_MAX_HOSTS 4096
 /* Runs of events per minute kept for the chart (the rest are counted). */
@@ -80,6 +83,8 @@ typedef struct kz_inv {
     kz_file_ids fids;        /* file-access fields (impact scope) */
     kz_sid_ids sids;         /* SID fields (accounts of alerts) */
     kz_sid_map *sidmap;      /* SID -> account, event -> header SID */
+    kz_inv_inputs *inputs;   /* the manifest's inputs, hashed beside the
+                                read */
     kz_imp *imp;             /* impact scope: spooled file facts */
     int32_t cmdline_id;      /* CommandLine, or KZ_NAME_NONE */
     kz_render_opts ro;
@@ -107,6 +112,20 @@ typedef struct kz_inv {
     kz_error err;            /* first error */
     kz_ent *ent;             /* entity table (fed with the logon facts) */
 } kz_inv;
+
+/* Walks the operands (as the reader does: directories, no symbolic
+ * links) and starts a thread that hashes every file; NULL without
+ * memory. "-" is listed as standard input, not hashed. */
+kz_inv_inputs *kz_inv_inputs_start(const char *const *paths, size_t n);
+
+/* Waits for the hashes (or hashes now when no thread ran; *pp NULL:
+ * walks dn's operands first, storing the list in *pp) and adds every
+ * input to r, sorted by path, standard input first. */
+kz_status kz_inv_inputs_finish(kz_inv_inputs **pp, kz_report *r,
+                               const kz_hunt_done *dn, kz_error *err);
+
+/* Joins the thread if it still runs and frees the list. Accepts NULL. */
+void kz_inv_inputs_free(kz_inv_inputs *p);
 
 /* investigate_impact.c: after kz_inc_run, attributes the file facts of
  * inv->imp to the incidents, writes DIR/impact_files.csv (every distinct

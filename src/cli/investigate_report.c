@@ -23,123 +23,6 @@
 #include "report/report.h"
 #include "write/escape.h"
 
-/* Directory depth walked for the manifest (as deep as the reader goes
- * in practice; deeper files are left out and counted). */
-#define WALK_DEPTH 32
-/* Files listed in the manifest from directories. */
-#define WALK_MAX 100000
-
-/* ---- inputs -------------------------------------------------------- */
-
-typedef struct paths {
-    char **v;          /* path, then NUL, then the note ("" = none) */
-    size_t n, cap;
-    uint64_t left_out;
-} paths;
-
-static int
-cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Lists path with a note ("" = to hash). */
-static void
-list(paths *p, const char *path, const char *note)
-{
-    size_t n = strlen(path), m = strlen(note);
-    char *copy;
-
-    if (p->n >= WALK_MAX ||
-        kz_grow(&p->v, &p->cap, p->n + 1, sizeof(*p->v), 64) != KZ_OK ||
-        (copy = malloc(n + m + 2)) == NULL) {
-        p->left_out++;
-        return;
-    }
-    memcpy(copy, path, n + 1);
-    memcpy(copy + n + 1, note, m + 1);
-    p->v[p->n++] = copy;
-}
-
-/* As the reader walks (src/read/source.c): operands through stat,
- * entries of a tree through lstat, symbolic links not followed, only
- * regular files hashed. */
-static void
-walk(paths *p, const char *path, unsigned depth)
-{
-    struct stat sb;
-    DIR *d;
-    struct dirent *e;
-    char sub[4096];
-    int r = depth == 0 ? stat(path, &sb) : lstat(path, &sb);
-
-    if (r != 0) {
-        list(p, path, "cannot be read");
-        return;
-    }
-    if (S_ISLNK(sb.st_mode)) {
-        list(p, path, "symbolic link not followed");
-        return;
-    }
-    if (!S_ISDIR(sb.st_mode)) {
-        list(p, path, S_ISREG(sb.st_mode) ? "" : "not a regular file");
-        return;
-    }
-    if (depth >= WALK_DEPTH || (d = opendir(path)) == NULL) {
-        p->left_out++;
-        return;
-    }
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        if ((size_t)snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name) >=
-            sizeof(sub)) {
-            p->left_out++;
-            continue;
-        }
-        walk(p, sub, depth + 1);
-    }
-    closedir(d);
-}
-
-/* Every input file (directories walked), sorted, with size and SHA-256. */
-static kz_status
-add_inputs(kz_report *r, const kz_hunt_done *dn, kz_error *err)
-{
-    paths p = {0};
-    size_t i;
-    kz_status st = KZ_OK;
-
-    for (i = 0; i < dn->npaths; i++) {
-        if (strcmp(dn->paths[i], "-") == 0) {
-            kz_report_input in = {"-", 0, NULL, "standard input (not hashed)"};
-
-            if ((st = kz_report_add_input(r, &in, err)) != KZ_OK)
-                return st;
-            continue;
-        }
-        walk(&p, dn->paths[i], 0);
-    }
-    if (p.n > 1)
-        qsort(p.v, p.n, sizeof(*p.v), cmp_str);
-    for (i = 0; i < p.n && st == KZ_OK; i++) {
-        const char *note = p.v[i] + strlen(p.v[i]) + 1;
-
-        if (*note == '\0')
-            st = kz_report_add_input_file(r, p.v[i], err);
-        else {
-            kz_report_input in = {p.v[i], 0, NULL, note};
-
-            st = kz_report_add_input(r, &in, err);
-        }
-    }
-    for (i = 0; i < p.n; i++)
-        free(p.v[i]);
-    free(p.v);
-    r->inputs.omitted += p.left_out;
-    return st;
-}
-
 /* ---- meta ---------------------------------------------------------- */
 
 static kz_status
@@ -1085,7 +968,8 @@ kz_inv_report(kz_inv *v, const kz_hunt_done *dn)
         (st = feed_entities(v)) != KZ_OK ||
         (st = kz_inc_run(v->inc)) != KZ_OK ||
         (st = fill_meta(v, dn)) != KZ_OK ||
-        (st = add_inputs(v->rep, dn, &v->err)) != KZ_OK ||
+        (st = kz_inv_inputs_finish(&v->inputs, v->rep, dn, &v->err)) !=
+            KZ_OK ||
         (st = fill_incidents(v, dn)) != KZ_OK ||
         (st = group_rows(v)) != KZ_OK ||
         (st = kz_inv_impact(v, dn)) != KZ_OK ||

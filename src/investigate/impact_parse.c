@@ -46,14 +46,18 @@ kz_imp_access_bits(const char *s, size_t n)
     return bits;
 }
 
-/* s[0..n) contains word w (ASCII case-insensitive) at offset *at. */
+/* s[0..n) contains word w (ASCII case-insensitive) at offset *at. The
+ * first byte is compared inline (folded with 0x20, a superset) before
+ * the whole word: script blocks can be long. */
 static bool
 find_ci(const char *s, size_t n, const char *w, size_t *at)
 {
     size_t i, m = strlen(w);
+    unsigned char first = (unsigned char)w[0] | 0x20;
 
     for (i = 0; i + m <= n; i++)
-        if (strncasecmp(s + i, w, m) == 0) {
+        if (((unsigned char)s[i] | 0x20) == first &&
+            strncasecmp(s + i, w, m) == 0) {
             *at = i;
             return true;
         }
@@ -85,7 +89,8 @@ kz_imp_mailbox_of(const char *s, size_t n, char *out, size_t cap)
     char q = 0;
     bool found = false;
 
-    if (cap == 0)
+    /* both cmdlets' names hold "-Mailbox": most blocks stop here */
+    if (cap == 0 || !find_ci(s, n, "-Mailbox", &at))
         return false;
     for (k = 0; k < sizeof(cmds) / sizeof(cmds[0]) && !found; k++)
         if (find_ci(s, n, cmds[k].cmdlet, &at)) {
