@@ -599,6 +599,33 @@ build_exact(kz_ruleset *rs, const job *jobs, size_t njobs)
     return KZ_OK;
 }
 
+/* True if j compiled to a literal database only whose literals are all
+ * unanchored and free of NUL bytes, with no exact literal: a match then
+ * lies within a NUL-free stretch of the scanned text, so the values of
+ * an event can be scanned as one text with a NUL after each value (one
+ * hs_scan instead of one per value; eval.c, keywords). */
+static bool
+job_joinable(const job *j)
+{
+    size_t k;
+
+    if (j->db != NULL || j->ldb == NULL)
+        return false;
+    for (k = 0; k < j->m; k++) {
+        const pexpr *p = &j->pe[j->first[k]];
+
+        if (j->dropped[k])
+            continue;
+        if (!p->lit || p->anc != 0 ||
+            memchr(j->lits.data + p->loff, 0, p->llen) != NULL)
+            return false;
+    }
+    for (k = 0; !j->nopre && k < j->npre; k++)
+        if (memchr(j->lits.data + j->pre_off[k], 0, j->pre_len[k]) != NULL)
+            return false;
+    return true;
+}
+
 /* ---- driver ----------------------------------------------------------- */
 
 static int
@@ -772,6 +799,7 @@ mt_build_dbs(kz_ruleset *rs, kz_error *err)
             st = KZ_ENOMEM;
             break;
         }
+        rs->slots[j->slot].joined = job_joinable(j);
         rs->slots[j->slot].db = j->db;
         rs->slots[j->slot].ldb = j->ldb;
         rs->slots[j->slot].npat = j->m;

@@ -31,6 +31,7 @@ kz_matcher_new(const kz_ruleset *rs)
     kz_strbuf_init(&m->tmp, 0);
     kz_strbuf_init(&m->refb, 0);
     kz_strbuf_init(&m->fold, 0);
+    kz_strbuf_init(&m->join, 0);
     m->pst = calloc(np, sizeof(*m->pst));
     m->patst = calloc(rs->npat ? rs->npat : 1, sizeof(*m->patst));
     m->tst = calloc(nt, sizeof(*m->tst));
@@ -80,6 +81,7 @@ kz_matcher_free(kz_matcher *m)
     kz_strbuf_fini(&m->tmp);
     kz_strbuf_fini(&m->refb);
     kz_strbuf_fini(&m->fold);
+    kz_strbuf_fini(&m->join);
     free(m);
 }
 
@@ -524,18 +526,46 @@ scan_value(kz_matcher *m, const mt_pred *p, const char *s, size_t n)
     return false;
 }
 
-/* Scans slot once per event with its database. */
+/* Appends value s[0..n) and a NUL to m->join (each_value callback);
+ * on OOM the join is abandoned (join.len = SIZE_MAX). */
+static bool
+join_value(kz_matcher *m, const mt_pred *p, const char *s, size_t n)
+{
+    (void)p;
+    if (kz_strbuf_add(&m->join, s, n) != KZ_OK ||
+        kz_strbuf_addc(&m->join, '\0') != KZ_OK) {
+        m->join.len = SIZE_MAX;
+        return true; /* stop */
+    }
+    return false;
+}
+
+/* Scans slot once per event with its database. A joined slot (keywords:
+ * every data field) is scanned in one call over its values, each
+ * followed by a NUL: its literals hold no NUL, so every match lies
+ * within one value, and none is anchored, so offsets do not matter. */
 static void
 scan_slot(kz_matcher *m, uint32_t slot)
 {
+    const mt_slot *sl = &m->rs->slots[slot];
+
     if (m->scan_st[slot] == m->epoch)
         return;
     m->scan_st[slot] = m->epoch;
     m->cur_slot = slot;
-    m->cur_db = m->rs->slots[slot].db;
-    m->cur_ldb = m->rs->slots[slot].ldb;
-    if (m->cur_db != NULL || m->cur_ldb != NULL ||
-        m->rs->slots[slot].exact_max != 0)
+    m->cur_db = sl->db;
+    m->cur_ldb = sl->ldb;
+    if (sl->joined) {
+        kz_strbuf_reset(&m->join);
+        each_value(m, slot, NULL, join_value, NULL, NULL);
+        if (m->join.len <= UINT32_MAX) { /* hs_scan takes an unsigned */
+            if (m->join.len != 0)
+                scan_value(m, NULL, m->join.data, m->join.len);
+            return;
+        }
+        kz_strbuf_reset(&m->join); /* OOM or huge: value by value */
+    }
+    if (m->cur_db != NULL || m->cur_ldb != NULL || sl->exact_max != 0)
         each_value(m, slot, NULL, scan_value, NULL, NULL);
 }
 

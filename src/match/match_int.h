@@ -92,6 +92,9 @@ typedef struct mt_slot {
     size_t npat;               /* patterns in db and ldb */
     uint32_t exact_max;        /* longest exact caseless ASCII literal of
                                   the slot (in the exact table), 0: none */
+    bool joined;               /* the values of an event may be scanned as
+                                  one text, NUL-separated: only ldb, whose
+                                  literals are unanchored and NUL-free */
 } mt_slot;
 
 /* Exact caseless ASCII literal (glob without `*`): looked up in a hash
@@ -235,6 +238,7 @@ struct kz_matcher {
     uint32_t cur_slot;         /* slot being scanned */
     size_t scan_len;           /* bytes of the value being scanned */
     kz_strbuf fold;            /* value with U+017F, U+212A folded */
+    kz_strbuf join;            /* values of a joined slot, NUL-separated */
     const kz_event *ev;        /* event being matched */
     const kz_match_cb *cb;
     const mt_bucket *bucket;
