@@ -1268,9 +1268,11 @@ kz_hunt_drive(int argc, char **argv, const kz_hunt_ext *ext)
     h.rank = so.rank;
     h.nrank = so.nrank;
     /* --spill-bound is shared: detections half, matches of correlated
-     * rules a quarter, alerts an eighth (facts: a quarter, above) */
+     * rules a quarter, alerts an eighth (facts: a quarter, above); the
+     * whole bound when the detection store is the only store */
     so2 = so3 = so;
-    so.mem_bound = spill_share(a.spill, 2);
+    so.mem_bound = spill_share(a.spill,
+                               h.corr == NULL && h.facts == NULL ? 1 : 2);
     so2.mem_bound = spill_share(a.spill, 4);
     so3.mem_bound = spill_share(a.spill, 8);
     kz_error_clear(&err);

@@ -10,6 +10,7 @@
 
 struct kz_names {
     char **names;       /* id -> NUL-terminated name */
+    size_t *lens;       /* id -> length of the name */
     size_t n;           /* names held */
     size_t cap;         /* allocated entries of names */
     int32_t *exact;     /* open-addressing table of ids by exact hash */
@@ -36,6 +37,7 @@ kz_names_free(kz_names *t)
     for (i = 0; i < t->n; i++)
         free(t->names[i]);
     free(t->names);
+    free(t->lens);
     free(t->exact);
     free(t->fold);
     free(t);
@@ -54,29 +56,46 @@ static const unsigned char lower_tab[256] = {
 #undef L1
 };
 
-/* The loose key of a name: ASCII lower case, spaces left out, so that
- * Defender's "Threat Name" and a rule's ThreatName are one field. */
+/* FNV-1a over the loose key of s[0..n) (spaces left out, ASCII lower
+ * case): the hash of keys longer than LOOSE_BUF bytes. */
 static uint64_t
-hash_loose(const char *s, size_t n)
+hash_loose_long(const char *s, size_t n)
 {
     uint64_t h = 0xCBF29CE484222325ULL;
     size_t i, kept = 0;
 
-    if (memchr(s, ' ', n) == NULL) { /* the usual case */
-        for (i = 0; i < n; i++) {
-            h ^= lower_tab[(unsigned char)s[i]];
-            h *= 0x100000001B3ULL;
-        }
-        return kz_hash_mix(h, n);
-    }
     for (i = 0; i < n; i++) {
         if (s[i] == ' ')
             continue;
-        h ^= kz_ascii_lower((unsigned char)s[i]);
+        h ^= lower_tab[(unsigned char)s[i]];
         h *= 0x100000001B3ULL;
         kept++;
     }
     return kz_hash_mix(h, kept);
+}
+
+#define LOOSE_BUF 256
+
+/* The loose key of a name: ASCII lower case, spaces left out, so that
+ * Defender's "Threat Name" and a rule's ThreatName are one field. The
+ * hash depends only on the key: kz_hash_fold (word at a time) when it
+ * is at most LOOSE_BUF bytes, else hash_loose_long. */
+static uint64_t
+hash_loose(const char *s, size_t n)
+{
+    char buf[LOOSE_BUF];
+    size_t i, kept = 0;
+
+    if (memchr(s, ' ', n) == NULL) /* the usual case: the key is s */
+        return n <= LOOSE_BUF ? kz_hash_fold(s, n) : hash_loose_long(s, n);
+    for (i = 0; i < n; i++) {
+        if (s[i] == ' ')
+            continue;
+        if (kept == LOOSE_BUF)
+            return hash_loose_long(s, n);
+        buf[kept++] = s[i];
+    }
+    return kz_hash_fold(buf, kept);
 }
 
 static bool
@@ -120,9 +139,10 @@ find(const kz_names *t, const char *name, size_t len, bool fold)
         return KZ_NAME_NONE;
     while ((id = tab[i]) != KZ_NAME_NONE) {
         const char *s = t->names[id];
+        size_t n = t->lens[id];
 
-        if (fold ? eq_loose(s, strlen(s), name, len)
-                 : strlen(s) == len && memcmp(s, name, len) == 0)
+        if (fold ? eq_loose(s, n, name, len)
+                 : n == len && memcmp(s, name, len) == 0)
             return id;
         i = (i + 1) & mask;
     }
@@ -159,7 +179,7 @@ rehash(kz_names *t, size_t slots)
     t->slots = slots;
     for (i = 0; i < t->n; i++) {
         const char *s = t->names[i];
-        size_t len = strlen(s);
+        size_t len = t->lens[i];
 
         insert(ex, slots, kz_hash(s, len), (int32_t)i);
         /* Only the first name of a loose class is reachable loosely. */
@@ -189,16 +209,21 @@ kz_names_add(kz_names *t, const char *name, size_t len, int32_t *id)
     if (t->n == t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 64;
         char **p = realloc(t->names, cap * sizeof(*p));
+        size_t *l;
 
         if (p == NULL)
             return KZ_ENOMEM;
         t->names = p;
+        if ((l = realloc(t->lens, cap * sizeof(*l))) == NULL)
+            return KZ_ENOMEM;
+        t->lens = l;
         t->cap = cap;
     }
     if ((copy = malloc(len + 1)) == NULL)
         return KZ_ENOMEM;
     memcpy(copy, name, len);
     copy[len] = '\0';
+    t->lens[t->n] = len;
     t->names[t->n++] = copy;
     if (t->slots < 4 * t->n) {
         if ((st = rehash(t, t->slots ? t->slots * 4 : 256)) != KZ_OK) {

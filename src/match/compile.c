@@ -1138,6 +1138,8 @@ kz_ruleset_free(kz_ruleset *rs)
     free(rs->pat_lit);
     free(rs->exact);
     free(rs->exact_text);
+    free(rs->shorts);
+    free(rs->sgroups);
     free(rs->chans);
     free(rs->chan_hash);
     free(rs->buckets);

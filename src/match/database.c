@@ -20,9 +20,10 @@
 #include "base/hash.h"
 
 #define MAX_THREADS 8
-#define CACHE_MAGIC "KZHSDB3"
+#define CACHE_MAGIC "KZHSDB4"
 #define MAX_LIT ((uint32_t)1 << 28) /* longer literals stay regexes */
 #define PRE_MIN 3                   /* shortest prefilter literal */
+#define SHORT_GROUPS 8              /* see is_short */
 #define EXACT (MT_LIT_START | MT_LIT_END)
 
 /* One predicate's expression. */
@@ -55,6 +56,8 @@ typedef struct job {
     uint32_t *pre_len;
     size_t npre;               /* (ids reserved even when nopre) */
     bool nopre;                /* prefilters refused: none used */
+    bool short_free;           /* unanchored short literals go to the
+                                  matcher too (is_short) */
     hs_database_t *db;         /* result: regex database */
     hs_database_t *ldb;        /* result: literal database (exact
                                   literals excluded, prefilters included) */
@@ -114,6 +117,44 @@ lit_form(const kz_sg_value *v, kz_strbuf *lits, uint8_t *anc, kz_status *st)
     *anc = (uint8_t)((lo == 0 ? MT_LIT_START : 0) |
                      (hi == p->ntoks ? MT_LIT_END : 0));
     return *st == KZ_OK;
+}
+
+/* Whether unique expression k of j is a short literal the matcher tests
+ * itself (short_scan in eval.c) instead of the literal database: an
+ * anchored one always (one place to compare; in the database it reported
+ * at every occurrence), an unanchored one when the slot's unanchored
+ * short literals start with at most SHORT_GROUPS distinct bytes (one
+ * SSE2 pass per first byte; with more, the passes cost what the
+ * database saved: measured on CommandLine, docs/internals/match.md). */
+static bool
+is_short(const job *j, size_t k)
+{
+    const pexpr *p = &j->pe[j->first[k]];
+
+    return !j->dropped[k] && p->lit && p->anc != EXACT &&
+           p->llen <= MT_SHORT_MAX && (p->anc != 0 || j->short_free);
+}
+
+/* Sets j->short_free (see is_short). */
+static void
+job_short_groups(job *j)
+{
+    uint64_t seen[4] = { 0 };
+    size_t k, groups = 0;
+
+    for (k = 0; k < j->m; k++) {
+        const pexpr *p = &j->pe[j->first[k]];
+        unsigned b;
+
+        if (!p->lit || p->anc != 0 || p->llen > MT_SHORT_MAX)
+            continue;
+        b = kz_ascii_lower((unsigned char)j->lits.data[p->loff]);
+        if (!(seen[b / 64] >> (b % 64) & 1)) {
+            seen[b / 64] |= (uint64_t)1 << (b % 64);
+            groups++;
+        }
+    }
+    j->short_free = groups <= SHORT_GROUPS;
 }
 
 /* Fills job j from the predicates pl[0..n) of slot s. */
@@ -188,6 +229,8 @@ job_prepare(const kz_ruleset *rs, job *j, uint32_t s, const uint32_t *pl,
         j->pre_off[j->npre] = l0;
         j->pre_len[j->npre++] = (uint32_t)(j->lits.len - l0);
     }
+    if (st == KZ_OK)
+        job_short_groups(j);
     free(offs);
     return st;
 }
@@ -250,7 +293,7 @@ again:
             const pexpr *p = &j->pe[j->first[k]];
 
             if (j->dropped[k] || p->lit != (pass == 0) ||
-                (p->lit && p->anc == EXACT))
+                (p->lit && p->anc == EXACT) || is_short(j, k))
                 continue;
             ids[live] = j->base + (unsigned)k;
             if (pass == 0) {
@@ -594,8 +637,122 @@ build_exact(kz_ruleset *rs, const job *jobs, size_t njobs)
             at += p->llen;
             if (p->llen > rs->slots[j->slot].exact_max)
                 rs->slots[j->slot].exact_max = p->llen;
+            rs->slots[j->slot].exact_lens |=
+                (uint64_t)1 << (p->llen < 63 ? p->llen : 63);
         }
     }
+    return KZ_OK;
+}
+
+/* True if j compiled to a literal database only whose literals are all
+ * unanchored and free of NUL bytes, with no exact literal: a match then
+ * lies within a NUL-free stretch of the scanned text, so the values of
+ * an event can be scanned as one text with a NUL after each value (one
+ * hs_scan instead of one per value; eval.c, keywords). */
+static bool
+job_joinable(const job *j)
+{
+    size_t k;
+
+    if (j->db != NULL || j->ldb == NULL)
+        return false;
+    for (k = 0; k < j->m; k++) {
+        const pexpr *p = &j->pe[j->first[k]];
+
+        if (j->dropped[k])
+            continue;
+        if (!p->lit || p->anc != 0 ||
+            memchr(j->lits.data + p->loff, 0, p->llen) != NULL)
+            return false;
+    }
+    for (k = 0; !j->nopre && k < j->npre; k++)
+        if (memchr(j->lits.data + j->pre_off[k], 0, j->pre_len[k]) != NULL)
+            return false;
+    return true;
+}
+
+/* Short literal order in a slot: anchored ones first, then by first
+ * byte, length, second byte (groups of a first byte are adjacent). */
+static int
+short_cmp(const void *a, const void *b)
+{
+    const mt_short *x = a, *y = b;
+
+    if ((x->anc == 0) != (y->anc == 0))
+        return x->anc != 0 ? -1 : 1;
+    if (x->b[0] != y->b[0])
+        return x->b[0] < y->b[0] ? -1 : 1;
+    if (x->len != y->len)
+        return x->len < y->len ? -1 : 1;
+    if (x->b[1] != y->b[1])
+        return x->b[1] < y->b[1] ? -1 : 1;
+    return x->pat < y->pat ? -1 : x->pat > y->pat;
+}
+
+/* Puts the short literals of every job (left out of the literal
+ * databases, job_compile) in rs->shorts, slot by slot, and groups the
+ * unanchored ones by first byte in rs->sgroups. */
+static kz_status
+build_short(kz_ruleset *rs, const job *jobs, size_t njobs)
+{
+    size_t i, k, n = 0, ng = 0;
+
+    for (i = 0; i < njobs; i++)
+        for (k = 0; k < jobs[i].m; k++)
+            n += is_short(&jobs[i], k);
+    if (n == 0)
+        return KZ_OK;
+    rs->shorts = calloc(n, sizeof(*rs->shorts));
+    rs->sgroups = calloc(n, sizeof(*rs->sgroups));
+    if (rs->shorts == NULL || rs->sgroups == NULL)
+        return KZ_ENOMEM;
+    for (i = 0; i < njobs; i++) {
+        const job *j = &jobs[i];
+        mt_slot *sl = &rs->slots[j->slot];
+        size_t at = rs->nshorts, q;
+
+        for (k = 0; k < j->m; k++) {
+            const pexpr *p = &j->pe[j->first[k]];
+            mt_short *e;
+
+            if (!is_short(j, k))
+                continue;
+            e = &rs->shorts[rs->nshorts++];
+            e->pat = j->base + (uint32_t)k;
+            e->anc = p->anc;
+            e->len = (uint8_t)p->llen;
+            e->b[0] = kz_ascii_lower((unsigned char)j->lits.data[p->loff]);
+            e->b[1] = p->llen > 1 ? kz_ascii_lower((unsigned char)
+                                                   j->lits.data[p->loff + 1])
+                                  : 0;
+        }
+        sl->short0 = (uint32_t)at;
+        sl->nshort = (uint32_t)(rs->nshorts - at);
+        qsort(rs->shorts + at, sl->nshort, sizeof(*rs->shorts), short_cmp);
+        sl->sg0 = (uint32_t)ng;
+        for (q = at; q < rs->nshorts; q++) {
+            const mt_short *e = &rs->shorts[q];
+            mt_sgroup *g = &rs->sgroups[ng - (ng > sl->sg0 ? 1 : 0)];
+
+            if (e->anc != 0)
+                continue;
+            if (ng == sl->sg0 || g->b0 != e->b[0]) {
+                g = &rs->sgroups[ng++];
+                g->b0 = e->b[0];
+                g->first = (uint32_t)q;
+                g->b1 = e->len == 2 ? e->b[1] : -1;
+            }
+            g->count++;
+            if (e->len == 1)
+                g->one = true;
+            else
+                g->second[e->b[1] / 64] |= (uint64_t)1 << (e->b[1] % 64);
+            if (e->len == 1 || e->b[1] != g->b1)
+                g->b1 = -1;
+        }
+        sl->nsg = (uint32_t)(ng - sl->sg0);
+    }
+    rs->nsgroups = ng;
     return KZ_OK;
 }
 
@@ -772,6 +929,7 @@ mt_build_dbs(kz_ruleset *rs, kz_error *err)
             st = KZ_ENOMEM;
             break;
         }
+        rs->slots[j->slot].joined = job_joinable(j);
         rs->slots[j->slot].db = j->db;
         rs->slots[j->slot].ldb = j->ldb;
         rs->slots[j->slot].npat = j->m;
@@ -782,6 +940,8 @@ mt_build_dbs(kz_ruleset *rs, kz_error *err)
         st = build_csr(rs, jobs, njobs);
     if (st == KZ_OK)
         st = build_exact(rs, jobs, njobs);
+    if (st == KZ_OK)
+        st = build_short(rs, jobs, njobs);
 out:
     for (i = 0; i < njobs; i++)
         job_fini(&jobs[i]);

@@ -9,6 +9,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "base/hash.h"
 #include "base/utf.h"
@@ -31,6 +34,7 @@ kz_matcher_new(const kz_ruleset *rs)
     kz_strbuf_init(&m->tmp, 0);
     kz_strbuf_init(&m->refb, 0);
     kz_strbuf_init(&m->fold, 0);
+    kz_strbuf_init(&m->join, 0);
     m->pst = calloc(np, sizeof(*m->pst));
     m->patst = calloc(rs->npat ? rs->npat : 1, sizeof(*m->patst));
     m->tst = calloc(nt, sizeof(*m->tst));
@@ -80,6 +84,7 @@ kz_matcher_free(kz_matcher *m)
     kz_strbuf_fini(&m->tmp);
     kz_strbuf_fini(&m->refb);
     kz_strbuf_fini(&m->fold);
+    kz_strbuf_fini(&m->join);
     free(m);
 }
 
@@ -433,6 +438,18 @@ static bool
 has_fold(const char *s, size_t n)
 {
     const char *p, *e = s + n;
+    uint64_t w, hi = 0;
+    size_t i = 0;
+
+    /* the usual case, pure ASCII, eight bytes at a time */
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&w, s + i, 8);
+        hi |= w;
+    }
+    for (; i < n; i++)
+        hi |= (unsigned char)s[i];
+    if (!(hi & 0x8080808080808080ULL))
+        return false;
 
     for (p = s; (p = memchr(p, 0xC5, (size_t)(e - p))) != NULL; p++)
         if (e - p >= 2 && (unsigned char)p[1] == 0xBF)
@@ -494,6 +511,120 @@ exact_lookup(kz_matcher *m, uint32_t slot, const char *s, size_t n)
     }
 }
 
+/* Reports the short literals of group g found at position i of s[0..n)
+ * (s[i] is the group's first byte, folded): its 1-byte literals, and its
+ * 2-byte ones whose second byte is s[i + 1]. Returns how many reported
+ * now. */
+static uint32_t
+short_hit(kz_matcher *m, const mt_sgroup *g, const unsigned char *s,
+          size_t n, size_t i)
+{
+    const mt_short *e = m->rs->shorts + g->first, *end = e + g->count;
+    uint32_t got = 0, ep = m->epoch;
+    unsigned c2;
+
+    for (; e < end && e->len == 1; e++)
+        if (m->patst[e->pat] != ep) {
+            on_scan(e->pat, 0, 0, 0, m);
+            got++;
+        }
+    if (i + 1 >= n)
+        return got;
+    c2 = kz_ascii_lower(s[i + 1]);
+    if (!(g->second[c2 / 64] >> (c2 % 64) & 1))
+        return got; /* no 2-byte literal of the group goes on with it */
+    for (; e < end && e->b[1] < c2; e++)
+        ;
+    for (; e < end && e->b[1] == c2; e++)
+        if (m->patst[e->pat] != ep) {
+            on_scan(e->pat, 0, 0, 0, m);
+            got++;
+        }
+    return got;
+}
+
+/* Reports the short literals of the current slot in s[0..n): anchored
+ * ones compared in place, unanchored ones searched one first byte at a
+ * time (16 bytes per step with SSE2), a group dropped once all of its
+ * literals have reported. Same reports as the literal database gave
+ * them (on_lit: anchors checked, one report is enough). */
+static void
+short_scan(kz_matcher *m, const char *str, size_t n)
+{
+    const kz_ruleset *rs = m->rs;
+    const mt_slot *sl = &rs->slots[m->cur_slot];
+    const unsigned char *s = (const unsigned char *)str;
+    const mt_short *e = rs->shorts + sl->short0, *end = e + sl->nshort;
+    const mt_sgroup *g = rs->sgroups + sl->sg0, *gend = g + sl->nsg;
+    uint32_t ep = m->epoch;
+    size_t i;
+#ifdef __SSE2__
+    /* 16-byte steps at i while s[i + 16] is in the value (a step also
+     * reads the byte after each position), then the rest, 1 to 16 bytes,
+     * from a zero-padded copy; candidates are checked by short_hit. */
+    size_t full = n >= 17 ? ((n - 17) / 16 + 1) * 16 : 0;
+    unsigned char tail[32] = { 0 };
+    unsigned tmask = (1u << (n - full)) - 1; /* its valid positions */
+
+    memcpy(tail, s + full, n - full);
+#endif
+
+    for (; e < end && e->anc != 0; e++) {
+        const unsigned char *at;
+
+        if (m->patst[e->pat] == ep || n < e->len)
+            continue;
+        at = (e->anc & MT_LIT_START) ? s : s + n - e->len;
+        if (e->anc == (MT_LIT_START | MT_LIT_END) && n != e->len)
+            continue;
+        if (kz_ascii_lower(at[0]) == e->b[0] &&
+            (e->len == 1 || kz_ascii_lower(at[1]) == e->b[1]))
+            on_scan(e->pat, 0, 0, 0, m);
+    }
+    for (; g < gend; g++) {
+        /* reported ones are counted as they report (a literal reported
+         * by an earlier value of the slot only delays the early stop) */
+        uint32_t left = g->count;
+        bool letter = g->b0 >= 'a' && g->b0 <= 'z';
+
+        i = 0;
+#ifdef __SSE2__
+        {
+            const __m128i want = _mm_set1_epi8((char)g->b0);
+            const __m128i low = _mm_set1_epi8(letter ? 0x20 : 0);
+            /* a group of one second byte compares it too */
+            int b1 = g->b1 >= 0 ? g->b1 : 0;
+            const __m128i want1 = _mm_set1_epi8((char)b1);
+            const __m128i low1 = _mm_set1_epi8(
+                b1 >= 'a' && b1 <= 'z' ? 0x20 : 0);
+            const __m128i any = _mm_set1_epi8(g->b1 >= 0 ? 0 : -1);
+
+            for (; left != 0 && i <= full; i += 16) {
+                const unsigned char *at = i < full ? s + i : tail;
+                __m128i v = _mm_loadu_si128((const __m128i *)at);
+                __m128i v1 = _mm_loadu_si128((const __m128i *)(at + 1));
+                unsigned mask = (unsigned)_mm_movemask_epi8(_mm_and_si128(
+                    _mm_cmpeq_epi8(_mm_or_si128(v, low), want),
+                    _mm_or_si128(any, _mm_cmpeq_epi8(
+                                          _mm_or_si128(v1, low1), want1))));
+
+                if (i == full)
+                    mask &= tmask;
+                while (mask != 0 && left != 0) {
+                    left -= short_hit(m, g, s, n, i + (size_t)__builtin_ctz(
+                                                          mask));
+                    mask &= mask - 1;
+                }
+            }
+            continue;
+        }
+#endif
+        for (; left != 0 && i < n; i++)
+            if ((letter ? (s[i] | 0x20) : s[i]) == g->b0)
+                left -= short_hit(m, g, s, n, i);
+    }
+}
+
 static bool
 scan_value(kz_matcher *m, const mt_pred *p, const char *s, size_t n)
 {
@@ -504,7 +635,8 @@ scan_value(kz_matcher *m, const mt_pred *p, const char *s, size_t n)
         hs_scan(m->cur_db, n ? s : "", (unsigned)n, 0, m->scratch, on_scan,
                 m) != HS_SUCCESS)
         problem(m, UINT32_MAX, KZ_MP_BAD_VALUE);
-    if (m->cur_ldb == NULL && n / 3 > emax)
+    if (m->cur_ldb == NULL && m->rs->slots[m->cur_slot].nshort == 0 &&
+        n / 3 > emax)
         return false; /* even folded (3 bytes -> 1), longer than any */
     if (n != 0 && has_fold(s, n)) {
         if (!fold_value(m, s, n)) {
@@ -514,9 +646,12 @@ scan_value(kz_matcher *m, const mt_pred *p, const char *s, size_t n)
         s = m->fold.data;
         n = m->fold.len;
     }
-    if (n != 0 && n <= emax)
+    if (n != 0 && n <= emax &&
+        (m->rs->slots[m->cur_slot].exact_lens >> (n < 63 ? n : 63) & 1))
         exact_lookup(m, m->cur_slot, s, n);
     m->scan_len = n;
+    if (m->rs->slots[m->cur_slot].nshort != 0)
+        short_scan(m, s, n);
     if (m->cur_ldb != NULL &&
         hs_scan(m->cur_ldb, n ? s : "", (unsigned)n, 0, m->scratch, on_lit,
                 m) != HS_SUCCESS)
@@ -524,18 +659,47 @@ scan_value(kz_matcher *m, const mt_pred *p, const char *s, size_t n)
     return false;
 }
 
-/* Scans slot once per event with its database. */
+/* Appends value s[0..n) and a NUL to m->join (each_value callback);
+ * on OOM the join is abandoned (join.len = SIZE_MAX). */
+static bool
+join_value(kz_matcher *m, const mt_pred *p, const char *s, size_t n)
+{
+    (void)p;
+    if (kz_strbuf_add(&m->join, s, n) != KZ_OK ||
+        kz_strbuf_addc(&m->join, '\0') != KZ_OK) {
+        m->join.len = SIZE_MAX;
+        return true; /* stop */
+    }
+    return false;
+}
+
+/* Scans slot once per event with its database. A joined slot (keywords:
+ * every data field) is scanned in one call over its values, each
+ * followed by a NUL: its literals hold no NUL, so every match lies
+ * within one value, and none is anchored, so offsets do not matter. */
 static void
 scan_slot(kz_matcher *m, uint32_t slot)
 {
+    const mt_slot *sl = &m->rs->slots[slot];
+
     if (m->scan_st[slot] == m->epoch)
         return;
     m->scan_st[slot] = m->epoch;
     m->cur_slot = slot;
-    m->cur_db = m->rs->slots[slot].db;
-    m->cur_ldb = m->rs->slots[slot].ldb;
-    if (m->cur_db != NULL || m->cur_ldb != NULL ||
-        m->rs->slots[slot].exact_max != 0)
+    m->cur_db = sl->db;
+    m->cur_ldb = sl->ldb;
+    if (sl->joined) {
+        kz_strbuf_reset(&m->join);
+        each_value(m, slot, NULL, join_value, NULL, NULL);
+        if (m->join.len <= UINT32_MAX) { /* hs_scan takes an unsigned */
+            if (m->join.len != 0)
+                scan_value(m, NULL, m->join.data, m->join.len);
+            return;
+        }
+        kz_strbuf_reset(&m->join); /* OOM or huge: value by value */
+    }
+    if (m->cur_db != NULL || m->cur_ldb != NULL || sl->exact_max != 0 ||
+        sl->nshort != 0)
         each_value(m, slot, NULL, scan_value, NULL, NULL);
 }
 

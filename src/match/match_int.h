@@ -92,6 +92,13 @@ typedef struct mt_slot {
     size_t npat;               /* patterns in db and ldb */
     uint32_t exact_max;        /* longest exact caseless ASCII literal of
                                   the slot (in the exact table), 0: none */
+    uint64_t exact_lens;       /* bit min(length, 63) set for each of
+                                  them: other lengths skip the lookup */
+    uint32_t short0, nshort;   /* its short literals: shorts[short0 ..] */
+    uint32_t sg0, nsg;         /* groups of its unanchored ones: sgroups[] */
+    bool joined;               /* the values of an event may be scanned as
+                                  one text, NUL-separated: only ldb, whose
+                                  literals are unanchored and NUL-free */
 } mt_slot;
 
 /* Exact caseless ASCII literal (glob without `*`): looked up in a hash
@@ -102,6 +109,30 @@ typedef struct mt_exact {
     uint32_t off;              /* lowercase text in exact_text */
     uint32_t len;
 } mt_exact;
+
+/* Short literals (at most MT_SHORT_MAX bytes, caseless ASCII, not
+ * exact) are not compiled into the literal database, where they cost
+ * most of its scan (a 1- or 2-byte literal occurs almost everywhere):
+ * the matcher tests them itself (eval.c, short_scan). */
+#define MT_SHORT_MAX 2
+
+typedef struct mt_short {
+    uint32_t pat;              /* pattern id */
+    uint8_t anc;               /* MT_LIT_START | MT_LIT_END, or 0 */
+    uint8_t len;               /* 1 or 2 */
+    uint8_t b[2];              /* lowercase bytes */
+} mt_short;
+
+/* The unanchored short literals of a slot that start with one byte:
+ * shorts[first .. first + count), sorted by length then second byte. */
+typedef struct mt_sgroup {
+    uint8_t b0;                /* lowercase first byte */
+    bool one;                  /* shorts[first] is the 1-byte literal */
+    int16_t b1;                /* no 1-byte literal and every 2-byte one
+                                  goes on with this byte, else -1 */
+    uint32_t first, count;
+    uint64_t second[4];        /* bitset of the second bytes */
+} mt_sgroup;
 
 /* Condition node operators. */
 enum { N_PRED = 0, N_AND, N_OR, N_NOT, N_TRUE, N_FALSE };
@@ -184,6 +215,10 @@ struct kz_ruleset {
     mt_exact *exact;               /* open addressing by mt_exact_hash */
     size_t exact_cap;              /* power of two, 0: no table */
     char *exact_text;              /* lowercase literal bytes */
+    mt_short *shorts;              /* short literals, by slot */
+    size_t nshorts;
+    mt_sgroup *sgroups;            /* their unanchored groups, by slot */
+    size_t nsgroups;
     mt_chan *chans;
     size_t nchans;
     uint32_t *chan_hash;           /* open addressing: chan index + 1 */
@@ -235,6 +270,7 @@ struct kz_matcher {
     uint32_t cur_slot;         /* slot being scanned */
     size_t scan_len;           /* bytes of the value being scanned */
     kz_strbuf fold;            /* value with U+017F, U+212A folded */
+    kz_strbuf join;            /* values of a joined slot, NUL-separated */
     const kz_event *ev;        /* event being matched */
     const kz_match_cb *cb;
     const mt_bucket *bucket;

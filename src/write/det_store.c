@@ -19,6 +19,10 @@
 #include "base/arena.h"
 #include "write/detection.h"
 
+/* stdio buffer of a run file (up to KZ_DET_STORE_DEFAULT_RUNS + 1 at
+ * once: a few MiB at most) */
+#define RUN_BUF ((size_t)256 << 10)
+
 /* One input of a merge: a run file or the sorted records in memory. */
 typedef struct merge_src {
     FILE *f;                 /* run, or NULL for memory */
@@ -42,6 +46,8 @@ struct kz_det_store {
     uint8_t **recs;          /* their addresses */
     size_t n, cap;           /* used, allocated */
     FILE **runs;             /* sorted runs (unlinked files) */
+    char **rbufs;            /* their stdio buffers (RUN_BUF bytes, or
+                                NULL: stdio's own) */
     size_t nruns;            /* count */
     bool finished;           /* kz_det_store_finish was called */
     merger m;                /* the final merge */
@@ -241,6 +247,15 @@ kz_det_store_new(const kz_det_store_opts *o, kz_det_store **out,
     return KZ_OK;
 }
 
+/* Closes run f and frees its buffer buf (either may be NULL). */
+static void
+run_close(FILE *f, char *buf)
+{
+    if (f != NULL)
+        fclose(f);
+    free(buf);
+}
+
 static void
 merger_fini(merger *m)
 {
@@ -263,22 +278,26 @@ kz_det_store_free(kz_det_store *s)
         return;
     merger_fini(&s->m);
     for (i = 0; i < s->nruns; i++)
-        if (s->runs[i] != NULL)
-            fclose(s->runs[i]);
+        run_close(s->runs[i], s->rbufs[i]);
     free(s->runs);
+    free(s->rbufs);
     free(s->recs);
     kz_arena_fini(&s->mem);
     free(s);
 }
 
-/* A new unlinked temporary file open for writing and reading. */
+/* A new unlinked temporary file open for writing and reading, with a
+ * RUN_BUF-byte stdio buffer in *buf (NULL if it could not be had: the
+ * default buffer then), so that runs are written and read in big
+ * blocks instead of 4 KiB ones. */
 static kz_status
-temp_file(kz_det_store *s, FILE **out, kz_error *err)
+temp_file(kz_det_store *s, FILE **out, char **buf, kz_error *err)
 {
     char path[600];
     int fd;
     FILE *f;
 
+    *buf = NULL;
     snprintf(path, sizeof(path), "%s/kizuki-det-XXXXXX", s->tmp_dir);
     if ((fd = mkstemp(path)) < 0)
         return kz_error_set(err, KZ_EIO, "detection store: cannot create a "
@@ -288,6 +307,11 @@ temp_file(kz_det_store *s, FILE **out, kz_error *err)
     if ((f = fdopen(fd, "w+b")) == NULL) {
         close(fd);
         return kz_error_set(err, KZ_ENOMEM, "detection store: fdopen");
+    }
+    if ((*buf = malloc(RUN_BUF)) != NULL &&
+        setvbuf(f, *buf, _IOFBF, RUN_BUF) != 0) {
+        free(*buf);
+        *buf = NULL;
     }
     *out = f;
     return KZ_OK;
@@ -433,13 +457,14 @@ compact(kz_det_store *s, kz_error *err)
 {
     merger m;
     FILE *f = NULL;
+    char *buf = NULL;
     const uint8_t *rec;
     kz_status st;
     size_t i;
 
     memset(&m, 0, sizeof(m));
     m.pending = SIZE_MAX;
-    if ((st = temp_file(s, &f, err)) != KZ_OK)
+    if ((st = temp_file(s, &f, &buf, err)) != KZ_OK)
         goto out;
     if ((st = merger_init(s, &m, s->runs, s->nruns, false, err)) != KZ_OK)
         goto out;
@@ -452,15 +477,16 @@ compact(kz_det_store *s, kz_error *err)
             goto out;
     }
     for (i = 0; i < s->nruns; i++)
-        fclose(s->runs[i]);
+        run_close(s->runs[i], s->rbufs[i]);
     s->runs[0] = f;
+    s->rbufs[0] = buf;
     s->nruns = 1;
     f = NULL;
+    buf = NULL;
     s->st.spills++;
 out:
     merger_fini(&m);
-    if (f != NULL)
-        fclose(f);
+    run_close(f, buf);
     return st;
 }
 
@@ -469,6 +495,7 @@ static kz_status
 spill(kz_det_store *s, kz_error *err)
 {
     FILE *f = NULL, **runs;
+    char *buf = NULL, **rbufs;
     kz_status st;
     size_t i;
 
@@ -478,7 +505,7 @@ spill(kz_det_store *s, kz_error *err)
         return st;
     if (!sort_recs(s, s->recs, s->n))
         return kz_error_set(err, KZ_ENOMEM, "detection store");
-    if ((st = temp_file(s, &f, err)) != KZ_OK)
+    if ((st = temp_file(s, &f, &buf, err)) != KZ_OK)
         return st;
     for (i = 0; i < s->n; i++)
         if ((st = write_rec(s, f, s->recs[i], err)) != KZ_OK)
@@ -493,14 +520,21 @@ spill(kz_det_store *s, kz_error *err)
         goto out;
     }
     s->runs = runs;
+    if ((rbufs = realloc(s->rbufs, (s->nruns + 1) * sizeof(*rbufs))) ==
+        NULL) {
+        st = kz_error_set(err, KZ_ENOMEM, "detection store");
+        goto out;
+    }
+    s->rbufs = rbufs;
+    s->rbufs[s->nruns] = buf;
     s->runs[s->nruns++] = f;
     f = NULL;
+    buf = NULL;
     s->st.spills++;
     s->n = 0;
     kz_arena_reset(&s->mem);
 out:
-    if (f != NULL)
-        fclose(f);
+    run_close(f, buf);
     return st;
 }
 

@@ -1156,6 +1156,121 @@ test_keywords_any_field(void)
     arena_done();
 }
 
+/* Keywords are scanned once over the fields joined with NULs: a keyword
+ * never matches across two fields, and each field still matches. */
+static void
+test_keywords_joined(void)
+{
+    env e;
+    tev t;
+    kz_sg_value kw[1] = { glob("*bcde*") };
+    kz_sg_item any = item(NULL, false, false, kw, 1);
+    const char *split[] = { "A=abc", "B=dex", "C=" };
+    const char *last[] = { "A=abc", "B=", "C=xBCDE" };
+
+    memset(&e, 0, sizeof(e));
+    env_add(&e, rule(NULL, "sysmon", &any, 1, NULL, 0));
+    T_CHECK(env_compile(&e, NULL), "%s", "");
+    T_CHECK(e.rs->slots[MT_SLOT_KEYWORD].joined, "%s", "keywords joined");
+    tev_init(&t, &e, SYSMON, 1, split, 3);
+    T_EQ_INT(run(&e, &t), 0);
+    tev_init(&t, &e, SYSMON, 1, last, 3);
+    T_EQ_INT(run(&e, &t), 1);
+    env_fini(&e);
+    arena_done();
+}
+
+/* Short literals (<= 2 bytes) are tested by the matcher, not the literal
+ * database: anchors, case, U+017F folding, every position of values of
+ * 1..40 bytes (16-byte steps and the padded rest), groups of one first
+ * byte with one or several second bytes, and a slot with more first
+ * bytes than SHORT_GROUPS (its unanchored ones stay in the database). */
+static void
+test_short_literals(void)
+{
+    char v[64];
+    size_t len, at;
+    kz_sg_value lz[2] = { glob("*ly*"), glob("*lz*") };
+    kz_sg_value many[10] = { glob("*a1*"), glob("*b1*"), glob("*c1*"),
+                             glob("*d1*"), glob("*e1*"), glob("*f1*"),
+                             glob("*g1*"), glob("*h1*"), glob("*i1*"),
+                             glob("*$*") };
+    env e;
+    tev t;
+    kz_sg_item it;
+    const char *kv[1];
+
+    T_EQ_INT(one("CommandLine", glob("* x"), "CommandLine=abc x"), 1);
+    T_EQ_INT(one("CommandLine", glob("* x"), "CommandLine=ABC X"), 1);
+    T_EQ_INT(one("CommandLine", glob("* x"), "CommandLine= x"), 1);
+    T_EQ_INT(one("CommandLine", glob("* x"), "CommandLine=a xy"), 0);
+    T_EQ_INT(one("CommandLine", glob("* x"), "CommandLine=x"), 0);
+    T_EQ_INT(one("CommandLine", glob("ab*"), "CommandLine=ABcd"), 1);
+    T_EQ_INT(one("CommandLine", glob("ab*"), "CommandLine=cab"), 0);
+    T_EQ_INT(one("CommandLine", glob("ab*"), "CommandLine=a"), 0);
+    T_EQ_INT(one("CommandLine", glob("$*"), "CommandLine=$x"), 1);
+    T_EQ_INT(one("CommandLine", glob("*>"), "CommandLine=a>"), 1);
+    T_EQ_INT(one("CommandLine", glob("*>"), "CommandLine=>a"), 0);
+    T_EQ_INT(one("CommandLine", glob("*$*"), "CommandLine=a$b"), 1);
+    T_EQ_INT(one("CommandLine", glob("*$*"), "CommandLine=ab"), 0);
+    T_EQ_INT(one("CommandLine", glob("*st*"), "CommandLine=x\xC5\xBFty"), 1);
+    T_EQ_INT(one("CommandLine", glob("*s*"), "CommandLine=\xC5\xBF"), 1);
+    T_EQ_INT(one("CommandLine", glob("*k*"), "CommandLine=a\xE2\x84\xAA"), 1);
+    /* rule 0: `ls` anywhere, rule 1: `l` anywhere */
+    memset(&e, 0, sizeof(e));
+    it = item1("CommandLine", glob("*ls*"));
+    env_add(&e, rule(NULL, "sysmon", &it, 1, NULL, 0));
+    it = item1("CommandLine", glob("*l*"));
+    env_add(&e, rule(NULL, "sysmon", &it, 1, NULL, 0));
+    T_CHECK(env_compile(&e, NULL), "%s", "");
+    kv[0] = v;
+    for (len = 1; len <= 40; len++)
+        for (at = 0; at < len; at++) {
+            memset(v, 0, sizeof(v));
+            memcpy(v, "CommandLine=", 12);
+            memset(v + 12, 'a', len);
+            v[12 + at] = 'L';
+            /* 'l' then 'S' only when there is room for both */
+            if (at + 1 < len)
+                v[12 + at + 1] = 'S';
+            tev_init(&t, &e, SYSMON, 1, kv, 1);
+            T_EQ_INT(run(&e, &t), at + 1 < len ? 2 : 1);
+        }
+    kv[0] = "CommandLine=lxs";
+    tev_init(&t, &e, SYSMON, 1, kv, 1);
+    T_EQ_INT(run(&e, &t), 1);
+    env_fini(&e);
+    /* one first byte, two second bytes */
+    memset(&e, 0, sizeof(e));
+    it = item("CommandLine", false, false, lz, 2);
+    env_add(&e, rule(NULL, "sysmon", &it, 1, NULL, 0));
+    T_CHECK(env_compile(&e, NULL), "%s", "");
+    kv[0] = "CommandLine=aLz";
+    tev_init(&t, &e, SYSMON, 1, kv, 1);
+    T_EQ_INT(run(&e, &t), 1);
+    kv[0] = "CommandLine=al";
+    tev_init(&t, &e, SYSMON, 1, kv, 1);
+    T_EQ_INT(run(&e, &t), 0);
+    env_fini(&e);
+    /* ten first bytes: the slot keeps its short literals in Vectorscan */
+    memset(&e, 0, sizeof(e));
+    it = item("CommandLine", false, false, many, 10);
+    env_add(&e, rule(NULL, "sysmon", &it, 1, NULL, 0));
+    T_CHECK(env_compile(&e, NULL), "%s", "");
+    T_EQ_INT(e.rs->nshorts, 0);
+    kv[0] = "CommandLine=xI1x";
+    tev_init(&t, &e, SYSMON, 1, kv, 1);
+    T_EQ_INT(run(&e, &t), 1);
+    kv[0] = "CommandLine=x$";
+    tev_init(&t, &e, SYSMON, 1, kv, 1);
+    T_EQ_INT(run(&e, &t), 1);
+    kv[0] = "CommandLine=x1a";
+    tev_init(&t, &e, SYSMON, 1, kv, 1);
+    T_EQ_INT(run(&e, &t), 0);
+    env_fini(&e);
+    arena_done();
+}
+
 /* Two threads, two matchers, one ruleset: same hits. */
 typedef struct thr {
     env *e;
@@ -1296,6 +1411,8 @@ main(int argc, char **argv)
         T_CASE(test_rule_skipped_not_set),
         T_CASE(test_fieldref_contains_linear),
         T_CASE(test_keywords_any_field),
+        T_CASE(test_keywords_joined),
+        T_CASE(test_short_literals),
         T_CASE(test_two_threads_same_hits),
         T_CASE(test_database_cache),
     };
