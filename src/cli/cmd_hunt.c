@@ -1388,6 +1388,20 @@ kz_hunt_drive(int argc, char **argv, const kz_hunt_ext *ext)
     if (ext != NULL && ext->finish != NULL) {
         kz_hunt_done dn;
 
+        /* the timeline is written: the stores, the facts and the
+         * matchers are done with; an extension builds its report next,
+         * without them in memory */
+        kz_det_store_free(h.store);
+        kz_det_store_free(h.out2);
+        kz_det_store_free(h.cstore);
+        h.store = h.out2 = h.cstore = h.fnd.store = NULL;
+        kz_hunt_facts_free(h.facts);
+        h.facts = NULL;
+        for (w = 0; h.m != NULL && w < h.nworkers; w++) {
+            kz_matcher_free(h.m[w]);
+            h.m[w] = NULL;
+        }
+
         memset(&dn, 0, sizeof(dn));
         dn.read = &stats;
         dn.set = set;

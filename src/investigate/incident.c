@@ -86,6 +86,7 @@ typedef struct iinc {
     kz_inc_row *rows;
     kz_inc_tool *tools;
     kz_inc_step *steps;
+    size_t cap_steps;        /* steps allocated (grown as reached) */
     kz_inc_candidate *cands;
 } iinc;
 
@@ -1187,12 +1188,9 @@ build_path(kz_inc *e, iinc *c, const size_t *seeds, size_t ns)
     if (*c->pub.start_host != '\0' &&
         (st = sset_add(&reached, c->pub.start_host, t0, NULL)) != KZ_OK)
         goto out;
-    c->steps = calloc(e->cfg.max_steps < e->ned ? e->cfg.max_steps : e->ned + 1,
-                      sizeof(*c->steps));
-    if (c->steps == NULL) {
-        st = KZ_ENOMEM;
-        goto out;
-    }
+    /* steps grow as hosts are reached (most incidents reach few) */
+    c->steps = NULL;
+    c->cap_steps = 0;
     /* 4. the walk, in first-seen order */
     for (i = edge_from(e, t0 - e->cfg.tie_window); i < e->ned; i++) {
         const iedge *x = &e->ed[i];
@@ -1218,7 +1216,11 @@ build_path(kz_inc *e, iinc *c, const size_t *seeds, size_t ns)
             e->st.dropped_steps++;
             continue;
         }
+        if ((st = kz_grow(&c->steps, &c->cap_steps, c->pub.n_steps + 1,
+                          sizeof(*c->steps), 4)) != KZ_OK)
+            goto out;
         s = &c->steps[c->pub.n_steps++];
+        memset(s, 0, sizeof(*s));
         s->from = edge_source(e, x, jlo, tend, &s->from_kind, &via);
         s->to = x->e.target;
         s->account = x->e.account;
