@@ -612,6 +612,14 @@ print(json.dumps(ev(7002, "2024-01-02T03:05:05.000000Z", "Security",
         "LogonType": "10", "IpAddress": "203.0.113.9", "IpPort": "50000",
         "TargetLogonId": "0x1234", "AuthenticationPackageName": "Negotiate",
         "WorkstationName": "</script><script>alert(4)</script>"})))
+# a file the tool wrote: the impact scope (report.html, impact_files.csv)
+print(json.dumps(ev(7003, "2024-01-02T03:04:09.000000Z",
+    "Microsoft-Windows-Sysmon/Operational", "Microsoft-Windows-Sysmon", 11,
+    "WS01.corp.local", {
+        "UtcTime": "2024-01-02 03:04:09.000",
+        "Image": "C:\\Users\\Public\\<script>alert(1)</script>.exe",
+        "TargetFilename": "=cmd|' /C calc'!A0 <script>alert(5)</script>.txt",
+        "User": "CORP\\<b>eve</b>"})))
 EOF
     evtx inj.evtx --keep-record-ids inj.jsonl
     run investigate -q -o rep inj.evtx
@@ -651,6 +659,18 @@ for c in cells:
         bad.append("timeline.csv cell not guarded: %r" % c[:40])
 if not any(c.startswith("'=cmd|") for c in cells):
     bad.append("timeline.csv lacks the guarded Computer cell")
+# the impact scope: the file the tool wrote, escaped and guarded
+rows = list(csv.reader(open(os.path.join(d, "impact_files.csv"), encoding="utf-8")))
+cells = [c for r in rows[1:] for c in r]
+for c in cells:
+    if c[:1] in ("=", "+", "-", "@"):
+        bad.append("impact_files.csv cell not guarded: %r" % c[:40])
+if not any(c.startswith("'=cmd|") and "alert(5)" in c for c in cells):
+    bad.append("impact_files.csv lacks the guarded file name: %r" % rows)
+if "<script>alert(5)" in html or "&lt;script&gt;alert(5)" not in html:
+    bad.append("report.html: the written file's name not escaped or absent")
+if "<script>alert(5)</script>" not in text:
+    bad.append("report.json lost the written file's name")
 for b in bad:
     print("FAIL " + b)
 sys.exit(1 if bad else 0)
