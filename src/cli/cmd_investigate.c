@@ -237,6 +237,33 @@ chan_is(const kz_event *ev, const char *name)
            strncasecmp(ev->channel.p, name, n) == 0;
 }
 
+/* A 5145 whose share is not administrative (its name, after "\\*\", does
+ * not end in '$': ADMIN$, C$ and IPC$ are on every machine): its host
+ * serves files (a role, docs/logons.md). */
+static bool
+user_share(kz_inv *v, const kz_event *ev)
+{
+    int32_t id = v->fids.id[KZ_FF_SHARE_NAME];
+    const kz_field *fd;
+    const char *s, *p;
+    size_t n;
+
+    if (id == KZ_NAME_NONE || (fd = kz_event_field(ev, id)) == NULL)
+        return false;
+    kz_strbuf_reset(&v->ltmp);
+    if (kz_value_render(&fd->value, &v->ro, &v->ltmp) != KZ_OK ||
+        v->ltmp.len == 0)
+        return false;
+    s = v->ltmp.data;
+    n = v->ltmp.len;
+    if (n > 2 && s[0] == '\\' && s[1] == '\\' &&
+        (p = memchr(s + 2, '\\', n - 2)) != NULL) {
+        n -= (size_t)(p + 1 - s);
+        s = p + 1;
+    }
+    return n > 0 && s[n - 1] != '$' && !(n == 1 && s[0] == '-');
+}
+
 /* The coverage tap: one event. */
 static void
 cover(kz_inv *v, const kz_event *ev, kz_inv_host **last)
@@ -292,6 +319,9 @@ cover(kz_inv *v, const kz_event *ev, kz_inv_host **last)
         } else if (ev->event_id == 5145) {
             v->ch.share5145++;
             ch |= KZ_INV_CH_5145;
+            if (s != NULL && !(s->chans & KZ_INV_CH_FILESERVER) &&
+                user_share(v, ev))
+                ch |= KZ_INV_CH_FILESERVER;
         } else if (ev->event_id == 5140)
             v->ch.share5140++;
         else if (ev->event_id == 4663) {

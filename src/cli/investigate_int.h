@@ -42,6 +42,7 @@ typedef struct kz_inv_inputs kz_inv_inputs;
 #define KZ_INV_CH_5145 0x10u
 #define KZ_INV_CH_4663 0x20u
 #define KZ_INV_CH_POWERSHELL 0x40u
+#define KZ_INV_CH_FILESERVER 0x80u /* a 5145 on a share not ending in $ */
 
 /* One host whose logs were read: its first and last event time. */
 typedef struct kz_inv_host {

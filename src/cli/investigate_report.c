@@ -140,6 +140,27 @@ feed_engine(kz_inv *v)
     return st;
 }
 
+/* Roles the coverage tap saw beside the logon facts (a 5145 on a user
+ * share: file server) go to the logon graph and the entity table. */
+static kz_status
+add_roles(kz_inv *v)
+{
+    kz_status st = KZ_OK;
+    size_t i;
+
+    for (i = 0; i < KZ_INV_MAX_HOSTS * 2 && st == KZ_OK; i++) {
+        const kz_inv_host *h = &v->hosts[i];
+
+        if (h->name == NULL || !(h->chans & KZ_INV_CH_FILESERVER))
+            continue;
+        if ((st = kz_logon_add_roles(v->col, h->name, h->len,
+                                     KZ_HOST_FILE_SERVER)) == KZ_OK)
+            st = kz_ent_add_roles(v->ent, h->name, h->len,
+                                  KZ_HOST_FILE_SERVER);
+    }
+    return st;
+}
+
 /* The entity table: the coverage added, finished, and its address ->
  * host observations given to the engine (docs/investigate.md "Address
  * join"). */
@@ -963,7 +984,8 @@ kz_inv_report(kz_inv *v, const kz_hunt_done *dn)
     char esc[600];
     kz_status st;
 
-    if ((st = kz_logon_finish(v->col)) != KZ_OK ||
+    if ((st = add_roles(v)) != KZ_OK ||
+        (st = kz_logon_finish(v->col)) != KZ_OK ||
         (st = feed_engine(v)) != KZ_OK ||
         (st = feed_entities(v)) != KZ_OK ||
         (st = kz_inc_run(v->inc)) != KZ_OK ||

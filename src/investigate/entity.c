@@ -822,6 +822,27 @@ kz_ent_add_fact(kz_ent *e, const kz_logon_fact *f)
 }
 
 kz_status
+kz_ent_add_roles(kz_ent *e, const char *host, size_t n, uint8_t roles)
+{
+    kz_str s;
+    ihost *h;
+    kz_status st;
+
+    if (e->finished)
+        return KZ_EUSAGE;
+    s.p = host;
+    s.len = host != NULL ? n : 0;
+    st = host_named(e, s, &h);
+    if (st == KZ_ELIMIT) {
+        e->st.dropped_text++;
+        return KZ_OK;
+    }
+    if (st == KZ_OK && h != NULL)
+        h->roles |= roles;
+    return st;
+}
+
+kz_status
 kz_ent_add_coverage(kz_ent *e, const char *host, size_t n, uint64_t events,
                     kz_time first, kz_time last)
 {

@@ -167,6 +167,13 @@ void kz_ent_free(kz_ent *e);
  * (counted); KZ_ENOMEM; KZ_EUSAGE after kz_ent_finish. */
 kz_status kz_ent_add_fact(kz_ent *e, const kz_logon_fact *f);
 
+/* Adds roles (KZ_HOST_*, logon.h) a host's own events tell besides its
+ * logon facts (investigate: a 5145 on a share that is not
+ * administrative makes a file server). Same returns as
+ * kz_ent_add_coverage. */
+kz_status kz_ent_add_roles(kz_ent *e, const char *host, size_t n,
+                           uint8_t roles);
+
 /* Adds a host whose logs were read (Computer as logged, n bytes): its
  * events and first and last event time (KZ_TIME_NONE = unknown); a host
  * given in several spellings adds up. Same returns. */

@@ -563,6 +563,30 @@ host_role(const kz_logon_fact *f)
     }
 }
 
+kz_status
+kz_logon_add_roles(kz_logon *l, const char *host, size_t n, uint8_t roles)
+{
+    uint32_t id;
+    kz_status st;
+
+    if (l->finished)
+        return KZ_EUSAGE;
+    if (host == NULL || n == 0 || roles == 0)
+        return KZ_OK;
+    kz_strbuf_reset(&l->s1);
+    if ((st = kz_a_host_key(&l->s1, host, n)) != KZ_OK)
+        return st;
+    if (l->s1.len == 0)
+        return KZ_OK;
+    st = intern_buf(l, &l->s1, &id);
+    if (st == KZ_ELIMIT)
+        return KZ_OK; /* the text is full: no new host */
+    if (st != KZ_OK)
+        return st;
+    l->txt[id].role |= roles;
+    return KZ_OK;
+}
+
 uint8_t
 kz_logon_fact_roles(const kz_logon_fact *f)
 {

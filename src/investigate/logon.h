@@ -152,6 +152,12 @@ void kz_logon_free(kz_logon *l);
  * KZ_ENOMEM on allocation failure; KZ_EUSAGE after kz_logon_finish. */
 kz_status kz_logon_add(kz_logon *l, const kz_logon_fact *f);
 
+/* Adds roles (KZ_HOST_*) the host's own events tell besides its logon
+ * facts (investigate: 5145 on a share that is not administrative); they
+ * show on its node when it has one. Same returns as kz_logon_add. */
+kz_status kz_logon_add_roles(kz_logon *l, const char *host, size_t n,
+                             uint8_t roles);
+
 /* Ends the run: joins account keys, merges, sorts and ranks. Call once
  * before the accessors below. */
 kz_status kz_logon_finish(kz_logon *l);

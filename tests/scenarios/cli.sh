@@ -586,6 +586,52 @@ hunt_a() {
 
 # issue 5, injection: log strings with markup and script end up as text in
 # every investigate output, and a formula in a cell CSV starts is guarded.
+# A 5145 on a user share makes its host a file server even without a
+# 5140 (docs/logons.md, roles); a 5145 on ADMIN$ alone does not.
+case_investigate_role_5145() {
+    command -v python3 >/dev/null 2>&1 || skip "python3 needed"
+    python3 - >roles.jsonl <<'EOF'
+import json
+def ev(rid, t, eid, comp, data):
+    return {"Event": {"System": {
+        "Provider": {"#attributes": {"Name": "Microsoft-Windows-Security-Auditing"}},
+        "EventID": eid, "TimeCreated": {"#attributes": {"SystemTime": t}},
+        "EventRecordID": rid, "Channel": "Security", "Computer": comp},
+        "EventData": data}}
+for i, (comp, share) in enumerate([("FS9.corp.local", "\\\\*\\Projects"),
+                                    ("WS5.corp.local", "\\\\*\\ADMIN$")]):
+    print(json.dumps(ev(100 + 2 * i, "2024-01-02T03:04:0%dZ" % i, 4624, comp, {
+        "TargetUserName": "bob", "TargetDomainName": "CORP", "LogonType": "3",
+        "IpAddress": "10.1.1.%d" % (5 + i), "TargetLogonId": "0x1"})))
+    print(json.dumps(ev(101 + 2 * i, "2024-01-02T03:05:0%dZ" % i, 5145, comp, {
+        "SubjectUserName": "bob", "SubjectDomainName": "CORP",
+        "IpAddress": "10.1.1.%d" % (5 + i), "ShareName": share,
+        "RelativeTargetName": "a.txt", "AccessMask": "0x1"})))
+EOF
+    evtx roles.evtx --keep-record-ids roles.jsonl
+    run investigate -q -o rep roles.evtx
+    expect_rc 0 "investigate"
+    python3 - rep <<'EOF' || fail "roles: see above"
+import json, os, sys
+r = json.load(open(os.path.join(sys.argv[1], "report.json"), encoding="utf-8"))
+hosts = {h["name"]: h["role"] for h in r["entities"]["hosts"]["items"]}
+nodes = {n["label"].lower().split(".")[0]: n.get("role") for n in r["graph"]["nodes"]
+         if n["kind"] == "host"}
+bad = []
+if "file server" not in (hosts.get("fs9") or ""):
+    bad.append("entities: fs9 role %r" % hosts.get("fs9"))
+if hosts.get("ws5"):
+    bad.append("entities: ws5 role %r (ADMIN$ only)" % hosts.get("ws5"))
+if "file server" not in (nodes.get("fs9") or ""):
+    bad.append("graph: fs9 role %r (nodes %r)" % (nodes.get("fs9"), nodes))
+if nodes.get("ws5"):
+    bad.append("graph: ws5 role %r" % nodes.get("ws5"))
+for b in bad:
+    print("FAIL " + b)
+sys.exit(1 if bad else 0)
+EOF
+}
+
 case_investigate_injection() {
     command -v python3 >/dev/null 2>&1 || skip "python3 needed"
     python3 - >inj.jsonl <<'EOF'
