@@ -41,8 +41,8 @@ demo: deps $(BUILD)/kizuki
 	@examples/scenarios/demo.sh $(BUILD)/kizuki
 	@echo "== kizuki investigate examples/scenarios/mksystem/evtx   (the incident report)"
 	@rm -rf $(BUILD)/demo/investigate
-	@$(BUILD)/kizuki investigate -q -o $(BUILD)/demo/investigate examples/scenarios/mksystem/evtx
-	@echo "report: $(BUILD)/demo/investigate/report.html (also report.md, report.json, timeline.csv, graph.json, manifest.json)"
+	@$(BUILD)/kizuki investigate --no-progress -o $(BUILD)/demo/investigate examples/scenarios/mksystem/evtx 2>&1 | grep '^investigate:' || true
+	@echo "   beside report.html: report.md, report.json, timeline.csv, impact_files.csv, graph.json, graph.graphml, attack-navigator.json, manifest.json"
 
 $(ASAN_BUILD)/Makefile: CMakeLists.txt
 	CC=clang cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug \

@@ -1009,10 +1009,15 @@ kz_inv_report(kz_inv *v, const kz_hunt_done *dn)
     if (v->quiet)
         return KZ_EXIT_OK;
     kz_inc_first_host(v->inc, &fh, &why);
-    fprintf(stderr, "investigate: %zu incident(s); first host: %s\n",
-            kz_inc_count(v->inc), fh != NULL ? kz_cli_escape(fh, esc,
-                                                               sizeof(esc))
-                                             : "undetermined");
+    if (fh != NULL)
+        fprintf(stderr, "investigate: %zu incident(s); first host: %s\n",
+                kz_inc_count(v->inc), kz_cli_escape(fh, esc, sizeof(esc)));
+    else
+        fprintf(stderr,
+                "investigate: %zu incident(s); first host: undetermined "
+                "(%s)\n",
+                kz_inc_count(v->inc),
+                kz_cli_escape(why != NULL ? why : "", esc, sizeof(esc)));
     fprintf(stderr,
             "investigate: impact scope: %llu files and mailboxes in %zu "
             "entries (complete list: impact_files.csv)\n",
