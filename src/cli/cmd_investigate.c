@@ -367,8 +367,10 @@ on_batch(void *vctx, const kz_batch *b, void *user)
         (st = kz_logon_facts_each(f->logons, b, ent_fact, v->ent)) != KZ_OK)
         return st;
     for (i = 0; i < b->nevents; i++)
-        if (!(b->events[i].flags & KZ_EV_DUPLICATE))
+        if (!(b->events[i].flags & KZ_EV_DUPLICATE)) {
             cover(v, &b->events[i], &last);
+            kz_inv_silence_event(v, b, &b->events[i]);
+        }
     return KZ_OK;
 }
 
@@ -773,6 +775,7 @@ kz_cli_investigate_run(int argc, char **argv)
         free(v.hosts[i].name);
     free(v.hosts);
     free(v.runs);
+    free(v.files);
     free(v.atimes);
     for (i = 0; i < v.nofn; i++) {
         free(v.ofn[i].image);

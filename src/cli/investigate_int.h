@@ -60,6 +60,24 @@ typedef struct kz_inv_run {
     uint64_t count;
 } kz_inv_run;
 
+/* Silences (investigate_silence.c): per input file, its largest gaps. */
+#define KZ_INV_HOUR (3600 * KZ_INC_SECOND)
+#define KZ_INV_SILENCE_MIN KZ_INV_HOUR  /* shortest gap kept */
+#define KZ_INV_SILENCE_RATE 30          /* busy: events per hour, average */
+#define KZ_INV_SILENCE_KEEP 8           /* gaps kept per file */
+#define KZ_INV_MAX_FILES 100000         /* files followed (the rest not) */
+
+/* One input file followed for silences. */
+typedef struct kz_inv_file {
+    char host[256];          /* Computer of its first event ("" none) */
+    char channel[128];       /* its Channel */
+    uint64_t events;         /* events with a time */
+    kz_time first, top;      /* earliest and latest event time */
+    kz_time gap_start[KZ_INV_SILENCE_KEEP]; /* the largest gaps of at */
+    kz_time gap_end[KZ_INV_SILENCE_KEEP];   /* least SILENCE_MIN; end 0:
+                                               free */
+} kz_inv_file;
+
 /* Channels seen (missing ones become evidence limits). */
 typedef struct kz_inv_channels {
     uint64_t security;       /* Security events */
@@ -94,6 +112,8 @@ typedef struct kz_inv {
     size_t nhosts;
     uint64_t other_hosts;    /* events on hosts past the bound */
     kz_inv_channels ch;
+    kz_inv_file *files;      /* by input ordinal: silences */
+    size_t nfiles, cap_files;
     kz_inv_run *runs;        /* events per minute, in input order */
     size_t nruns, cap_runs;
     kz_time ev_first, ev_last; /* every event time */
@@ -127,6 +147,15 @@ kz_status kz_inv_inputs_finish(kz_inv_inputs **pp, kz_report *r,
 
 /* Joins the thread if it still runs and frees the list. Accepts NULL. */
 void kz_inv_inputs_free(kz_inv_inputs *p);
+
+/* investigate_silence.c: follows event ev of batch b (calling thread,
+ * input order) for the silences of its file. */
+void kz_inv_silence_event(kz_inv *inv, const kz_batch *b,
+                          const kz_event *ev);
+
+/* True when file f wrote at least KZ_INV_SILENCE_RATE events per hour on
+ * average over its span (its gaps are then silences). */
+bool kz_inv_file_busy(const kz_inv_file *f);
 
 /* investigate_impact.c: after kz_inc_run, attributes the file facts of
  * inv->imp to the incidents, writes DIR/impact_files.csv (every distinct

@@ -695,6 +695,81 @@ host_limit(kz_inv *v, const kz_hunt_done *dn, const kz_incident *in,
     return st;
 }
 
+/* Whether host key k is one of incident in's hosts. */
+static bool
+incident_has_host(const kz_incident *in, const char *k)
+{
+    size_t i;
+
+    for (i = 0; i < in->n_hosts; i++)
+        if (strcmp(in->hosts[i], k) == 0)
+            return true;
+    for (i = 0; i < in->n_steps; i++)
+        if (strcmp(in->steps[i].to, k) == 0)
+            return true;
+    return false;
+}
+
+/* Silences (investigate_silence.c) of busy files on an incident's host
+ * that overlap its span [first - lead, last]; each gap once. */
+static kz_status
+silence_limits(kz_inv *v, const kz_hunt_done *dn)
+{
+    kz_strbuf key, t1, t2;
+    char what[1024];
+    kz_status st = KZ_OK;
+    size_t i, g, k;
+
+    kz_strbuf_init(&key, 0);
+    kz_strbuf_init(&t1, 0);
+    kz_strbuf_init(&t2, 0);
+    for (i = 0; i < v->nfiles && st == KZ_OK; i++) {
+        const kz_inv_file *f = &v->files[i];
+
+        if (f->host[0] == '\0' || !kz_inv_file_busy(f))
+            continue;
+        kz_strbuf_reset(&key);
+        if (kz_a_host_key(&key, f->host, strlen(f->host)) != KZ_OK ||
+            kz_strbuf_addc(&key, '\0') != KZ_OK)
+            continue;
+        for (g = 0; g < KZ_INV_SILENCE_KEEP && st == KZ_OK; g++) {
+            if (f->gap_end[g] == 0)
+                continue;
+            for (k = 0; k < kz_inc_count(v->inc); k++) {
+                const kz_incident *in = kz_inc_at(v->inc, k);
+
+                if (f->gap_end[g] < in->first - KZ_INC_LEAD ||
+                    f->gap_start[g] > in->last ||
+                    !incident_has_host(in, key.data))
+                    continue;
+                kz_strbuf_reset(&t1);
+                kz_strbuf_reset(&t2);
+                if (kz_tz_format(&t1, dn->tz, f->gap_start[g]) != KZ_OK ||
+                    kz_strbuf_addc(&t1, '\0') != KZ_OK ||
+                    kz_tz_format(&t2, dn->tz, f->gap_end[g]) != KZ_OK ||
+                    kz_strbuf_addc(&t2, '\0') != KZ_OK)
+                    break;
+                snprintf(what, sizeof(what),
+                         "no events in %s of host %s from %s to %s (%lld "
+                         "min) though it logs often, during incident %zu",
+                         f->channel, key.data, t1.data, t2.data,
+                         (long long)((f->gap_end[g] - f->gap_start[g]) /
+                                     (60 * KZ_INC_SECOND)),
+                         in->id);
+                st = limit(v, "silence", what,
+                           "activity on that host in that span cannot be "
+                           "seen in that log (it was stopped, paused, or "
+                           "emptied of those events)");
+                break; /* each gap once */
+            }
+        }
+    }
+    kz_strbuf_fini(&key);
+    kz_strbuf_fini(&t1);
+    kz_strbuf_fini(&t2);
+    return st;
+}
+
 /* Per incident: its hosts (and the hosts its steps reached or came
  * from) whose logs are missing, partial or begin late, and the internal
  * addresses its logons came from that map to no host; each host or
@@ -759,7 +834,7 @@ incident_limits(kz_inv *v, const kz_hunt_done *dn)
     for (i = 0; i < nc; i++)
         free(c[i].key);
     free(c);
-    return st;
+    return st == KZ_OK ? silence_limits(v, dn) : st;
 }
 
 static kz_status

@@ -632,6 +632,73 @@ sys.exit(1 if bad else 0)
 EOF
 }
 
+# Silences (docs/investigate.md, evidence limits): a busy Security log
+# (one event a minute) quiet for 90 minutes before an alert on its host
+# is stated; a quiet System log (5 events in 6 hours) is not.
+case_investigate_silence() {
+    command -v python3 >/dev/null 2>&1 || skip "python3 needed"
+    python3 - >sec.jsonl <<'EOF'
+import json
+from datetime import datetime, timedelta
+t0 = datetime(2024, 1, 2, 0, 0, 0)
+def ev(rid, t, chan, prov, eid, data):
+    return {"Event": {"System": {
+        "Provider": {"#attributes": {"Name": prov}}, "EventID": eid,
+        "TimeCreated": {"#attributes": {"SystemTime": t.strftime("%Y-%m-%dT%H:%M:%S.000000Z")}},
+        "EventRecordID": rid, "Channel": chan, "Computer": "WS01.corp.local"},
+        "EventData": data}}
+rid = 1
+for m in range(360):
+    if 120 <= m < 210:
+        continue
+    print(json.dumps(ev(rid, t0 + timedelta(minutes=m), "Security",
+                        "Microsoft-Windows-Security-Auditing", 4689,
+                        {"ProcessName": "C:\\Windows\\System32\\svchost.exe"})))
+    rid += 1
+EOF
+    python3 - >sys.jsonl <<'EOF'
+import json
+from datetime import datetime, timedelta
+t0 = datetime(2024, 1, 2, 0, 0, 0)
+for i, m in enumerate([0, 50, 160, 300, 359]):
+    print(json.dumps({"Event": {"System": {
+        "Provider": {"#attributes": {"Name": "Service Control Manager"}}, "EventID": 7036,
+        "TimeCreated": {"#attributes": {"SystemTime": (t0 + timedelta(minutes=m)).strftime("%Y-%m-%dT%H:%M:%S.000000Z")}},
+        "EventRecordID": 10 + i, "Channel": "System", "Computer": "WS01.corp.local"},
+        "EventData": {"param1": "Spooler", "param2": "running"}}}))
+EOF
+    python3 - >sysmon.jsonl <<'EOF'
+import json
+print(json.dumps({"Event": {"System": {
+    "Provider": {"#attributes": {"Name": "Microsoft-Windows-Sysmon"}}, "EventID": 1,
+    "TimeCreated": {"#attributes": {"SystemTime": "2024-01-02T04:00:00.000000Z"}},
+    "EventRecordID": 500, "Channel": "Microsoft-Windows-Sysmon/Operational",
+    "Computer": "WS01.corp.local"},
+    "EventData": {"UtcTime": "2024-01-02 04:00:00.000",
+                  "Image": "C:\\Users\\Public\\m64.exe", "OriginalFileName": "mimikatz.exe",
+                  "CommandLine": "m64.exe sekurlsa::logonpasswords", "User": "CORP\\eve",
+                  "ParentImage": "C:\\Windows\\explorer.exe"}}}))
+EOF
+    evtx sec.evtx --keep-record-ids sec.jsonl
+    evtx sys.evtx --keep-record-ids sys.jsonl
+    evtx sysmon.evtx --keep-record-ids sysmon.jsonl
+    run investigate -q -o rep sec.evtx sys.evtx sysmon.evtx
+    expect_rc 0 "investigate"
+    python3 - rep <<'EOF' || fail "silence: see above"
+import json, os, sys
+r = json.load(open(os.path.join(sys.argv[1], "report.json"), encoding="utf-8"))
+lim = [l for l in r["evidence_limits"]["items"] if l["kind"] == "silence"]
+bad = []
+if len(lim) != 1:
+    bad.append("want one silence, got %r" % lim)
+elif not ("Security of host ws01" in lim[0]["what"] and "(91 min)" in lim[0]["what"]):
+    bad.append("silence: %r" % lim[0]["what"])
+for b in bad:
+    print("FAIL " + b)
+sys.exit(1 if bad else 0)
+EOF
+}
+
 case_investigate_injection() {
     command -v python3 >/dev/null 2>&1 || skip "python3 needed"
     python3 - >inj.jsonl <<'EOF'
