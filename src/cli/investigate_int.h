@@ -64,13 +64,14 @@ typedef struct kz_inv_run {
 #define KZ_INV_HOUR (3600 * KZ_INC_SECOND)
 #define KZ_INV_SILENCE_MIN KZ_INV_HOUR  /* shortest gap kept */
 #define KZ_INV_SILENCE_RATE 30          /* busy: events per hour, average */
-#define KZ_INV_SILENCE_KEEP 8           /* gaps kept per file */
+#define KZ_INV_SILENCE_KEEP 4           /* gaps kept per file */
 #define KZ_INV_MAX_FILES 100000         /* files followed (the rest not) */
 
 /* One input file followed for silences. */
 typedef struct kz_inv_file {
-    char host[256];          /* Computer of its first event ("" none) */
-    char channel[128];       /* its Channel */
+    char host[64];           /* Computer of its first event, cut (its
+                                first DNS label, the host key, fits) */
+    char channel[96];        /* its Channel (cut) */
     uint64_t events;         /* events with a time */
     kz_time first, top;      /* earliest and latest event time */
     kz_time gap_start[KZ_INV_SILENCE_KEEP]; /* the largest gaps of at */

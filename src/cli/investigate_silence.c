@@ -49,13 +49,22 @@ kz_inv_silence_event(kz_inv *v, const kz_batch *b, const kz_event *ev)
         return;
     if (f->events++ == 0) {
         f->first = f->top = ev->time;
-        if (ev->computer.len > 0 && ev->computer.len < sizeof(f->host)) {
-            memcpy(f->host, ev->computer.p, ev->computer.len);
-            f->host[ev->computer.len] = '\0';
+        /* cut copies (a cut UTF-8 tail only shows in the message) */
+        if (ev->computer.len > 0) {
+            size_t n = ev->computer.len < sizeof(f->host) - 1
+                           ? ev->computer.len
+                           : sizeof(f->host) - 1;
+
+            memcpy(f->host, ev->computer.p, n);
+            f->host[n] = '\0';
         }
-        if (ev->channel.len > 0 && ev->channel.len < sizeof(f->channel)) {
-            memcpy(f->channel, ev->channel.p, ev->channel.len);
-            f->channel[ev->channel.len] = '\0';
+        if (ev->channel.len > 0) {
+            size_t n = ev->channel.len < sizeof(f->channel) - 1
+                           ? ev->channel.len
+                           : sizeof(f->channel) - 1;
+
+            memcpy(f->channel, ev->channel.p, n);
+            f->channel[n] = '\0';
         }
         return;
     }
