@@ -1059,6 +1059,8 @@ kz_inv_report(kz_inv *v, const kz_hunt_done *dn)
     char esc[600];
     kz_status st;
 
+    /* the engine's evidence and reasons in the report's zone */
+    kz_inc_set_time_format(v->inc, fmt_time, (void *)dn->tz);
     if ((st = add_roles(v)) != KZ_OK ||
         (st = kz_logon_finish(v->col)) != KZ_OK ||
         (st = feed_engine(v)) != KZ_OK ||

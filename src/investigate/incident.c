@@ -92,6 +92,8 @@ typedef struct iinc {
 
 struct kz_inc {
     kz_inc_config cfg;
+    kz_inc_time_fmt time_fmt; /* times in evidence and reasons, or NULL */
+    void *time_ctx;
     kz_arena arena;
     ialert *al;
     size_t nal, capal;
@@ -837,13 +839,23 @@ logs_cover(const kz_inc *e, const char *k, kz_time t, bool known_read)
     return h->first == KZ_TIME_NONE || h->first <= t - e->cfg.tie_window;
 }
 
-/* Appends a time (ISO UTC) to the scratch buffer. */
+/* Appends a time to b: through the engine's formatter (the report's
+ * zone with its offset), else ISO UTC. */
 static kz_status
-add_time(kz_strbuf *b, kz_time t)
+add_time_fmt(const kz_inc *e, kz_strbuf *b, kz_time t)
 {
     if (t == KZ_TIME_NONE)
         return kz_strbuf_adds(b, "unknown time");
+    if (e->time_fmt != NULL)
+        return e->time_fmt(e->time_ctx, b, t);
     return kz_time_format_iso(b, t, 0);
+}
+
+void
+kz_inc_set_time_format(kz_inc *e, kz_inc_time_fmt fn, void *ctx)
+{
+    e->time_fmt = fn;
+    e->time_ctx = ctx;
 }
 
 /* The scratch buffer, copied (cut); NULL on OOM. */
@@ -1155,11 +1167,11 @@ add_join(kz_inc *e, const imap *m)
         (st = kz_strbuf_addf(&e->tmp, " by %s", m->evidence)) != KZ_OK)
         return st;
     if ((st = kz_strbuf_adds(&e->tmp, " seen ")) != KZ_OK ||
-        (st = add_time(&e->tmp, m->first)) != KZ_OK)
+        (st = add_time_fmt(e, &e->tmp, m->first)) != KZ_OK)
         return st;
     if (m->last != m->first &&
         ((st = kz_strbuf_adds(&e->tmp, " to ")) != KZ_OK ||
-         (st = add_time(&e->tmp, m->last)) != KZ_OK))
+         (st = add_time_fmt(e, &e->tmp, m->last)) != KZ_OK))
         return st;
     return KZ_OK;
 }
@@ -1270,7 +1282,7 @@ build_path(kz_inc *e, iinc *c, const size_t *seeds, size_t ns)
         kz_strbuf_reset(&e->tmp);
         if ((st = kz_strbuf_addf(&e->tmp, "alert \"%s\" (%s) at ",
                                  r->alert.title, r->alert.rule_id)) != KZ_OK ||
-            (st = add_time(&e->tmp, r->alert.time)) != KZ_OK)
+            (st = add_time_fmt(e, &e->tmp, r->alert.time)) != KZ_OK)
             goto out;
         if (*r->alert.file != '\0' &&
             (st = kz_strbuf_addf(&e->tmp, " in %s", r->alert.file)) != KZ_OK)
@@ -1319,7 +1331,7 @@ build_path(kz_inc *e, iinc *c, const size_t *seeds, size_t ns)
                  ext ? "external address " : "", src, x->e.target,
                  *x->e.method ? x->e.method : method_of(x->e.logon_type))) !=
                 KZ_OK ||
-            (st = add_time(&e->tmp, x->e.first)) != KZ_OK)
+            (st = add_time_fmt(e, &e->tmp, x->e.first)) != KZ_OK)
             goto out;
         if (*x->e.evidence != '\0' &&
             (st = kz_strbuf_addf(&e->tmp, ", %s", x->e.evidence)) != KZ_OK)
@@ -1374,7 +1386,7 @@ build_path(kz_inc *e, iinc *c, const size_t *seeds, size_t ns)
 
         if ((st = kz_strbuf_addf(&e->tmp, "the logs of %s begin at ",
                                  c->cands[i].host)) == KZ_OK &&
-            (st = add_time(&e->tmp, h->first)) == KZ_OK)
+            (st = add_time_fmt(e, &e->tmp, h->first)) == KZ_OK)
             st = kz_strbuf_addf(
                 &e->tmp,
                 ", less than %lld min before its earliest activity (%s): "

@@ -279,6 +279,15 @@ kz_status kz_inc_add_addr_host(kz_inc *e, const kz_inc_addr_host *m);
 /* Runs the procedures (once). KZ_ENOMEM; KZ_EUSAGE when run twice. */
 kz_status kz_inc_run(kz_inc *e);
 
+/* Formats a time for the evidence and reason strings the engine writes
+ * (e.g. in the report's zone with its offset); returns an error of
+ * kz_strbuf. */
+typedef kz_status (*kz_inc_time_fmt)(void *ctx, kz_strbuf *b, kz_time t);
+
+/* Sets the formatter of the times in evidence and reasons (before
+ * kz_inc_run); NULL (the default) = ISO 8601 UTC. */
+void kz_inc_set_time_format(kz_inc *e, kz_inc_time_fmt fn, void *ctx);
+
 /* Incidents, by first seed time, then start host, then first seed
  * (valid after kz_inc_run). */
 size_t kz_inc_count(const kz_inc *e);
