@@ -386,7 +386,7 @@ fill_incidents(kz_inv *v, const kz_hunt_done *dn)
         if (r->summary.last_activity == KZ_TIME_NONE ||
             c->last > r->summary.last_activity)
             r->summary.last_activity = c->last;
-        nh += c->n_hosts;
+        nh += c->n_hosts + c->n_steps + 1;
         na += c->n_accounts;
     }
     hv = calloc(nh + 1, sizeof(*hv));
@@ -400,8 +400,14 @@ fill_incidents(kz_inv *v, const kz_hunt_done *dn)
     for (i = 0; i < kz_inc_count(e); i++) {
         const kz_incident *c = kz_inc_at(e, i);
 
+        /* hosts involved: its alerts' hosts, the hosts its path reached
+         * and its first host */
         for (k = 0; k < c->n_hosts; k++)
             hv[nh++] = c->hosts[k];
+        for (k = 0; k < c->n_steps; k++)
+            hv[nh++] = c->steps[k].to;
+        if (c->patient_zero != NULL)
+            hv[nh++] = c->patient_zero;
         for (k = 0; k < c->n_accounts; k++)
             av[na++] = c->accounts[k];
     }
