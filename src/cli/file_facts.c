@@ -11,7 +11,12 @@
  *   Sysmon 11           local    TargetFilename       write (created)
  *   Sysmon 23, 26       local    TargetFilename       delete
  *   PowerShell 4104     mailbox  -Mailbox of a        read
- *                                New-MailboxExportRequest / Search-Mailbox
+ *                                New-MailboxExportRequest / -Identity of
+ *                                Search-Mailbox
+ *   MSExchange          mailbox  the same, of the     read
+ *   Management 1                 cmdlet log (Data[0] cmdlet, Data[1] its
+ *                                parameters, Data[2] the caller
+ *                                "domain/Users/name": the account)
  *
  * Account: SubjectDomainName\SubjectUserName (Security), User (Sysmon);
  * source: IpAddress (5145; ::ffff: prefix dropped, "-" absent); image:
@@ -41,14 +46,19 @@ static const char *const field_names[KZ_FF_COUNT] = {
     [KZ_FF_IMAGE] = "Image",
     [KZ_FF_USER] = "User",
     [KZ_FF_SCRIPT_BLOCK] = "ScriptBlockText",
+    [KZ_FF_DATA] = "Data",
+    [KZ_FF_DATA1] = NULL,
+    [KZ_FF_DATA2] = NULL,
 };
 
 #define SECURITY "Security"
 #define SYSMON "Microsoft-Windows-Sysmon/Operational"
 #define POWERSHELL "Microsoft-Windows-PowerShell/Operational"
+#define EXCHANGE "MSExchange Management"
 
 /* Fields of each event kind (a bit per field). */
-enum { EK_5145, EK_4663, EK_SYSMON_W, EK_SYSMON_D, EK_4104, EK_NONE };
+enum { EK_5145, EK_4663, EK_SYSMON_W, EK_SYSMON_D, EK_4104, EK_EXCH,
+       EK_NONE };
 
 #define B(f) (1u << (f))
 static const unsigned kind_fields[EK_NONE] = {
@@ -61,6 +71,7 @@ static const unsigned kind_fields[EK_NONE] = {
     [EK_SYSMON_W] = B(KZ_FF_TARGET_FILENAME) | B(KZ_FF_IMAGE) | B(KZ_FF_USER),
     [EK_SYSMON_D] = B(KZ_FF_TARGET_FILENAME) | B(KZ_FF_IMAGE) | B(KZ_FF_USER),
     [EK_4104] = B(KZ_FF_SCRIPT_BLOCK),
+    [EK_EXCH] = 0, /* the Data texts, by position (extract) */
 };
 
 /* One event's field texts (offsets into the batch's buffer; SIZE_MAX =
@@ -84,7 +95,8 @@ kz_file_facts_intern(kz_file_ids *ids, kz_names *names)
     size_t i;
 
     for (i = 0; i < KZ_FF_COUNT; i++)
-        if (kz_names_add(names, field_names[i], strlen(field_names[i]),
+        if (field_names[i] == NULL ||
+            kz_names_add(names, field_names[i], strlen(field_names[i]),
                          &ids->id[i]) != KZ_OK)
             ids->id[i] = KZ_NAME_NONE;
 }
@@ -125,9 +137,40 @@ event_kind(const kz_event *ev)
         return chan_is(ev, SYSMON) ? EK_SYSMON_D : EK_NONE;
     case 4104:
         return chan_is(ev, POWERSHELL) ? EK_4104 : EK_NONE;
+    case 1:
+        return chan_is(ev, EXCHANGE) ? EK_EXCH : EK_NONE;
     default:
         return EK_NONE;
     }
+}
+
+/* The first three "Data" texts of an Exchange cmdlet log event, into
+ * the DATA slots. */
+static kz_status
+data_texts(const kz_file_ids *ids, const kz_render_opts *ro,
+           const kz_event *ev, kz_file_found *f, ffact *c)
+{
+    size_t i, k = 0;
+
+    for (i = 0; i < ev->nfields && k < 3; i++) {
+        const kz_field *fd = &ev->fields[i];
+        int slot = KZ_FF_DATA + (int)k;
+
+        if (ids->id[KZ_FF_DATA] == KZ_NAME_NONE ||
+            fd->id != ids->id[KZ_FF_DATA])
+            continue;
+        k++;
+        c->off[slot] = f->buf.len;
+        if (kz_value_render(&fd->value, ro, &f->buf) != KZ_OK) {
+            f->buf.len = c->off[slot];
+            c->off[slot] = SIZE_MAX;
+            continue;
+        }
+        c->len[slot] = f->buf.len - c->off[slot];
+        if (kz_strbuf_addc(&f->buf, '\0') != KZ_OK)
+            return KZ_ENOMEM;
+    }
+    return KZ_OK;
 }
 
 kz_status
@@ -180,6 +223,10 @@ kz_file_facts_extract(const kz_file_ids *ids, const kz_render_opts *ro,
                 return KZ_ENOMEM;
             }
         }
+        if (kind == EK_EXCH && (st = data_texts(ids, ro, ev, f, c)) != KZ_OK) {
+            kz_file_facts_free(f);
+            return st;
+        }
     }
     *out = f;
     return KZ_OK;
@@ -215,7 +262,7 @@ kz_status
 kz_file_facts_feed(const kz_file_found *f, const kz_batch *b, kz_imp *m,
                    kz_error *err)
 {
-    char acct[600], host[300], mbx[300];
+    char acct[600], host[300], mbx[300], line[4096];
     kz_imp_fact x;
     kz_status st;
     size_t i;
@@ -286,6 +333,25 @@ kz_file_facts_feed(const kz_file_found *f, const kz_batch *b, kz_imp *m,
             obj = get(f, c, KZ_FF_TARGET_FILENAME);
             access = c->kind == EK_SYSMON_W ? KZ_IMP_WRITE : KZ_IMP_DELETE;
             x.image = get(f, c, KZ_FF_IMAGE);
+            break;
+        case EK_EXCH:
+            /* "cmdlet {params}": the same parser as PowerShell's */
+            if ((s = get(f, c, KZ_FF_DATA)) == NULL ||
+                (d = get(f, c, KZ_FF_DATA1)) == NULL ||
+                (size_t)snprintf(line, sizeof(line), "%s %s", s, d) >=
+                    sizeof(line) ||
+                !kz_imp_mailbox_of(line, strlen(line), mbx, sizeof(mbx)))
+                continue;
+            /* the caller "domain/Users/name" as domain\name */
+            if ((u = get(f, c, KZ_FF_DATA2)) != NULL &&
+                (d = strchr(u, '/')) != NULL && strrchr(u, '/') != d &&
+                (size_t)snprintf(acct, sizeof(acct), "%.*s\\%s",
+                                 (int)(d - u), u, strrchr(u, '/') + 1) <
+                    sizeof(acct))
+                x.account = acct;
+            x.kind = KZ_IMP_MAILBOX;
+            obj = mbx;
+            access = KZ_IMP_READ;
             break;
         case EK_4104:
             s = get(f, c, KZ_FF_SCRIPT_BLOCK);

@@ -35,6 +35,9 @@ enum {
     KZ_FF_IMAGE,
     KZ_FF_USER,
     KZ_FF_SCRIPT_BLOCK,
+    KZ_FF_DATA,     /* unnamed data ("Data"): Exchange cmdlet logs */
+    KZ_FF_DATA1,    /* (not interned: the 2nd and 3rd "Data" texts) */
+    KZ_FF_DATA2,
     KZ_FF_COUNT
 };
 

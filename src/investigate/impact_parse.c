@@ -64,7 +64,8 @@ find_ci(const char *s, size_t n, const char *w, size_t *at)
     return false;
 }
 
-/* s[i..n) starts with "-" + param followed by a blank or ':'. */
+/* s[i..n) starts with "-" + param followed by a blank, ':' or '=' (the
+ * Exchange cmdlet log writes "{-Mailbox=x, ...}"). */
 static bool
 param_at(const char *s, size_t n, size_t i, const char *param)
 {
@@ -73,7 +74,7 @@ param_at(const char *s, size_t n, size_t i, const char *param)
     return s[i] == '-' && i + 1 + m < n &&
            strncasecmp(s + i + 1, param, m) == 0 &&
            (s[i + 1 + m] == ' ' || s[i + 1 + m] == ':' ||
-            s[i + 1 + m] == '\t');
+            s[i + 1 + m] == '=' || s[i + 1 + m] == '\t');
 }
 
 bool

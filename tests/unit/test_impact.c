@@ -316,6 +316,8 @@ test_impact_mailbox_of(void)
         {"Search-Mailbox -TargetMailbox x", NULL},
         {"New-MailboxExportRequest -FilePath x -Mailbox ceo;Get-Date",
          "ceo"},
+        {"New-MailboxExportRequest {-Mailbox=u.shimizu, -FilePath=\\\\h\\p$}",
+         "u.shimizu"}, /* the Exchange cmdlet log's form */
         {"Get-MailboxExportRequest -Mailbox x", NULL},
         {"New-MailboxExportRequest -FilePath x", NULL},
         {"New-MailboxExportRequest -MailboxX y", NULL},
