@@ -116,35 +116,44 @@ utf8_cut(const char *s, size_t n, size_t max)
     return k;
 }
 
+/* Appends one string made of p[0..n) then tail[0..m) with its length
+ * in lw bytes (1: a name, 2: any other string; the callers' cuts keep
+ * n + m below 2^(8 * lw)), with a single reserve. */
+static kz_status
+put_str2(kz_strbuf *out, size_t lw, const char *p, size_t n,
+         const char *tail, size_t m)
+{
+    uint16_t len = (uint16_t)(n + m);
+    kz_status st;
+    char *o;
+
+    if ((st = kz_strbuf_reserve(out, lw + n + m)) != KZ_OK)
+        return st;
+    o = out->data + out->len;
+    if (lw == 1)
+        *o = (char)(uint8_t)len;
+    else
+        memcpy(o, &len, 2);
+    memcpy(o + lw, p, n);
+    if (m > 0)
+        memcpy(o + lw + n, tail, m);
+    out->len += lw + n + m;
+    out->data[out->len] = '\0';
+    return KZ_OK;
+}
+
+/* Appends a string (2-byte length; n < 2^16). */
 static kz_status
 put_str(kz_strbuf *out, const char *p, size_t n)
 {
-    uint32_t len = (uint32_t)n;
-    kz_status st;
-
-    if ((st = kz_strbuf_add(out, &len, 4)) != KZ_OK)
-        return st;
-    return kz_strbuf_add(out, p, n);
+    return put_str2(out, 2, p, n, NULL, 0);
 }
 
-/* Appends one length-prefixed string made of p[0..n) then tail[0..m),
- * with a single reserve (values and names with their markers). */
+/* Appends a name (1-byte length; n <= KZ_DET_NAME_MAX). */
 static kz_status
-put_str2(kz_strbuf *out, const char *p, size_t n, const char *tail,
-         size_t m)
+put_name_raw(kz_strbuf *out, const char *p, size_t n)
 {
-    uint32_t len = (uint32_t)(n + m);
-    kz_status st;
-
-    if ((st = kz_strbuf_reserve(out, 4 + n + m)) != KZ_OK)
-        return st;
-    memcpy(out->data + out->len, &len, 4);
-    memcpy(out->data + out->len + 4, p, n);
-    if (m > 0)
-        memcpy(out->data + out->len + 4 + n, tail, m);
-    out->len += 4 + n + m;
-    out->data[out->len] = '\0';
-    return KZ_OK;
+    return put_str2(out, 1, p, n, NULL, 0);
 }
 
 /* Appends a value cut to KZ_DET_VALUE_MAX with its marker. */
@@ -163,7 +172,7 @@ put_value(kz_strbuf *out, const char *p, size_t n)
         m = (size_t)(mark + sizeof(mark) - d);
         memmove(mark, d, m);
     }
-    return put_str2(out, p, keep, mark, m);
+    return put_str2(out, 2, p, keep, mark, m);
 }
 
 /* Appends a name, made unique within the section by a "[k]" suffix. */
@@ -181,7 +190,7 @@ put_name(kz_strbuf *out, seen_names *seen, const char *p, size_t n)
         *--d = '[';
         m = (size_t)(suffix + sizeof(suffix) - d);
     }
-    return put_str2(out, p, keep, d, m);
+    return put_str2(out, 1, p, keep, d, m);
 }
 
 /* Renders f's value into scratch (reset first). A value whose bytes do
@@ -353,7 +362,7 @@ kz_det_build(kz_strbuf *out, const kz_event *ev, const kz_det_origin *from,
                 left += !was_used(&ev->fields[i], used, nused);
             m = snprintf(more, sizeof(more), "%zu more field%s left out",
                          left, left == 1 ? "" : "s");
-            if ((st = put_str(out, "...", 3)) != KZ_OK ||
+            if ((st = put_name_raw(out, "...", 3)) != KZ_OK ||
                 (st = put_str(out, more, (size_t)m)) != KZ_OK)
                 goto out;
             nx++;
@@ -425,9 +434,9 @@ kz_det_add_fields(kz_strbuf *out, size_t start, const kz_event *ev,
             continue;
         if ((st = render(f, ro, scratch)) != KZ_OK)
             break;
-        if ((st = put_str(out, names[i],
-                          utf8_cut(names[i], strlen(names[i]),
-                                   KZ_DET_NAME_MAX))) != KZ_OK ||
+        if ((st = put_name_raw(out, names[i],
+                               utf8_cut(names[i], strlen(names[i]),
+                                        KZ_DET_NAME_MAX))) != KZ_OK ||
             (st = put_str(out, scratch->data != NULL ? scratch->data : "",
                           utf8_cut(scratch->data != NULL ? scratch->data
                                                          : "",
@@ -474,9 +483,9 @@ kz_det_build_pairs(kz_strbuf *out, const kz_det *from, uint32_t rule,
                                PATH_MAX_BYTES))) != KZ_OK)
         goto out;
     for (i = 0; i < 2 * (nd + nx); i += 2) {
-        if ((st = put_str(out, pairs[i].p,
-                          utf8_cut(pairs[i].p, pairs[i].len,
-                                   KZ_DET_NAME_MAX))) != KZ_OK ||
+        if ((st = put_name_raw(out, pairs[i].p,
+                               utf8_cut(pairs[i].p, pairs[i].len,
+                                        KZ_DET_NAME_MAX))) != KZ_OK ||
             (st = put_value(out, pairs[i + 1].p, pairs[i + 1].len)) != KZ_OK)
             goto out;
     }
@@ -509,21 +518,44 @@ out:
     return st;
 }
 
-/* Reads a length-prefixed string at *p; false if it overruns end. */
+/* Reads a string with a 2-byte length at *p; false if it overruns
+ * end. */
 static bool
 get_str(const uint8_t **p, const uint8_t *end, kz_str *s)
 {
-    uint32_t n;
+    uint16_t n;
 
-    if ((size_t)(end - *p) < 4)
+    if ((size_t)(end - *p) < 2)
         return false;
-    memcpy(&n, *p, 4);
-    *p += 4;
+    memcpy(&n, *p, 2);
+    *p += 2;
     if ((size_t)(end - *p) < n)
         return false;
     s->p = (const char *)*p;
     s->len = n;
     *p += n;
+    return true;
+}
+
+/* Reads a (name, value) pair at *p: the name has a 1-byte length, the
+ * value a 2-byte one; false if either overruns end. */
+static bool
+get_pair(const uint8_t **p, const uint8_t *end, kz_str *name, kz_str *value)
+{
+    const uint8_t *q = *p;
+    size_t n;
+
+    if (q >= end)
+        return false;
+    n = *q++;
+    if ((size_t)(end - q) < n)
+        return false;
+    name->p = (const char *)q;
+    name->len = n;
+    q += n;
+    if (!get_str(&q, end, value))
+        return false;
+    *p = q;
     return true;
 }
 
@@ -573,15 +605,15 @@ kz_det_decode(const uint8_t *p, size_t len, kz_det *d)
         return false;
     cur = d->details;
     for (i = 0; i < d->ndetails; i++)
-        if (!get_str(&cur, d->end, &a) || !get_str(&cur, d->end, &b))
+        if (!get_pair(&cur, d->end, &a, &b))
             return false;
     d->extra = cur;
     for (i = 0; i < d->nextra; i++)
-        if (!get_str(&cur, d->end, &a) || !get_str(&cur, d->end, &b))
+        if (!get_pair(&cur, d->end, &a, &b))
             return false;
     d->fields = cur;
     for (i = 0; i < d->nfields; i++)
-        if (!get_str(&cur, d->end, &a) || !get_str(&cur, d->end, &b))
+        if (!get_pair(&cur, d->end, &a, &b))
             return false;
     return true;
 }
@@ -592,8 +624,7 @@ kz_det_pair_next(const kz_det *d, const uint8_t **cur, kz_str *name,
 {
     const uint8_t *p = *cur;
 
-    if (p >= d->end || !get_str(&p, d->end, name) ||
-        !get_str(&p, d->end, value))
+    if (p >= d->end || !get_pair(&p, d->end, name, value))
         return false;
     *cur = p;
     return true;

@@ -31,9 +31,13 @@
  *                          rule feeds a correlation)
  *   52   ...   strings     path, computer, channel, then ndetails
  *                          (name, value) pairs, then nextra pairs, then
- *                          nfields pairs; each string is a 4-byte length
- *                          then its bytes (UTF-8 as the reader gave it,
- *                          not escaped)
+ *                          nfields pairs; each string is its length then
+ *                          its bytes (UTF-8 as the reader gave it, not
+ *                          escaped): a name has a 1-byte length, every
+ *                          other string (path, computer, channel, value)
+ *                          a 2-byte one. The cuts below keep a name under
+ *                          256 bytes (KZ_DET_NAME_MAX plus a "[k]"
+ *                          suffix) and any other string under 65536
  *
  * The optional Fields section (kz_det_add_fields) holds the raw rendered
  * values of the fields correlation rules read (group-by, alias targets,

@@ -191,6 +191,56 @@ record_fields_and_pairs(void)
     kz_strbuf_fini(&scratch);
 }
 
+/* The longest strings a record holds (a name cut at KZ_DET_NAME_MAX
+ * with a "[k]" suffix, a path and computer cut at 32 times that, a value
+ * at its cut with the marker) keep their lengths through the short
+ * length prefixes. */
+static void
+record_long_strings(void)
+{
+    static char longname[300], longtext[5000], path[5000];
+    kz_field f[3];
+    kz_event ev;
+    kz_strbuf b;
+    kz_det d;
+    kz_str n, v;
+    const uint8_t *cur;
+    size_t i;
+
+    memset(longname, 'N', sizeof(longname));
+    memset(longtext, 'c', sizeof(longtext));
+    memset(path, 'p', sizeof(path) - 1);
+    for (i = 0; i < 3; i++) {
+        f[i].name = (kz_str){ longname, sizeof(longname) };
+        f[i].id = KZ_NAME_NONE;
+        f[i].group = KZ_FG_EVENTDATA;
+        f[i].value = kz_value_utf8(longtext, sizeof(longtext));
+    }
+    memset(&ev, 0, sizeof(ev));
+    ev.channel = (kz_str){ "Application", 11 };
+    ev.computer = (kz_str){ longtext, sizeof(longtext) };
+    ev.fields = f;
+    ev.nfields = 3;
+    kz_strbuf_init(&b, 0);
+    build(&b, &ev, path, 0, 0, KZ_LEVEL_LOW);
+    T_CHECK(kz_det_decode((const uint8_t *)b.data, b.len, &d), "decode");
+    T_EQ_INT(d.path.len, KZ_DET_NAME_MAX * 32);
+    T_EQ_INT(d.computer.len, KZ_DET_NAME_MAX * 32);
+    T_EQ_INT(d.ndetails + d.nextra, 3);
+    cur = d.details;
+    for (i = 0; i < 3; i++) {
+        if (i == d.ndetails)
+            cur = d.extra;
+        T_CHECK(kz_det_pair_next(&d, &cur, &n, &v), "pair %zu", i);
+        T_EQ_INT(n.len, KZ_DET_NAME_MAX + (i == 0 || i == d.ndetails ? 0 : 3));
+        T_CHECK(v.len > KZ_DET_VALUE_MAX && v.len < KZ_DET_VALUE_MAX + 32 &&
+                    memcmp(v.p + KZ_DET_VALUE_MAX, "...(+3976 bytes)", 16) ==
+                        0,
+                "value %zu: %zu bytes", i, v.len);
+    }
+    kz_strbuf_fini(&b);
+}
+
 static void
 record_bounds(void)
 {
@@ -780,7 +830,7 @@ main(int argc, char **argv)
         T_CASE(table_row_escaped),  T_CASE(flatten_and_width),
         T_CASE(store_spill_merge),  T_CASE(sort_order),
         T_CASE(store_sort_matches_compare),
-        T_CASE(record_unique_names),
+        T_CASE(record_unique_names), T_CASE(record_long_strings),
         T_CASE(tz_values),          T_CASE(details_table_sane),
     };
     return t_run(cases, T_COUNT(cases), argc, argv);
