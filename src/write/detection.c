@@ -127,7 +127,9 @@ put_str2(kz_strbuf *out, size_t lw, const char *p, size_t n,
     kz_status st;
     char *o;
 
-    if ((st = kz_strbuf_reserve(out, lw + n + m)) != KZ_OK)
+    if (!(out->cap - out->len > lw + n + m &&
+          out->max - out->len >= lw + n + m) &&
+        (st = kz_strbuf_reserve(out, lw + n + m)) != KZ_OK)
         return st;
     o = out->data + out->len;
     if (lw == 1)
@@ -156,23 +158,72 @@ put_name_raw(kz_strbuf *out, const char *p, size_t n)
     return put_str2(out, 1, p, n, NULL, 0);
 }
 
+#define MARK_MAX 48
+
+/* Writes into mark the marker of a value cut by left bytes,
+ * "...(+N bytes)"; returns its length. */
+static size_t
+cut_marker(char mark[MARK_MAX], size_t left)
+{
+    char *d;
+    size_t m;
+
+    memcpy(mark + MARK_MAX - 7, " bytes)", 7);
+    d = dec_digits(mark, MARK_MAX - 7, left);
+    d -= 5;
+    memcpy(d, "...(+", 5);
+    m = (size_t)(mark + MARK_MAX - d);
+    memmove(mark, d, m);
+    return m;
+}
+
 /* Appends a value cut to KZ_DET_VALUE_MAX with its marker. */
 static kz_status
 put_value(kz_strbuf *out, const char *p, size_t n)
 {
-    char mark[48], *d;
+    char mark[MARK_MAX];
     size_t keep = utf8_cut(p, n, KZ_DET_VALUE_MAX), m = 0;
 
-    if (keep < n) {
-        /* "...(+N bytes)" */
-        memcpy(mark + sizeof(mark) - 7, " bytes)", 7);
-        d = dec_digits(mark, sizeof(mark) - 7, n - keep);
-        d -= 5;
-        memcpy(d, "...(+", 5);
-        m = (size_t)(mark + sizeof(mark) - d);
-        memmove(mark, d, m);
-    }
+    if (keep < n)
+        m = cut_marker(mark, n - keep);
     return put_str2(out, 2, p, keep, mark, m);
+}
+
+/* Appends f's value as put_value would append its rendering, but
+ * rendered straight into out (no copy through a scratch buffer): a
+ * length slot, the text, then the cut and its marker when it is longer
+ * than KZ_DET_VALUE_MAX. A value whose bytes do not fit its type shows
+ * as "(bad value)". On failure out holds a partial value (the caller
+ * drops the record). */
+static kz_status
+put_rendered(kz_strbuf *out, const kz_field *f, const kz_render_opts *ro)
+{
+    static const char slot[2] = { 0, 0 };
+    char mark[MARK_MAX];
+    size_t at = out->len, n, keep;
+    uint16_t len;
+    kz_status st;
+
+    if ((st = kz_strbuf_add(out, slot, 2)) != KZ_OK)
+        return st;
+    st = kz_value_render(&f->value, ro, out);
+    if (st == KZ_EFORMAT) {
+        out->len = at + 2;
+        st = kz_strbuf_adds(out, "(bad value)");
+    }
+    if (st != KZ_OK)
+        return st;
+    n = out->len - at - 2;
+    if (n > KZ_DET_VALUE_MAX) {
+        keep = utf8_cut(out->data + at + 2, n, KZ_DET_VALUE_MAX);
+        out->len = at + 2 + keep;
+        if ((st = kz_strbuf_add(out, mark, cut_marker(mark, n - keep))) !=
+            KZ_OK)
+            return st;
+    }
+    len = (uint16_t)(out->len - at - 2);
+    memcpy(out->data + at, &len, 2);
+    return KZ_OK;
 }
 
 /* Appends a name, made unique within the section by a "[k]" suffix. */
@@ -242,32 +293,32 @@ put_row(kz_strbuf *out, const kz_event *ev, const kz_detail_row *row,
             used[(*nused)++] = f1;
         if (f2 != NULL)
             used[(*nused)++] = f2;
+        if ((st = put_name(out, seen, it->label, strlen(it->label))) !=
+            KZ_OK)
+            return st;
         if (f2 == NULL) {
+            if ((st = put_rendered(out, f1, ro)) != KZ_OK)
+                return st;
+            (*np)++;
+            continue;
+        }
+        /* DOMAIN\user, or user alone when the domain is blank. */
+        dom_len = 0;
+        if (f1 != NULL) {
             if ((st = render(f1, ro, scratch)) != KZ_OK)
                 return st;
-        } else {
-            /* DOMAIN\user, or user alone when the domain is blank. */
-            dom_len = 0;
-            if (f1 != NULL) {
-                if ((st = render(f1, ro, scratch)) != KZ_OK)
+            if (!is_blank(scratch)) {
+                if ((st = kz_strbuf_addc(scratch, '\\')) != KZ_OK)
                     return st;
-                if (!is_blank(scratch)) {
-                    if ((st = kz_strbuf_addc(scratch, '\\')) != KZ_OK)
-                        return st;
-                    dom_len = scratch->len;
-                }
+                dom_len = scratch->len;
             }
-            scratch->len = dom_len;
-            if ((st = kz_value_render(&f2->value, ro, scratch)) ==
-                KZ_EFORMAT) {
-                scratch->len = dom_len;
-                st = kz_strbuf_adds(scratch, "(bad value)");
-            }
-            if (st != KZ_OK)
-                return st;
         }
-        if ((st = put_name(out, seen, it->label, strlen(it->label))) !=
-                KZ_OK ||
+        scratch->len = dom_len;
+        if ((st = kz_value_render(&f2->value, ro, scratch)) == KZ_EFORMAT) {
+            scratch->len = dom_len;
+            st = kz_strbuf_adds(scratch, "(bad value)");
+        }
+        if (st != KZ_OK ||
             (st = put_value(out, scratch->data ? scratch->data : "",
                             scratch->len)) != KZ_OK)
             return st;
@@ -290,16 +341,14 @@ was_used(const kz_field *f, const kz_field *const *used, size_t nused)
 /* Appends one field as a pair. */
 static kz_status
 put_field(kz_strbuf *out, const kz_field *f, const kz_render_opts *ro,
-          kz_strbuf *scratch, seen_names *seen)
+          seen_names *seen)
 {
     kz_status st;
 
-    if ((st = render(f, ro, scratch)) != KZ_OK)
-        return st;
     if ((st = put_name(out, seen, f->name.p ? f->name.p : "",
                        f->name.len)) != KZ_OK)
         return st;
-    return put_value(out, scratch->data ? scratch->data : "", scratch->len);
+    return put_rendered(out, f, ro);
 }
 
 kz_status
@@ -342,7 +391,7 @@ kz_det_build(kz_strbuf *out, const kz_event *ev, const kz_det_origin *from,
             goto out;
     } else {
         for (i = 0; i < ev->nfields && nd < KZ_DETAILS_FALLBACK; i++) {
-            if ((st = put_field(out, &ev->fields[i], ro, scratch, seen)) !=
+            if ((st = put_field(out, &ev->fields[i], ro, seen)) !=
                 KZ_OK)
                 goto out;
             used[nused++] = &ev->fields[i];
@@ -368,7 +417,7 @@ kz_det_build(kz_strbuf *out, const kz_event *ev, const kz_det_origin *from,
             nx++;
             break;
         }
-        if ((st = put_field(out, &ev->fields[i], ro, scratch, seen)) !=
+        if ((st = put_field(out, &ev->fields[i], ro, seen)) !=
             KZ_OK)
             goto out;
         nx++;

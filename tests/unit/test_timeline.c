@@ -191,6 +191,53 @@ record_fields_and_pairs(void)
     kz_strbuf_fini(&scratch);
 }
 
+/* A value whose bytes do not fit its type shows as "(bad value)" in both
+ * sections; the values around it are intact. */
+static void
+record_bad_values(void)
+{
+    static const uint8_t three[3] = { 1, 2, 3 };
+    kz_field f[12];
+    kz_event ev;
+    kz_strbuf b;
+    kz_det d;
+    kz_str n, v;
+    const uint8_t *cur;
+    size_t i;
+
+    for (i = 0; i < T_COUNT(f); i++) {
+        f[i].name = (kz_str){ i % 2 ? "Good" : "Bad", i % 2 ? 4u : 3u };
+        f[i].id = KZ_NAME_NONE;
+        f[i].group = KZ_FG_EVENTDATA;
+        if (i % 2)
+            f[i].value = kz_value_utf8("fine", 4);
+        else
+            f[i].value = (kz_value){ three, 3, KZ_VT_GUID };
+    }
+    memset(&ev, 0, sizeof(ev));
+    ev.channel = (kz_str){ "Application", 11 };
+    ev.fields = f;
+    ev.nfields = T_COUNT(f);
+    kz_strbuf_init(&b, 0);
+    build(&b, &ev, "x", 0, 0, KZ_LEVEL_LOW);
+    T_CHECK(kz_det_decode((const uint8_t *)b.data, b.len, &d), "decode");
+    T_EQ_INT(d.ndetails + d.nextra, T_COUNT(f));
+    T_CHECK(d.nextra > 0, "some in ExtraFieldInfo");
+    cur = d.details;
+    for (i = 0; i < T_COUNT(f); i++) {
+        if (i == d.ndetails)
+            cur = d.extra;
+        T_CHECK(kz_det_pair_next(&d, &cur, &n, &v), "pair %zu", i);
+        if (i % 2)
+            T_CHECK(v.len == 4 && memcmp(v.p, "fine", 4) == 0, "good %zu",
+                    i);
+        else
+            T_CHECK(v.len == 11 && memcmp(v.p, "(bad value)", 11) == 0,
+                    "bad %zu: %.*s", i, (int)v.len, v.p);
+    }
+    kz_strbuf_fini(&b);
+}
+
 /* The longest strings a record holds (a name cut at KZ_DET_NAME_MAX
  * with a "[k]" suffix, a path and computer cut at 32 times that, a value
  * at its cut with the marker) keep their lengths through the short
@@ -831,6 +878,7 @@ main(int argc, char **argv)
         T_CASE(store_spill_merge),  T_CASE(sort_order),
         T_CASE(store_sort_matches_compare),
         T_CASE(record_unique_names), T_CASE(record_long_strings),
+        T_CASE(record_bad_values),
         T_CASE(tz_values),          T_CASE(details_table_sane),
     };
     return t_run(cases, T_COUNT(cases), argc, argv);
