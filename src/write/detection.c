@@ -196,14 +196,19 @@ put_value(kz_strbuf *out, const char *p, size_t n)
  * as "(bad value)". On failure out holds a partial value (the caller
  * drops the record). */
 static kz_status
-put_rendered(kz_strbuf *out, const kz_field *f, const kz_render_opts *ro)
+put_rendered(kz_strbuf *out, const kz_field *f, const kz_render_opts *ro,
+             const kz_det_origin *from, const kz_event *ev)
 {
     static const char slot[2] = { 0, 0 };
     char mark[MARK_MAX];
-    size_t at = out->len, n, keep;
+    const char *tp;
+    size_t at = out->len, n, keep, tn;
     uint16_t len;
     kz_status st;
 
+    if (from != NULL && from->text != NULL &&
+        from->text(from->text_ctx, ev, (size_t)(f - ev->fields), &tp, &tn))
+        return put_value(out, tp, tn);
     if ((st = kz_strbuf_add(out, slot, 2)) != KZ_OK)
         return st;
     st = kz_value_render(&f->value, ro, out);
@@ -270,8 +275,9 @@ is_blank(const kz_strbuf *b)
  * shown. Returns the number of pairs through *np. */
 static kz_status
 put_row(kz_strbuf *out, const kz_event *ev, const kz_detail_row *row,
-        const kz_render_opts *ro, kz_strbuf *scratch, seen_names *seen,
-        const kz_field **used, size_t *nused, uint16_t *np)
+        const kz_render_opts *ro, const kz_det_origin *from,
+        kz_strbuf *scratch, seen_names *seen, const kz_field **used,
+        size_t *nused, uint16_t *np)
 {
     const kz_detail_item *it;
     const kz_field *f1, *f2;
@@ -297,7 +303,7 @@ put_row(kz_strbuf *out, const kz_event *ev, const kz_detail_row *row,
             KZ_OK)
             return st;
         if (f2 == NULL) {
-            if ((st = put_rendered(out, f1, ro)) != KZ_OK)
+            if ((st = put_rendered(out, f1, ro, from, ev)) != KZ_OK)
                 return st;
             (*np)++;
             continue;
@@ -340,7 +346,8 @@ was_used(const kz_field *f, const kz_field *const *used, size_t nused)
 
 /* Appends one field as a pair. */
 static kz_status
-put_field(kz_strbuf *out, const kz_field *f, const kz_render_opts *ro,
+put_field(kz_strbuf *out, const kz_event *ev, const kz_field *f,
+          const kz_render_opts *ro, const kz_det_origin *from,
           seen_names *seen)
 {
     kz_status st;
@@ -348,7 +355,7 @@ put_field(kz_strbuf *out, const kz_field *f, const kz_render_opts *ro,
     if ((st = put_name(out, seen, f->name.p ? f->name.p : "",
                        f->name.len)) != KZ_OK)
         return st;
-    return put_rendered(out, f, ro);
+    return put_rendered(out, f, ro, from, ev);
 }
 
 kz_status
@@ -386,12 +393,13 @@ kz_det_build(kz_strbuf *out, const kz_event *ev, const kz_det_origin *from,
     seen_reset(seen);
     row = kz_details_find(ev->channel, ev->event_id);
     if (row != NULL) {
-        st = put_row(out, ev, row, ro, scratch, seen, used, &nused, &nd);
+        st = put_row(out, ev, row, ro, from, scratch, seen, used, &nused,
+                     &nd);
         if (st != KZ_OK)
             goto out;
     } else {
         for (i = 0; i < ev->nfields && nd < KZ_DETAILS_FALLBACK; i++) {
-            if ((st = put_field(out, &ev->fields[i], ro, seen)) !=
+            if ((st = put_field(out, ev, &ev->fields[i], ro, from, seen)) !=
                 KZ_OK)
                 goto out;
             used[nused++] = &ev->fields[i];
@@ -417,7 +425,7 @@ kz_det_build(kz_strbuf *out, const kz_event *ev, const kz_det_origin *from,
             nx++;
             break;
         }
-        if ((st = put_field(out, &ev->fields[i], ro, seen)) !=
+        if ((st = put_field(out, ev, &ev->fields[i], ro, from, seen)) !=
             KZ_OK)
             goto out;
         nx++;

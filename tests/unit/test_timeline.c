@@ -77,7 +77,7 @@ build(kz_strbuf *buf, const kz_event *ev, const char *path, uint32_t arg,
       uint32_t rule, uint8_t level)
 {
     kz_strbuf scratch;
-    kz_det_origin o = { path, arg, 0 };
+    kz_det_origin o = { path, arg, 0, NULL, NULL };
 
     kz_strbuf_init(&scratch, 0);
     kz_strbuf_reset(buf);
