@@ -10,6 +10,9 @@
 
 #include <stdio.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "write/details.h"
 
@@ -189,6 +192,57 @@ put_value(kz_strbuf *out, const char *p, size_t n)
     return put_str2(out, 2, p, keep, mark, m);
 }
 
+/* Appends a UTF-16LE value (KZ_VT_STRING, not an array) of at most
+ * KZ_DET_VALUE_MAX units, all in U+0001..U+007F once trailing NUL units
+ * are dropped (as kz_value_render drops them), as a value string: the
+ * low bytes of its units are its UTF-8 text. KZ_EFORMAT, with out as it
+ * was, for any other value (the caller renders it). */
+static kz_status
+put_ascii16(kz_strbuf *out, const kz_value *v)
+{
+    const uint8_t *p = v->data;
+    size_t n = v->len, units, i = 0;
+    uint16_t len;
+    kz_status st;
+    char *o;
+
+    while (n >= 2 && p[n - 1] == 0 && p[n - 2] == 0)
+        n -= 2;
+    units = n / 2;
+    if (units > KZ_DET_VALUE_MAX)
+        return KZ_EFORMAT;
+    if (!(out->cap - out->len > 2 + units &&
+          out->max - out->len >= 2 + units) &&
+        (st = kz_strbuf_reserve(out, 2 + units)) != KZ_OK)
+        return st;
+    o = out->data + out->len + 2;
+#ifdef __SSE2__
+    for (; i + 8 <= units; i += 8) {
+        __m128i w =
+            _mm_loadu_si128((const __m128i *)(const void *)(p + 2 * i));
+        /* good units: not zero, no bit of 0xFF80 set */
+        __m128i hi_ok = _mm_cmpeq_epi16(
+            _mm_and_si128(w, _mm_set1_epi16((short)0xFF80)),
+            _mm_setzero_si128());
+        __m128i zero = _mm_cmpeq_epi16(w, _mm_setzero_si128());
+
+        if (_mm_movemask_epi8(_mm_andnot_si128(zero, hi_ok)) != 0xFFFF)
+            return KZ_EFORMAT;
+        _mm_storel_epi64((__m128i *)(void *)(o + i), _mm_packus_epi16(w, w));
+    }
+#endif
+    for (; i < units; i++) {
+        if (p[2 * i + 1] != 0 || p[2 * i] == 0 || p[2 * i] >= 0x80)
+            return KZ_EFORMAT;
+        o[i] = (char)p[2 * i];
+    }
+    len = (uint16_t)units;
+    memcpy(out->data + out->len, &len, 2);
+    out->len += 2 + units;
+    out->data[out->len] = '\0';
+    return KZ_OK;
+}
+
 /* Appends f's value as put_value would append its rendering, but
  * rendered straight into out (no copy through a scratch buffer): a
  * length slot, the text, then the cut and its marker when it is longer
@@ -209,6 +263,9 @@ put_rendered(kz_strbuf *out, const kz_field *f, const kz_render_opts *ro,
     if (from != NULL && from->text != NULL &&
         from->text(from->text_ctx, ev, (size_t)(f - ev->fields), &tp, &tn))
         return put_value(out, tp, tn);
+    if (f->value.type == KZ_VT_STRING &&
+        (st = put_ascii16(out, &f->value)) != KZ_EFORMAT)
+        return st;
     if ((st = kz_strbuf_add(out, slot, 2)) != KZ_OK)
         return st;
     st = kz_value_render(&f->value, ro, out);

@@ -238,6 +238,92 @@ record_bad_values(void)
     kz_strbuf_fini(&b);
 }
 
+/* UTF-16 values give the text kz_value_render gives, whichever way the
+ * record takes (plain ASCII units copied directly, anything else
+ * rendered): trailing NULs, an embedded NUL, non-ASCII, a lone
+ * surrogate, an odd byte, 7/8/9/16/17 units, and a value over the cut. */
+static void
+record_utf16_values(void)
+{
+    static uint8_t u[13][2400];
+    static const char *const ascii[] = { "abcdefg", "abcdefgh", "abcdefghi",
+                                         "0123456789abcdef",
+                                         "0123456789abcdefg" };
+    size_t len[13], i, k;
+    kz_field f[13];
+    kz_event ev;
+    kz_strbuf b, want;
+    kz_det d;
+    kz_str n, v;
+    const uint8_t *cur;
+
+    memset(u, 0, sizeof(u));
+    for (i = 0; i < 5; i++) {
+        for (k = 0; ascii[i][k] != '\0'; k++)
+            u[i][2 * k] = (uint8_t)ascii[i][k];
+        len[i] = 2 * k;
+    }
+    len[5] = 2 * 7 + 4;                       /* "abcdefg" + 2 NULs */
+    memcpy(u[5], u[0], 14);
+    memcpy(u[6], u[1], 16);                   /* NUL inside */
+    u[6][6] = 0;
+    len[6] = 16;
+    memcpy(u[7], u[2], 18);                   /* U+00E9 */
+    u[7][8] = 0xE9;
+    len[7] = 18;
+    memcpy(u[8], u[3], 32);                   /* lone surrogate */
+    u[8][20] = 0x00;
+    u[8][21] = 0xD8;
+    len[8] = 32;
+    memcpy(u[9], u[1], 16);                   /* odd trailing byte */
+    u[9][16] = 'z';
+    len[9] = 17;
+    for (k = 0; k < 1100; k++)                /* over KZ_DET_VALUE_MAX */
+        u[10][2 * k] = (uint8_t)('a' + k % 26);
+    len[10] = 2200;
+    for (k = 0; k < 1024; k++)                /* exactly KZ_DET_VALUE_MAX */
+        u[11][2 * k] = (uint8_t)('A' + k % 26);
+    len[11] = 2048;
+    u[12][0] = 0x7F;                          /* DEL, then U+0080 */
+    u[12][2] = 0x80;
+    len[12] = 4;
+    for (i = 0; i < 13; i++) {
+        f[i].name = (kz_str){ "V", 1 };
+        f[i].id = KZ_NAME_NONE;
+        f[i].group = KZ_FG_EVENTDATA;
+        f[i].value = (kz_value){ u[i], (uint32_t)len[i], KZ_VT_STRING };
+    }
+    memset(&ev, 0, sizeof(ev));
+    ev.channel = (kz_str){ "Application", 11 };
+    ev.fields = f;
+    ev.nfields = 13;
+    kz_strbuf_init(&b, 0);
+    kz_strbuf_init(&want, 0);
+    build(&b, &ev, "x", 0, 0, KZ_LEVEL_LOW);
+    T_CHECK(kz_det_decode((const uint8_t *)b.data, b.len, &d), "decode");
+    T_EQ_INT(d.ndetails + d.nextra, 13);
+    cur = d.details;
+    for (i = 0; i < 13; i++) {
+        if (i == d.ndetails)
+            cur = d.extra;
+        T_CHECK(kz_det_pair_next(&d, &cur, &n, &v), "pair %zu", i);
+        kz_strbuf_reset(&want);
+        T_EQ_INT(kz_value_render(&f[i].value, NULL, &want), KZ_OK);
+        if (i == 10) {
+            T_CHECK(v.len == KZ_DET_VALUE_MAX + 14 &&
+                        memcmp(v.p, want.data, KZ_DET_VALUE_MAX) == 0 &&
+                        memcmp(v.p + KZ_DET_VALUE_MAX, "...(+76 bytes)",
+                               14) == 0,
+                    "cut value: %zu bytes", v.len);
+            continue;
+        }
+        T_CHECK(v.len == want.len && memcmp(v.p, want.data, v.len) == 0,
+                "value %zu: %zu vs %zu bytes", i, v.len, want.len);
+    }
+    kz_strbuf_fini(&want);
+    kz_strbuf_fini(&b);
+}
+
 /* The longest strings a record holds (a name cut at KZ_DET_NAME_MAX
  * with a "[k]" suffix, a path and computer cut at 32 times that, a value
  * at its cut with the marker) keep their lengths through the short
@@ -878,7 +964,7 @@ main(int argc, char **argv)
         T_CASE(store_spill_merge),  T_CASE(sort_order),
         T_CASE(store_sort_matches_compare),
         T_CASE(record_unique_names), T_CASE(record_long_strings),
-        T_CASE(record_bad_values),
+        T_CASE(record_bad_values), T_CASE(record_utf16_values),
         T_CASE(tz_values),          T_CASE(details_table_sane),
     };
     return t_run(cases, T_COUNT(cases), argc, argv);
