@@ -4,7 +4,10 @@
  *
  * Building runs on pool threads for every rule hit, so it renders only
  * the fields it keeps and looks fields up by name once per hit; matching,
- * not this, is the hot path (detections are rare next to events).
+ * not this, is the hot path (detections are rare next to events). A
+ * value is rendered straight into the record; plain-ASCII UTF-16 values
+ * are packed without the renderer, and the texts the matcher already
+ * rendered for the event are taken from it (kz_det_origin.text).
  */
 #include "write/detection.h"
 
