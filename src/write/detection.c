@@ -142,7 +142,8 @@ put_str2(kz_strbuf *out, size_t lw, const char *p, size_t n,
         *o = (char)(uint8_t)len;
     else
         memcpy(o, &len, 2);
-    memcpy(o + lw, p, n);
+    if (n > 0)
+        memcpy(o + lw, p, n);
     if (m > 0)
         memcpy(o + lw + n, tail, m);
     out->len += lw + n + m;
