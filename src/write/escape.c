@@ -142,7 +142,7 @@ kz_json_escape(kz_strbuf *out, const char *s, size_t n)
         }
         if ((st = kz_strbuf_add(out, s + start, i - start)) != KZ_OK)
             return st;
-        st = rep != NULL ? kz_strbuf_adds(out, rep) : add_u(out, cp);
+        st = rep != NULL ? kz_strbuf_add(out, rep, 2) : add_u(out, cp);
         if (st != KZ_OK)
             return st;
         i += k;
