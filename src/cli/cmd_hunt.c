@@ -209,7 +209,18 @@ typedef struct hit_ctx {
     const kz_batch *b;         /* the batch */
     size_t ev;                 /* current event index */
     kz_strbuf *scratch;        /* rendering buffer of the worker */
+    kz_matcher *m;             /* the worker's matcher */
 } hit_ctx;
+
+/* kz_det_text_fn: the texts the matcher rendered for the event (the rule
+ * set renders with the code page of h->ro: load_rules gets the same
+ * c.read.ansi_codepage). */
+static bool
+matcher_text(void *ctx, const kz_event *ev, size_t i, const char **p,
+             size_t *n)
+{
+    return kz_matcher_field_text(ctx, ev, i, p, n);
+}
 
 
 static int
@@ -552,6 +563,8 @@ on_hit(void *vctx, const kz_event *ev, uint32_t rule)
     from.path = c->b->input != NULL ? c->b->input->path : NULL;
     from.arg_index = c->b->input != NULL ? c->b->input->arg_index : 0;
     from.file_index = c->b->input != NULL ? c->b->input->file_index : 0;
+    from.text = c->m != NULL ? matcher_text : NULL;
+    from.text_ctx = c->m;
     start = o->recs.len;
     if ((st = kz_det_build(&o->recs, ev, &from, rule,
                            r != NULL ? r->level : 0, &c->h->ro,
@@ -612,6 +625,8 @@ add_fact(hunt_ctx *h, hits *o, const kz_batch *b, size_t i, kz_matcher *m,
     from.path = b->input != NULL ? b->input->path : NULL;
     from.arg_index = b->input != NULL ? b->input->arg_index : 0;
     from.file_index = b->input != NULL ? b->input->file_index : 0;
+    from.text = NULL;
+    from.text_ctx = NULL;
     if ((st = kz_hunt_facts_event(h->facts, m, &b->events[i], &from, &h->ro,
                                   &o->facts, scratch, &added)) != KZ_OK)
         return st;
@@ -643,6 +658,7 @@ on_worker(void *vctx, kz_batch *b, unsigned worker)
     hc.out = o;
     hc.b = b;
     hc.scratch = &h->scratch[worker];
+    hc.m = h->rs != NULL ? h->m[worker] : NULL;
     cb.on_hit = on_hit;
     cb.on_problem = on_match_problem;
     cb.ctx = &hc;

@@ -176,11 +176,13 @@ index_fields(kz_matcher *m)
 }
 
 /* Makes buf[off..] valid UTF-8 and at most max_value bytes (valid: the
- * renderer guarantees it is valid UTF-8 already). */
-static void
+ * renderer guarantees it is valid UTF-8 already). Returns whether the
+ * text was left as rendered (neither cut nor repaired). */
+static bool
 finish_text(kz_matcher *m, size_t off, bool valid)
 {
     size_t len = m->buf.len - off, max = m->rs->o.max_value;
+    bool exact = true;
 
     if (len > max) {
         size_t cut = max;
@@ -191,9 +193,11 @@ finish_text(kz_matcher *m, size_t off, bool valid)
         m->buf.len = off + cut;
         m->buf.data[m->buf.len] = '\0';
         len = cut;
+        exact = false;
         problem(m, UINT32_MAX, KZ_MP_VALUE_CUT);
     }
     if (!valid && !kz_utf8_valid(m->buf.data + off, len)) {
+        exact = false;
         kz_strbuf_reset(&m->tmp);
         if (kz_utf8_repair(&m->tmp, m->buf.data + off, len) == KZ_OK) {
             m->buf.len = off;
@@ -203,6 +207,7 @@ finish_text(kz_matcher *m, size_t off, bool valid)
                 m->buf.data[m->buf.len] = '\0';
         }
     }
+    return exact;
 }
 
 /* Records in rc the value just rendered at buf[off..] (made valid and
@@ -212,20 +217,24 @@ finish_text(kz_matcher *m, size_t off, bool valid)
 static bool
 keep_text(kz_matcher *m, mt_rc *rc, size_t off, bool rendered, bool valid)
 {
+    bool exact;
+
     rc->stamp = m->epoch;
     rc->ok = 0;
+    rc->exact = 0;
     if (!rendered) {
         m->buf.len = off;
         if (m->buf.data != NULL)
             m->buf.data[off] = '\0';
         return false;
     }
-    finish_text(m, off, valid);
+    exact = finish_text(m, off, valid);
     if (m->buf.len - off > UINT32_MAX || off > UINT32_MAX)
         return false;
     rc->off = (uint32_t)off;
     rc->len = (uint32_t)(m->buf.len - off);
     rc->ok = 1;
+    rc->exact = exact;
     return true;
 }
 
@@ -1000,4 +1009,19 @@ kz_matcher_text(kz_matcher *m, const kz_event *ev, int32_t id,
     if ((i = first_field(m, (uint32_t)slot)) < 0)
         return false;
     return field_text(m, (size_t)i, p, n);
+}
+
+bool
+kz_matcher_field_text(const kz_matcher *m, const kz_event *ev, size_t i,
+                      const char **p, size_t *n)
+{
+    const mt_rc *rc;
+
+    if (m == NULL || ev == NULL || m->ev != ev || !m->indexed ||
+        i >= ev->nfields || i >= m->fcap)
+        return false;
+    rc = &m->rc[i];
+    if (rc->stamp != m->epoch || !rc->exact)
+        return false;
+    return cached_text(m, rc, p, n);
 }

@@ -147,4 +147,15 @@ void kz_matcher_stats_add(const kz_matcher *m, kz_matcher_stats *st);
 bool kz_matcher_text(kz_matcher *m, const kz_event *ev, int32_t id,
                      const char **p, size_t *n);
 
+/* The text of data field i of ev (ev->fields[i]) when the matcher already
+ * rendered it for ev, the event of m's last kz_match_event (also from
+ * its callbacks), and the text is exactly what kz_value_render gives with
+ * the rule set's render options: neither cut at max_value nor repaired.
+ * *p is valid until the matcher runs again (the next kz_match_event, or
+ * the rest of this one once a callback returns). False
+ * otherwise (never renders): the caller renders the field itself. Lets
+ * detection records skip a second rendering of the fields rules read. */
+bool kz_matcher_field_text(const kz_matcher *m, const kz_event *ev, size_t i,
+                           const char **p, size_t *n);
+
 #endif /* KZ_MATCH_MATCH_H */

@@ -238,6 +238,8 @@ typedef struct mt_rc {
     uint32_t off;              /* offset in m->buf */
     uint32_t len;              /* bytes */
     uint8_t ok;                /* 0: null or unrenderable */
+    uint8_t exact;             /* the text is kz_value_render's as is
+                                  (neither cut nor repaired) */
 } mt_rc;
 
 struct kz_matcher {

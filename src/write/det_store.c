@@ -54,6 +54,19 @@ struct kz_det_store {
     kz_det_store_stats st;   /* figures */
 };
 
+/* The input path, the first string after the header (detection.h):
+ * its 2-byte length, then its bytes at PATH_AT. */
+#define PATH_AT (KZ_DET_HEADER + 2)
+
+static inline uint32_t
+path_len(const uint8_t *rec)
+{
+    uint16_t n;
+
+    memcpy(&n, rec + KZ_DET_HEADER, 2);
+    return n;
+}
+
 int
 kz_det_compare(const uint8_t *a, const uint8_t *b, const uint32_t *rank,
                size_t nrank)
@@ -71,10 +84,9 @@ kz_det_compare(const uint8_t *a, const uint8_t *b, const uint32_t *rank,
     memcpy(&ub, b + 36, 4);
     if (ua != ub)
         return ua < ub ? -1 : 1;
-    memcpy(&la, a + KZ_DET_HEADER, 4);
-    memcpy(&lb, b + KZ_DET_HEADER, 4);
-    c = memcmp(a + KZ_DET_HEADER + 4, b + KZ_DET_HEADER + 4,
-               la < lb ? la : lb);
+    la = path_len(a);
+    lb = path_len(b);
+    c = memcmp(a + PATH_AT, b + PATH_AT, la < lb ? la : lb);
     if (c != 0)
         return c < 0 ? -1 : 1;
     if (la != lb)
@@ -114,11 +126,11 @@ key_of(const kz_det_store *s, uint8_t *rec, sort_key *k)
 
     memcpy(&k->time, rec + 8, 8);
     memcpy(&k->arg, rec + 36, 4);
-    memcpy(&k->path_len, rec + KZ_DET_HEADER, 4);
+    k->path_len = path_len(rec);
     k->path8 = 0;
     n = k->path_len < 8 ? k->path_len : 8;
     for (i = 0; i < n; i++)
-        k->path8 |= (uint64_t)rec[KZ_DET_HEADER + 4 + i] << (56 - 8 * i);
+        k->path8 |= (uint64_t)rec[PATH_AT + i] << (56 - 8 * i);
     memcpy(&k->pos, rec + 16, 8);
     memcpy(&k->rule, rec + 4, 4);
     k->rank = s->o.rank != NULL && k->rule < s->o.nrank ? s->o.rank[k->rule]
@@ -143,8 +155,7 @@ key_less(const sort_key *a, const sort_key *b)
         /* The first 8 bytes (or all of the shorter) are equal. */
         n = a->path_len < b->path_len ? a->path_len : b->path_len;
         if (n > 8) {
-            c = memcmp(a->rec + KZ_DET_HEADER + 4 + 8,
-                       b->rec + KZ_DET_HEADER + 4 + 8, n - 8);
+            c = memcmp(a->rec + PATH_AT + 8, b->rec + PATH_AT + 8, n - 8);
             if (c != 0)
                 return c < 0;
         }

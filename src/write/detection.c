@@ -4,12 +4,18 @@
  *
  * Building runs on pool threads for every rule hit, so it renders only
  * the fields it keeps and looks fields up by name once per hit; matching,
- * not this, is the hot path (detections are rare next to events).
+ * not this, is the hot path (detections are rare next to events). A
+ * value is rendered straight into the record; plain-ASCII UTF-16 values
+ * are packed without the renderer, and the texts the matcher already
+ * rendered for the event are taken from it (kz_det_origin.text).
  */
 #include "write/detection.h"
 
 #include <stdio.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "write/details.h"
 
@@ -116,54 +122,174 @@ utf8_cut(const char *s, size_t n, size_t max)
     return k;
 }
 
+/* Appends one string made of p[0..n) then tail[0..m) with its length
+ * in lw bytes (1: a name, 2: any other string; the callers' cuts keep
+ * n + m below 2^(8 * lw)), with a single reserve. */
+static kz_status
+put_str2(kz_strbuf *out, size_t lw, const char *p, size_t n,
+         const char *tail, size_t m)
+{
+    uint16_t len = (uint16_t)(n + m);
+    kz_status st;
+    char *o;
+
+    if (!(out->cap - out->len > lw + n + m &&
+          out->max - out->len >= lw + n + m) &&
+        (st = kz_strbuf_reserve(out, lw + n + m)) != KZ_OK)
+        return st;
+    o = out->data + out->len;
+    if (lw == 1)
+        *o = (char)(uint8_t)len;
+    else
+        memcpy(o, &len, 2);
+    if (n > 0)
+        memcpy(o + lw, p, n);
+    if (m > 0)
+        memcpy(o + lw + n, tail, m);
+    out->len += lw + n + m;
+    out->data[out->len] = '\0';
+    return KZ_OK;
+}
+
+/* Appends a string (2-byte length; n < 2^16). */
 static kz_status
 put_str(kz_strbuf *out, const char *p, size_t n)
 {
-    uint32_t len = (uint32_t)n;
-    kz_status st;
-
-    if ((st = kz_strbuf_add(out, &len, 4)) != KZ_OK)
-        return st;
-    return kz_strbuf_add(out, p, n);
+    return put_str2(out, 2, p, n, NULL, 0);
 }
 
-/* Appends one length-prefixed string made of p[0..n) then tail[0..m),
- * with a single reserve (values and names with their markers). */
+/* Appends a name (1-byte length; n <= KZ_DET_NAME_MAX). */
 static kz_status
-put_str2(kz_strbuf *out, const char *p, size_t n, const char *tail,
-         size_t m)
+put_name_raw(kz_strbuf *out, const char *p, size_t n)
 {
-    uint32_t len = (uint32_t)(n + m);
-    kz_status st;
+    return put_str2(out, 1, p, n, NULL, 0);
+}
 
-    if ((st = kz_strbuf_reserve(out, 4 + n + m)) != KZ_OK)
-        return st;
-    memcpy(out->data + out->len, &len, 4);
-    memcpy(out->data + out->len + 4, p, n);
-    if (m > 0)
-        memcpy(out->data + out->len + 4 + n, tail, m);
-    out->len += 4 + n + m;
-    out->data[out->len] = '\0';
-    return KZ_OK;
+#define MARK_MAX 48
+
+/* Writes into mark the marker of a value cut by left bytes,
+ * "...(+N bytes)"; returns its length. */
+static size_t
+cut_marker(char mark[MARK_MAX], size_t left)
+{
+    char *d;
+    size_t m;
+
+    memcpy(mark + MARK_MAX - 7, " bytes)", 7);
+    d = dec_digits(mark, MARK_MAX - 7, left);
+    d -= 5;
+    memcpy(d, "...(+", 5);
+    m = (size_t)(mark + MARK_MAX - d);
+    memmove(mark, d, m);
+    return m;
 }
 
 /* Appends a value cut to KZ_DET_VALUE_MAX with its marker. */
 static kz_status
 put_value(kz_strbuf *out, const char *p, size_t n)
 {
-    char mark[48], *d;
+    char mark[MARK_MAX];
     size_t keep = utf8_cut(p, n, KZ_DET_VALUE_MAX), m = 0;
 
-    if (keep < n) {
-        /* "...(+N bytes)" */
-        memcpy(mark + sizeof(mark) - 7, " bytes)", 7);
-        d = dec_digits(mark, sizeof(mark) - 7, n - keep);
-        d -= 5;
-        memcpy(d, "...(+", 5);
-        m = (size_t)(mark + sizeof(mark) - d);
-        memmove(mark, d, m);
+    if (keep < n)
+        m = cut_marker(mark, n - keep);
+    return put_str2(out, 2, p, keep, mark, m);
+}
+
+/* Appends a UTF-16LE value (KZ_VT_STRING, not an array) of at most
+ * KZ_DET_VALUE_MAX units, all in U+0001..U+007F once trailing NUL units
+ * are dropped (as kz_value_render drops them), as a value string: the
+ * low bytes of its units are its UTF-8 text. KZ_EFORMAT, with out as it
+ * was, for any other value (the caller renders it). */
+static kz_status
+put_ascii16(kz_strbuf *out, const kz_value *v)
+{
+    const uint8_t *p = v->data;
+    size_t n = v->len, units, i = 0;
+    uint16_t len;
+    kz_status st;
+    char *o;
+
+    while (n >= 2 && p[n - 1] == 0 && p[n - 2] == 0)
+        n -= 2;
+    units = n / 2;
+    if (units > KZ_DET_VALUE_MAX)
+        return KZ_EFORMAT;
+    if (!(out->cap - out->len > 2 + units &&
+          out->max - out->len >= 2 + units) &&
+        (st = kz_strbuf_reserve(out, 2 + units)) != KZ_OK)
+        return st;
+    o = out->data + out->len + 2;
+#ifdef __SSE2__
+    for (; i + 8 <= units; i += 8) {
+        __m128i w =
+            _mm_loadu_si128((const __m128i *)(const void *)(p + 2 * i));
+        /* good units: not zero, no bit of 0xFF80 set */
+        __m128i hi_ok = _mm_cmpeq_epi16(
+            _mm_and_si128(w, _mm_set1_epi16((short)0xFF80)),
+            _mm_setzero_si128());
+        __m128i zero = _mm_cmpeq_epi16(w, _mm_setzero_si128());
+
+        if (_mm_movemask_epi8(_mm_andnot_si128(zero, hi_ok)) != 0xFFFF)
+            return KZ_EFORMAT;
+        _mm_storel_epi64((__m128i *)(void *)(o + i), _mm_packus_epi16(w, w));
     }
-    return put_str2(out, p, keep, mark, m);
+#endif
+    for (; i < units; i++) {
+        if (p[2 * i + 1] != 0 || p[2 * i] == 0 || p[2 * i] >= 0x80)
+            return KZ_EFORMAT;
+        o[i] = (char)p[2 * i];
+    }
+    len = (uint16_t)units;
+    memcpy(out->data + out->len, &len, 2);
+    out->len += 2 + units;
+    out->data[out->len] = '\0';
+    return KZ_OK;
+}
+
+/* Appends f's value as put_value would append its rendering, but
+ * rendered straight into out (no copy through a scratch buffer): a
+ * length slot, the text, then the cut and its marker when it is longer
+ * than KZ_DET_VALUE_MAX. A value whose bytes do not fit its type shows
+ * as "(bad value)". On failure out holds a partial value (the caller
+ * drops the record). */
+static kz_status
+put_rendered(kz_strbuf *out, const kz_field *f, const kz_render_opts *ro,
+             const kz_det_origin *from, const kz_event *ev)
+{
+    static const char slot[2] = { 0, 0 };
+    char mark[MARK_MAX];
+    const char *tp;
+    size_t at = out->len, n, keep, tn;
+    uint16_t len;
+    kz_status st;
+
+    if (from != NULL && from->text != NULL &&
+        from->text(from->text_ctx, ev, (size_t)(f - ev->fields), &tp, &tn))
+        return put_value(out, tp, tn);
+    if (f->value.type == KZ_VT_STRING &&
+        (st = put_ascii16(out, &f->value)) != KZ_EFORMAT)
+        return st;
+    if ((st = kz_strbuf_add(out, slot, 2)) != KZ_OK)
+        return st;
+    st = kz_value_render(&f->value, ro, out);
+    if (st == KZ_EFORMAT) {
+        out->len = at + 2;
+        st = kz_strbuf_adds(out, "(bad value)");
+    }
+    if (st != KZ_OK)
+        return st;
+    n = out->len - at - 2;
+    if (n > KZ_DET_VALUE_MAX) {
+        keep = utf8_cut(out->data + at + 2, n, KZ_DET_VALUE_MAX);
+        out->len = at + 2 + keep;
+        if ((st = kz_strbuf_add(out, mark, cut_marker(mark, n - keep))) !=
+            KZ_OK)
+            return st;
+    }
+    len = (uint16_t)(out->len - at - 2);
+    memcpy(out->data + at, &len, 2);
+    return KZ_OK;
 }
 
 /* Appends a name, made unique within the section by a "[k]" suffix. */
@@ -181,7 +307,7 @@ put_name(kz_strbuf *out, seen_names *seen, const char *p, size_t n)
         *--d = '[';
         m = (size_t)(suffix + sizeof(suffix) - d);
     }
-    return put_str2(out, p, keep, d, m);
+    return put_str2(out, 1, p, keep, d, m);
 }
 
 /* Renders f's value into scratch (reset first). A value whose bytes do
@@ -210,8 +336,9 @@ is_blank(const kz_strbuf *b)
  * shown. Returns the number of pairs through *np. */
 static kz_status
 put_row(kz_strbuf *out, const kz_event *ev, const kz_detail_row *row,
-        const kz_render_opts *ro, kz_strbuf *scratch, seen_names *seen,
-        const kz_field **used, size_t *nused, uint16_t *np)
+        const kz_render_opts *ro, const kz_det_origin *from,
+        kz_strbuf *scratch, seen_names *seen, const kz_field **used,
+        size_t *nused, uint16_t *np)
 {
     const kz_detail_item *it;
     const kz_field *f1, *f2;
@@ -233,32 +360,32 @@ put_row(kz_strbuf *out, const kz_event *ev, const kz_detail_row *row,
             used[(*nused)++] = f1;
         if (f2 != NULL)
             used[(*nused)++] = f2;
+        if ((st = put_name(out, seen, it->label, strlen(it->label))) !=
+            KZ_OK)
+            return st;
         if (f2 == NULL) {
+            if ((st = put_rendered(out, f1, ro, from, ev)) != KZ_OK)
+                return st;
+            (*np)++;
+            continue;
+        }
+        /* DOMAIN\user, or user alone when the domain is blank. */
+        dom_len = 0;
+        if (f1 != NULL) {
             if ((st = render(f1, ro, scratch)) != KZ_OK)
                 return st;
-        } else {
-            /* DOMAIN\user, or user alone when the domain is blank. */
-            dom_len = 0;
-            if (f1 != NULL) {
-                if ((st = render(f1, ro, scratch)) != KZ_OK)
+            if (!is_blank(scratch)) {
+                if ((st = kz_strbuf_addc(scratch, '\\')) != KZ_OK)
                     return st;
-                if (!is_blank(scratch)) {
-                    if ((st = kz_strbuf_addc(scratch, '\\')) != KZ_OK)
-                        return st;
-                    dom_len = scratch->len;
-                }
+                dom_len = scratch->len;
             }
-            scratch->len = dom_len;
-            if ((st = kz_value_render(&f2->value, ro, scratch)) ==
-                KZ_EFORMAT) {
-                scratch->len = dom_len;
-                st = kz_strbuf_adds(scratch, "(bad value)");
-            }
-            if (st != KZ_OK)
-                return st;
         }
-        if ((st = put_name(out, seen, it->label, strlen(it->label))) !=
-                KZ_OK ||
+        scratch->len = dom_len;
+        if ((st = kz_value_render(&f2->value, ro, scratch)) == KZ_EFORMAT) {
+            scratch->len = dom_len;
+            st = kz_strbuf_adds(scratch, "(bad value)");
+        }
+        if (st != KZ_OK ||
             (st = put_value(out, scratch->data ? scratch->data : "",
                             scratch->len)) != KZ_OK)
             return st;
@@ -280,17 +407,16 @@ was_used(const kz_field *f, const kz_field *const *used, size_t nused)
 
 /* Appends one field as a pair. */
 static kz_status
-put_field(kz_strbuf *out, const kz_field *f, const kz_render_opts *ro,
-          kz_strbuf *scratch, seen_names *seen)
+put_field(kz_strbuf *out, const kz_event *ev, const kz_field *f,
+          const kz_render_opts *ro, const kz_det_origin *from,
+          seen_names *seen)
 {
     kz_status st;
 
-    if ((st = render(f, ro, scratch)) != KZ_OK)
-        return st;
     if ((st = put_name(out, seen, f->name.p ? f->name.p : "",
                        f->name.len)) != KZ_OK)
         return st;
-    return put_value(out, scratch->data ? scratch->data : "", scratch->len);
+    return put_rendered(out, f, ro, from, ev);
 }
 
 kz_status
@@ -328,12 +454,13 @@ kz_det_build(kz_strbuf *out, const kz_event *ev, const kz_det_origin *from,
     seen_reset(seen);
     row = kz_details_find(ev->channel, ev->event_id);
     if (row != NULL) {
-        st = put_row(out, ev, row, ro, scratch, seen, used, &nused, &nd);
+        st = put_row(out, ev, row, ro, from, scratch, seen, used, &nused,
+                     &nd);
         if (st != KZ_OK)
             goto out;
     } else {
         for (i = 0; i < ev->nfields && nd < KZ_DETAILS_FALLBACK; i++) {
-            if ((st = put_field(out, &ev->fields[i], ro, scratch, seen)) !=
+            if ((st = put_field(out, ev, &ev->fields[i], ro, from, seen)) !=
                 KZ_OK)
                 goto out;
             used[nused++] = &ev->fields[i];
@@ -353,13 +480,13 @@ kz_det_build(kz_strbuf *out, const kz_event *ev, const kz_det_origin *from,
                 left += !was_used(&ev->fields[i], used, nused);
             m = snprintf(more, sizeof(more), "%zu more field%s left out",
                          left, left == 1 ? "" : "s");
-            if ((st = put_str(out, "...", 3)) != KZ_OK ||
+            if ((st = put_name_raw(out, "...", 3)) != KZ_OK ||
                 (st = put_str(out, more, (size_t)m)) != KZ_OK)
                 goto out;
             nx++;
             break;
         }
-        if ((st = put_field(out, &ev->fields[i], ro, scratch, seen)) !=
+        if ((st = put_field(out, ev, &ev->fields[i], ro, from, seen)) !=
             KZ_OK)
             goto out;
         nx++;
@@ -425,9 +552,9 @@ kz_det_add_fields(kz_strbuf *out, size_t start, const kz_event *ev,
             continue;
         if ((st = render(f, ro, scratch)) != KZ_OK)
             break;
-        if ((st = put_str(out, names[i],
-                          utf8_cut(names[i], strlen(names[i]),
-                                   KZ_DET_NAME_MAX))) != KZ_OK ||
+        if ((st = put_name_raw(out, names[i],
+                               utf8_cut(names[i], strlen(names[i]),
+                                        KZ_DET_NAME_MAX))) != KZ_OK ||
             (st = put_str(out, scratch->data != NULL ? scratch->data : "",
                           utf8_cut(scratch->data != NULL ? scratch->data
                                                          : "",
@@ -474,9 +601,9 @@ kz_det_build_pairs(kz_strbuf *out, const kz_det *from, uint32_t rule,
                                PATH_MAX_BYTES))) != KZ_OK)
         goto out;
     for (i = 0; i < 2 * (nd + nx); i += 2) {
-        if ((st = put_str(out, pairs[i].p,
-                          utf8_cut(pairs[i].p, pairs[i].len,
-                                   KZ_DET_NAME_MAX))) != KZ_OK ||
+        if ((st = put_name_raw(out, pairs[i].p,
+                               utf8_cut(pairs[i].p, pairs[i].len,
+                                        KZ_DET_NAME_MAX))) != KZ_OK ||
             (st = put_value(out, pairs[i + 1].p, pairs[i + 1].len)) != KZ_OK)
             goto out;
     }
@@ -509,21 +636,44 @@ out:
     return st;
 }
 
-/* Reads a length-prefixed string at *p; false if it overruns end. */
+/* Reads a string with a 2-byte length at *p; false if it overruns
+ * end. */
 static bool
 get_str(const uint8_t **p, const uint8_t *end, kz_str *s)
 {
-    uint32_t n;
+    uint16_t n;
 
-    if ((size_t)(end - *p) < 4)
+    if ((size_t)(end - *p) < 2)
         return false;
-    memcpy(&n, *p, 4);
-    *p += 4;
+    memcpy(&n, *p, 2);
+    *p += 2;
     if ((size_t)(end - *p) < n)
         return false;
     s->p = (const char *)*p;
     s->len = n;
     *p += n;
+    return true;
+}
+
+/* Reads a (name, value) pair at *p: the name has a 1-byte length, the
+ * value a 2-byte one; false if either overruns end. */
+static bool
+get_pair(const uint8_t **p, const uint8_t *end, kz_str *name, kz_str *value)
+{
+    const uint8_t *q = *p;
+    size_t n;
+
+    if (q >= end)
+        return false;
+    n = *q++;
+    if ((size_t)(end - q) < n)
+        return false;
+    name->p = (const char *)q;
+    name->len = n;
+    q += n;
+    if (!get_str(&q, end, value))
+        return false;
+    *p = q;
     return true;
 }
 
@@ -573,15 +723,15 @@ kz_det_decode(const uint8_t *p, size_t len, kz_det *d)
         return false;
     cur = d->details;
     for (i = 0; i < d->ndetails; i++)
-        if (!get_str(&cur, d->end, &a) || !get_str(&cur, d->end, &b))
+        if (!get_pair(&cur, d->end, &a, &b))
             return false;
     d->extra = cur;
     for (i = 0; i < d->nextra; i++)
-        if (!get_str(&cur, d->end, &a) || !get_str(&cur, d->end, &b))
+        if (!get_pair(&cur, d->end, &a, &b))
             return false;
     d->fields = cur;
     for (i = 0; i < d->nfields; i++)
-        if (!get_str(&cur, d->end, &a) || !get_str(&cur, d->end, &b))
+        if (!get_pair(&cur, d->end, &a, &b))
             return false;
     return true;
 }
@@ -592,8 +742,7 @@ kz_det_pair_next(const kz_det *d, const uint8_t **cur, kz_str *name,
 {
     const uint8_t *p = *cur;
 
-    if (p >= d->end || !get_str(&p, d->end, name) ||
-        !get_str(&p, d->end, value))
+    if (p >= d->end || !get_pair(&p, d->end, name, value))
         return false;
     *cur = p;
     return true;

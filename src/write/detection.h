@@ -31,9 +31,13 @@
  *                          rule feeds a correlation)
  *   52   ...   strings     path, computer, channel, then ndetails
  *                          (name, value) pairs, then nextra pairs, then
- *                          nfields pairs; each string is a 4-byte length
- *                          then its bytes (UTF-8 as the reader gave it,
- *                          not escaped)
+ *                          nfields pairs; each string is its length then
+ *                          its bytes (UTF-8 as the reader gave it, not
+ *                          escaped): a name has a 1-byte length, every
+ *                          other string (path, computer, channel, value)
+ *                          a 2-byte one. The cuts below keep a name under
+ *                          256 bytes (KZ_DET_NAME_MAX plus a "[k]"
+ *                          suffix) and any other string under 65536
  *
  * The optional Fields section (kz_det_add_fields) holds the raw rendered
  * values of the fields correlation rules read (group-by, alias targets,
@@ -80,11 +84,20 @@ enum {
     KZ_DET_RECOVERED = 1u << 2,      /* the event was carved from slack */
 };
 
+/* The text of data field i of ev exactly as kz_value_render would give
+ * it, when the caller has it at hand (*p valid until kz_det_build
+ * returns); false: kz_det_build renders the field itself. */
+typedef bool (*kz_det_text_fn)(void *ctx, const kz_event *ev, size_t i,
+                               const char **p, size_t *n);
+
 /* Where the event came from (copied into the record). */
 typedef struct kz_det_origin {
     const char *path;     /* display path of the input (raw bytes) */
     uint32_t arg_index;   /* argument index */
     uint32_t file_index;  /* input ordinal */
+    kz_det_text_fn text;  /* texts already rendered (e.g. by the matcher,
+                             kz_matcher_field_text), or NULL */
+    void *text_ctx;       /* its context */
 } kz_det_origin;
 
 /* Appends the record of (ev, rule) to out. level is the rule's kz_level;

@@ -11,6 +11,9 @@
 #include <string.h>
 
 #include <stdint.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "base/utf.h"
 
@@ -139,7 +142,7 @@ kz_json_escape(kz_strbuf *out, const char *s, size_t n)
         }
         if ((st = kz_strbuf_add(out, s + start, i - start)) != KZ_OK)
             return st;
-        st = rep != NULL ? kz_strbuf_adds(out, rep) : add_u(out, cp);
+        st = rep != NULL ? kz_strbuf_add(out, rep, 2) : add_u(out, cp);
         if (st != KZ_OK)
             return st;
         i += k;
@@ -151,10 +154,84 @@ kz_json_escape(kz_strbuf *out, const char *s, size_t n)
 kz_status
 kz_json_string(kz_strbuf *out, const char *s, size_t n)
 {
+    size_t i = 0;
     kz_status st;
+    char *o;
 
-    if ((st = kz_strbuf_addc(out, '"')) != KZ_OK ||
-        (st = kz_json_escape(out, s, n)) != KZ_OK)
+    /* The opening quote and the leading bytes that need nothing are
+     * written straight into the buffer (16 at a time with SSE2, the last
+     * 16 or the first and last 8 as overlapping blocks, the rest one by
+     * one); most strings end there and take their closing quote in the
+     * same step. Otherwise kz_json_escape goes on from the first byte
+     * that needs a look (a character boundary: every byte before it is
+     * plain ASCII). */
+    if (n > SIZE_MAX - 2)
+        return KZ_ELIMIT;
+    if (!(out->cap - out->len > n + 2 && out->max - out->len >= n + 2) &&
+        (st = kz_strbuf_reserve(out, n + 2)) != KZ_OK)
+        return st;
+    o = out->data + out->len + 1;
+    o[-1] = '"';
+#ifdef __SSE2__
+    if (n >= 16) {
+        for (;;) {
+            /* the block at i, or the last 16 bytes (those before i are
+             * plain, so the first byte flagged is at i or after) */
+            size_t at = i + 16 <= n ? i : n - 16;
+            __m128i v =
+                _mm_loadu_si128((const __m128i *)(const void *)(s + at));
+            /* signed: below 0x20 and non-ASCII at once */
+            __m128i m = _mm_or_si128(
+                _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+                             _mm_cmpeq_epi8(v, _mm_set1_epi8('"'))),
+                _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')),
+                             _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f))));
+            unsigned bits = (unsigned)_mm_movemask_epi8(m);
+
+            _mm_storeu_si128((__m128i *)(void *)(o + at), v);
+            if (bits != 0) {
+                i = at + (size_t)__builtin_ctz(bits);
+                goto rest;
+            }
+            i = at + 16;
+            if (i == n)
+                goto done;
+        }
+    }
+#endif
+    if (n >= 8) {
+        uint64_t a, b;
+
+        memcpy(&a, s, 8);
+        memcpy(&b, s + n - 8, 8);
+        if (plain8(a) && plain8(b)) {
+            memcpy(o, &a, 8);
+            memcpy(o + n - 8, &b, 8);
+            goto done;
+        }
+        while (i + 8 <= n) {
+            memcpy(&a, s + i, 8);
+            if (!plain8(a))
+                break;
+            memcpy(o + i, &a, 8);
+            i += 8;
+        }
+    }
+    while (i < n && plain[(unsigned char)s[i]]) {
+        o[i] = s[i];
+        i++;
+    }
+    if (i < n)
+        goto rest;
+done:
+    o[n] = '"';
+    out->len += n + 2;
+    out->data[out->len] = '\0';
+    return KZ_OK;
+rest:
+    out->len += 1 + i;
+    out->data[out->len] = '\0';
+    if ((st = kz_json_escape(out, s + i, n - i)) != KZ_OK)
         return st;
     return kz_strbuf_addc(out, '"');
 }

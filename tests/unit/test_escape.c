@@ -78,6 +78,48 @@ json_string_adds_quotes(void)
     kz_strbuf_fini(&b);
 }
 
+/* kz_json_string is the quotes around kz_json_escape, whatever its fast
+ * paths take: strings of 0..80 bytes, plain ASCII with one byte that
+ * needs a look (every kind, at every position), and random bytes, each
+ * appended after some text already in the buffer. */
+static void
+json_string_is_quoted_escape(void)
+{
+    static const char special[] = { '"', '\\', 0x01, 0x1f, 0x7f, '\n',
+                                    (char)0xc3, (char)0xe2, (char)0x80 };
+    char s[96];
+    kz_strbuf a, b;
+    size_t n, k, j;
+    uint32_t x = 12345;
+
+    kz_strbuf_init(&a, 0);
+    kz_strbuf_init(&b, 0);
+    for (n = 0; n <= 80; n++) {
+        for (k = 0; k <= n + sizeof(special); k++) {
+            memset(s, 'a' + (int)(n % 26), n);
+            if (k < n)
+                s[k] = special[(n + k) % sizeof(special)];
+            else
+                for (j = 0; j < n; j++) {
+                    x = x * 1103515245u + 12345u;
+                    s[j] = (char)(x >> 16);
+                }
+            kz_strbuf_reset(&a);
+            kz_strbuf_reset(&b);
+            T_EQ_INT(kz_strbuf_adds(&a, "x:"), KZ_OK);
+            T_EQ_INT(kz_strbuf_adds(&b, "x:\""), KZ_OK);
+            T_EQ_INT(kz_json_string(&a, s, n), KZ_OK);
+            T_EQ_INT(kz_json_escape(&b, s, n), KZ_OK);
+            T_EQ_INT(kz_strbuf_addc(&b, '"'), KZ_OK);
+            T_CHECK(a.len == b.len && memcmp(a.data, b.data, a.len) == 0 &&
+                        a.data[a.len] == '\0',
+                    "n %zu k %zu: %s vs %s", n, k, a.data, b.data);
+        }
+    }
+    kz_strbuf_fini(&a);
+    kz_strbuf_fini(&b);
+}
+
 static void
 json_escape_respects_buffer_limit(void)
 {
@@ -261,6 +303,7 @@ main(int argc, char **argv)
     static const t_case cases[] = {
         T_CASE(json_escape_table),
         T_CASE(json_string_adds_quotes),
+        T_CASE(json_string_is_quoted_escape),
         T_CASE(json_escape_respects_buffer_limit),
         T_CASE(term_escape_table),
         T_CASE(csv_guard_table),

@@ -330,6 +330,47 @@ one(const char *field, kz_sg_value v, const char *event_field_kv)
 
 /* ---- tests ----------------------------------------------------------- */
 
+/* kz_matcher_field_text gives a field's text only when a rule read it
+ * for this event and the text is the plain rendering: not for fields no
+ * rule reads, values cut at max_value or repaired, or another event. */
+static void
+test_field_text_exact(void)
+{
+    env e;
+    tev t, u;
+    kz_match_opts o;
+    kz_sg_item it = item1("CommandLine", glob("*calc*"));
+    const char *kv[2] = { "CommandLine=run calc now", "Other=x" };
+    const char *cut[1] = { "CommandLine=calc and then some more text" };
+    const char *bad[1] = { "CommandLine=calc \xff" };
+    const char *p = NULL;
+    size_t n = 0;
+
+    memset(&e, 0, sizeof(e));
+    memset(&o, 0, sizeof(o));
+    o.max_value = 16;
+    env_add(&e, rule(NULL, "sysmon", &it, 1, NULL, 0));
+    T_CHECK(env_compile(&e, &o), "compile");
+    tev_init(&t, &e, SYSMON, 1, kv, 2);
+    T_EQ_INT(run(&e, &t), 1);
+    T_CHECK(kz_matcher_field_text(e.m, &t.ev, 0, &p, &n) && n == 12 &&
+                memcmp(p, "run calc now", 12) == 0,
+            "read field");
+    T_CHECK(!kz_matcher_field_text(e.m, &t.ev, 1, &p, &n), "unread field");
+    T_CHECK(!kz_matcher_field_text(e.m, &t.ev, 2, &p, &n), "no field 2");
+    u = t;
+    T_CHECK(!kz_matcher_field_text(e.m, &u.ev, 0, &p, &n), "other event");
+    tev_init(&t, &e, SYSMON, 1, cut, 1);
+    T_EQ_INT(run(&e, &t), 1);
+    T_CHECK(!kz_matcher_field_text(e.m, &t.ev, 0, &p, &n), "cut value");
+    tev_init(&t, &e, SYSMON, 1, bad, 1);
+    T_EQ_INT(run(&e, &t), 1);
+    T_CHECK(!kz_matcher_field_text(e.m, &t.ev, 0, &p, &n), "repaired value");
+    T_CHECK(!kz_matcher_field_text(NULL, &t.ev, 0, &p, &n), "no matcher");
+    env_fini(&e);
+    arena_done();
+}
+
 static void
 test_glob_anchoring(void)
 {
@@ -1391,6 +1432,7 @@ main(int argc, char **argv)
 {
     static const t_case cases[] = {
         T_CASE(test_glob_anchoring),
+        T_CASE(test_field_text_exact),
         T_CASE(test_glob_special_forms),
         T_CASE(test_non_ascii_caseless),
         T_CASE(test_literal_database),

@@ -77,7 +77,7 @@ build(kz_strbuf *buf, const kz_event *ev, const char *path, uint32_t arg,
       uint32_t rule, uint8_t level)
 {
     kz_strbuf scratch;
-    kz_det_origin o = { path, arg, 0 };
+    kz_det_origin o = { path, arg, 0, NULL, NULL };
 
     kz_strbuf_init(&scratch, 0);
     kz_strbuf_reset(buf);
@@ -189,6 +189,189 @@ record_fields_and_pairs(void)
     kz_strbuf_fini(&b);
     kz_strbuf_fini(&c);
     kz_strbuf_fini(&scratch);
+}
+
+/* A value whose bytes do not fit its type shows as "(bad value)" in both
+ * sections; the values around it are intact. */
+static void
+record_bad_values(void)
+{
+    static const uint8_t three[3] = { 1, 2, 3 };
+    kz_field f[12];
+    kz_event ev;
+    kz_strbuf b;
+    kz_det d;
+    kz_str n, v;
+    const uint8_t *cur;
+    size_t i;
+
+    for (i = 0; i < T_COUNT(f); i++) {
+        f[i].name = (kz_str){ i % 2 ? "Good" : "Bad", i % 2 ? 4u : 3u };
+        f[i].id = KZ_NAME_NONE;
+        f[i].group = KZ_FG_EVENTDATA;
+        if (i % 2)
+            f[i].value = kz_value_utf8("fine", 4);
+        else
+            f[i].value = (kz_value){ three, 3, KZ_VT_GUID };
+    }
+    memset(&ev, 0, sizeof(ev));
+    ev.channel = (kz_str){ "Application", 11 };
+    ev.fields = f;
+    ev.nfields = T_COUNT(f);
+    kz_strbuf_init(&b, 0);
+    build(&b, &ev, "x", 0, 0, KZ_LEVEL_LOW);
+    T_CHECK(kz_det_decode((const uint8_t *)b.data, b.len, &d), "decode");
+    T_EQ_INT(d.ndetails + d.nextra, T_COUNT(f));
+    T_CHECK(d.nextra > 0, "some in ExtraFieldInfo");
+    cur = d.details;
+    for (i = 0; i < T_COUNT(f); i++) {
+        if (i == d.ndetails)
+            cur = d.extra;
+        T_CHECK(kz_det_pair_next(&d, &cur, &n, &v), "pair %zu", i);
+        if (i % 2)
+            T_CHECK(v.len == 4 && memcmp(v.p, "fine", 4) == 0, "good %zu",
+                    i);
+        else
+            T_CHECK(v.len == 11 && memcmp(v.p, "(bad value)", 11) == 0,
+                    "bad %zu: %.*s", i, (int)v.len, v.p);
+    }
+    kz_strbuf_fini(&b);
+}
+
+/* UTF-16 values give the text kz_value_render gives, whichever way the
+ * record takes (plain ASCII units copied directly, anything else
+ * rendered): trailing NULs, an embedded NUL, non-ASCII, a lone
+ * surrogate, an odd byte, 7/8/9/16/17 units, and a value over the cut. */
+static void
+record_utf16_values(void)
+{
+    static uint8_t u[13][2400];
+    static const char *const ascii[] = { "abcdefg", "abcdefgh", "abcdefghi",
+                                         "0123456789abcdef",
+                                         "0123456789abcdefg" };
+    size_t len[13], i, k;
+    kz_field f[13];
+    kz_event ev;
+    kz_strbuf b, want;
+    kz_det d;
+    kz_str n, v;
+    const uint8_t *cur;
+
+    memset(u, 0, sizeof(u));
+    for (i = 0; i < 5; i++) {
+        for (k = 0; ascii[i][k] != '\0'; k++)
+            u[i][2 * k] = (uint8_t)ascii[i][k];
+        len[i] = 2 * k;
+    }
+    len[5] = 2 * 7 + 4;                       /* "abcdefg" + 2 NULs */
+    memcpy(u[5], u[0], 14);
+    memcpy(u[6], u[1], 16);                   /* NUL inside */
+    u[6][6] = 0;
+    len[6] = 16;
+    memcpy(u[7], u[2], 18);                   /* U+00E9 */
+    u[7][8] = 0xE9;
+    len[7] = 18;
+    memcpy(u[8], u[3], 32);                   /* lone surrogate */
+    u[8][20] = 0x00;
+    u[8][21] = 0xD8;
+    len[8] = 32;
+    memcpy(u[9], u[1], 16);                   /* odd trailing byte */
+    u[9][16] = 'z';
+    len[9] = 17;
+    for (k = 0; k < 1100; k++)                /* over KZ_DET_VALUE_MAX */
+        u[10][2 * k] = (uint8_t)('a' + k % 26);
+    len[10] = 2200;
+    for (k = 0; k < 1024; k++)                /* exactly KZ_DET_VALUE_MAX */
+        u[11][2 * k] = (uint8_t)('A' + k % 26);
+    len[11] = 2048;
+    u[12][0] = 0x7F;                          /* DEL, then U+0080 */
+    u[12][2] = 0x80;
+    len[12] = 4;
+    for (i = 0; i < 13; i++) {
+        f[i].name = (kz_str){ "V", 1 };
+        f[i].id = KZ_NAME_NONE;
+        f[i].group = KZ_FG_EVENTDATA;
+        f[i].value = (kz_value){ u[i], (uint32_t)len[i], KZ_VT_STRING };
+    }
+    memset(&ev, 0, sizeof(ev));
+    ev.channel = (kz_str){ "Application", 11 };
+    ev.fields = f;
+    ev.nfields = 13;
+    kz_strbuf_init(&b, 0);
+    kz_strbuf_init(&want, 0);
+    build(&b, &ev, "x", 0, 0, KZ_LEVEL_LOW);
+    T_CHECK(kz_det_decode((const uint8_t *)b.data, b.len, &d), "decode");
+    T_EQ_INT(d.ndetails + d.nextra, 13);
+    cur = d.details;
+    for (i = 0; i < 13; i++) {
+        if (i == d.ndetails)
+            cur = d.extra;
+        T_CHECK(kz_det_pair_next(&d, &cur, &n, &v), "pair %zu", i);
+        kz_strbuf_reset(&want);
+        T_EQ_INT(kz_value_render(&f[i].value, NULL, &want), KZ_OK);
+        if (i == 10) {
+            T_CHECK(v.len == KZ_DET_VALUE_MAX + 14 &&
+                        memcmp(v.p, want.data, KZ_DET_VALUE_MAX) == 0 &&
+                        memcmp(v.p + KZ_DET_VALUE_MAX, "...(+76 bytes)",
+                               14) == 0,
+                    "cut value: %zu bytes", v.len);
+            continue;
+        }
+        T_CHECK(v.len == want.len && memcmp(v.p, want.data, v.len) == 0,
+                "value %zu: %zu vs %zu bytes", i, v.len, want.len);
+    }
+    kz_strbuf_fini(&want);
+    kz_strbuf_fini(&b);
+}
+
+/* The longest strings a record holds (a name cut at KZ_DET_NAME_MAX
+ * with a "[k]" suffix, a path and computer cut at 32 times that, a value
+ * at its cut with the marker) keep their lengths through the short
+ * length prefixes. */
+static void
+record_long_strings(void)
+{
+    static char longname[300], longtext[5000], path[5000];
+    kz_field f[3];
+    kz_event ev;
+    kz_strbuf b;
+    kz_det d;
+    kz_str n, v;
+    const uint8_t *cur;
+    size_t i;
+
+    memset(longname, 'N', sizeof(longname));
+    memset(longtext, 'c', sizeof(longtext));
+    memset(path, 'p', sizeof(path) - 1);
+    for (i = 0; i < 3; i++) {
+        f[i].name = (kz_str){ longname, sizeof(longname) };
+        f[i].id = KZ_NAME_NONE;
+        f[i].group = KZ_FG_EVENTDATA;
+        f[i].value = kz_value_utf8(longtext, sizeof(longtext));
+    }
+    memset(&ev, 0, sizeof(ev));
+    ev.channel = (kz_str){ "Application", 11 };
+    ev.computer = (kz_str){ longtext, sizeof(longtext) };
+    ev.fields = f;
+    ev.nfields = 3;
+    kz_strbuf_init(&b, 0);
+    build(&b, &ev, path, 0, 0, KZ_LEVEL_LOW);
+    T_CHECK(kz_det_decode((const uint8_t *)b.data, b.len, &d), "decode");
+    T_EQ_INT(d.path.len, KZ_DET_NAME_MAX * 32);
+    T_EQ_INT(d.computer.len, KZ_DET_NAME_MAX * 32);
+    T_EQ_INT(d.ndetails + d.nextra, 3);
+    cur = d.details;
+    for (i = 0; i < 3; i++) {
+        if (i == d.ndetails)
+            cur = d.extra;
+        T_CHECK(kz_det_pair_next(&d, &cur, &n, &v), "pair %zu", i);
+        T_EQ_INT(n.len, KZ_DET_NAME_MAX + (i == 0 || i == d.ndetails ? 0 : 3));
+        T_CHECK(v.len > KZ_DET_VALUE_MAX && v.len < KZ_DET_VALUE_MAX + 32 &&
+                    memcmp(v.p + KZ_DET_VALUE_MAX, "...(+3976 bytes)", 16) ==
+                        0,
+                "value %zu: %zu bytes", i, v.len);
+    }
+    kz_strbuf_fini(&b);
 }
 
 static void
@@ -780,7 +963,8 @@ main(int argc, char **argv)
         T_CASE(table_row_escaped),  T_CASE(flatten_and_width),
         T_CASE(store_spill_merge),  T_CASE(sort_order),
         T_CASE(store_sort_matches_compare),
-        T_CASE(record_unique_names),
+        T_CASE(record_unique_names), T_CASE(record_long_strings),
+        T_CASE(record_bad_values), T_CASE(record_utf16_values),
         T_CASE(tz_values),          T_CASE(details_table_sane),
     };
     return t_run(cases, T_COUNT(cases), argc, argv);
