@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "base/hash.h"
+#include "base/tmpfile.h"
 
 /* Reads queued per key (older reads are let go, counted as dropped). */
 #define QUEUE_CAP ((size_t)1 << 20)
@@ -421,26 +422,14 @@ emit_burst(kz_analytics *a, struct a_bulk *b)
 static FILE *
 spill_file(kz_analytics *a)
 {
-    char path[600];
-    const char *dir = getenv("TMPDIR");
-    int fd;
+    const char *dir = NULL; /* $TMPDIR, or /tmp */
 
     if (a->spill == NULL && (a->spill = calloc(1, sizeof(*a->spill))) == NULL)
         return NULL;
     if (a->spill->f != NULL || a->spill->failed)
         return a->spill->f;
-    if (dir == NULL || *dir == '\0')
-        dir = "/tmp";
-    snprintf(path, sizeof(path), "%s/kizuki-analytics-XXXXXX", dir);
-    if ((fd = mkstemp(path)) < 0) {
+    if (kz_tmpfile(dir, "analytics", &a->spill->f, NULL) != KZ_OK)
         a->spill->failed = true;
-        return NULL;
-    }
-    unlink(path);
-    if ((a->spill->f = fdopen(fd, "w+b")) == NULL) {
-        close(fd);
-        a->spill->failed = true;
-    }
     return a->spill->f;
 }
 

@@ -5,14 +5,13 @@
  */
 #include "base/sorter.h"
 
-#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "base/grow.h"
+#include "base/tmpfile.h"
 
 #define HDR 8 /* klen, vlen */
 
@@ -86,11 +85,7 @@ kz_sorter_new(const kz_sorter_opts *o, kz_sorter **out, kz_error *err)
         s->o.mem_bound = KZ_SORTER_DEFAULT_BOUND;
     if (s->o.max_runs < 2)
         s->o.max_runs = KZ_SORTER_DEFAULT_RUNS;
-    dir = s->o.tmp_dir;
-    if (dir == NULL || *dir == '\0')
-        dir = getenv("TMPDIR");
-    if (dir == NULL || *dir == '\0')
-        dir = "/tmp";
+    dir = kz_tmp_dir(s->o.tmp_dir);
     snprintf(s->dir, sizeof(s->dir), "%s", dir);
     *out = s;
     return KZ_OK;
@@ -155,20 +150,7 @@ sort_mem(kz_sorter *s)
 static kz_status
 new_run(kz_sorter *s, FILE **out, kz_error *err)
 {
-    char path[600];
-    int fd;
-
-    snprintf(path, sizeof(path), "%s/kizuki-sort-XXXXXX", s->dir);
-    if ((fd = mkstemp(path)) < 0)
-        return kz_error_set(err, KZ_EIO,
-                            "cannot make a temporary file in %s: %s", s->dir,
-                            strerror(errno));
-    unlink(path);
-    if ((*out = fdopen(fd, "w+b")) == NULL) {
-        close(fd);
-        return KZ_ENOMEM;
-    }
-    return KZ_OK;
+    return kz_tmpfile(s->dir, "sort", out, err);
 }
 
 static kz_status

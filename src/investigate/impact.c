@@ -6,17 +6,16 @@
  */
 #include "investigate/impact.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include "analytics/analytics.h"
 #include "base/grow.h"
 #include "base/sorter.h"
 #include "base/strbuf.h"
+#include "base/tmpfile.h"
 #include "investigate/incident.h"
 
 #define NSTR 7 /* host, share, object, account, source, image, file */
@@ -49,8 +48,7 @@ kz_imp_new(const kz_imp_config *cfg, kz_imp **out, kz_error *err)
 {
     kz_imp *m;
     const char *dir;
-    char path[600];
-    int fd;
+    kz_status st;
 
     *out = NULL;
     if ((m = calloc(1, sizeof(*m))) == NULL)
@@ -59,27 +57,14 @@ kz_imp_new(const kz_imp_config *cfg, kz_imp **out, kz_error *err)
         m->cfg = *cfg;
     if (m->cfg.max_facts == 0)
         m->cfg.max_facts = KZ_IMP_MAX_FACTS;
-    dir = m->cfg.tmp_dir;
-    if (dir == NULL || *dir == '\0')
-        dir = getenv("TMPDIR");
-    if (dir == NULL || *dir == '\0')
-        dir = "/tmp";
+    dir = kz_tmp_dir(m->cfg.tmp_dir);
     snprintf(m->dir, sizeof(m->dir), "%s", dir);
     m->cfg.tmp_dir = m->dir;
     kz_strbuf_init(&m->rec, 0);
     kz_strbuf_init(&m->tmp, 0);
-    snprintf(path, sizeof(path), "%s/kizuki-impact-XXXXXX", m->dir);
-    if ((fd = mkstemp(path)) < 0) {
+    if ((st = kz_tmpfile(m->dir, "impact", &m->spool, err)) != KZ_OK) {
         kz_imp_free(m);
-        return kz_error_set(err, KZ_EIO,
-                            "cannot make a temporary file in %s: %s", dir,
-                            strerror(errno));
-    }
-    unlink(path);
-    if ((m->spool = fdopen(fd, "w+b")) == NULL) {
-        close(fd);
-        kz_imp_free(m);
-        return KZ_ENOMEM;
+        return st;
     }
     *out = m;
     return KZ_OK;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "base/arena.h"
+#include "base/tmpfile.h"
 #include "write/detection.h"
 
 /* stdio buffer of a run file (up to KZ_DET_STORE_DEFAULT_RUNS + 1 at
@@ -304,21 +305,12 @@ kz_det_store_free(kz_det_store *s)
 static kz_status
 temp_file(kz_det_store *s, FILE **out, char **buf, kz_error *err)
 {
-    char path[600];
-    int fd;
+    kz_status st;
     FILE *f;
 
     *buf = NULL;
-    snprintf(path, sizeof(path), "%s/kizuki-det-XXXXXX", s->tmp_dir);
-    if ((fd = mkstemp(path)) < 0)
-        return kz_error_set(err, KZ_EIO, "detection store: cannot create a "
-                            "temporary file in %s: %s", s->tmp_dir,
-                            strerror(errno));
-    unlink(path);
-    if ((f = fdopen(fd, "w+b")) == NULL) {
-        close(fd);
-        return kz_error_set(err, KZ_ENOMEM, "detection store: fdopen");
-    }
+    if ((st = kz_tmpfile(s->tmp_dir, "det", &f, err)) != KZ_OK)
+        return st;
     if ((*buf = malloc(RUN_BUF)) != NULL &&
         setvbuf(f, *buf, _IOFBF, RUN_BUF) != 0) {
         free(*buf);
