@@ -11,7 +11,7 @@ secs=${2:-60}
 top=$(cd "$(dirname "$0")/.." && pwd)
 shared="$top/../shared/data"
 work="$top/fuzz/corpus-run"
-targets=${FUZZ_TARGETS:-evtx json rules}
+targets=${FUZZ_TARGETS:-evtx json rules impact}
 mkdir -p "$work"
 for t in $targets; do
   mkdir -p "$work/$t" "$top/fuzz/artifacts/$t"
