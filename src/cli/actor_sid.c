@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "base/grow.h"
+#include "base/hash.h"
 #include "base/strbuf.h"
 
 #define MAX_TEXT 256
@@ -149,8 +150,8 @@ kz_sid_facts_extract(const kz_sid_ids *ids, const kz_render_opts *ro,
     for (i = 0; i < b->nevents; i++) {
         const kz_event *ev = &b->events[i];
 
-        if (!(ev->flags & KZ_EV_HAS_EVENT_ID) || ev->channel.len != 8 ||
-            strncasecmp(ev->channel.p, "Security", 8) != 0)
+        if (!(ev->flags & KZ_EV_HAS_EVENT_ID) ||
+            !kz_event_channel_is(ev, "Security"))
             continue;
         switch (ev->event_id) {
         case 4624: case 4625: case 4634: case 4647: case 4648: case 4672:
@@ -202,16 +203,6 @@ kz_sid_map_free(kz_sid_map *m)
     free(m);
 }
 
-static uint64_t
-hash_str(const char *s, size_t n)
-{
-    uint64_t h = 1469598103934665603ull;
-
-    while (n-- > 0)
-        h = (h ^ (uint8_t)*s++) * 1099511628211ull;
-    return h;
-}
-
 /* Rebuilds the SID table with n slots. */
 static kz_status
 stab_resize(kz_sid_map *m, size_t n)
@@ -237,7 +228,7 @@ stab_resize(kz_sid_map *m, size_t n)
 static size_t
 sid_index(kz_sid_map *m, const char *s, size_t n)
 {
-    uint64_t h = hash_str(s, n);
+    uint64_t h = kz_hash(s, n);
     size_t j;
 
     if (m->nstab > 0)
@@ -304,17 +295,12 @@ etab_resize(kz_sid_map *m, size_t n)
 static bool
 powershell(const kz_event *ev)
 {
-    static const char ps[] = "Microsoft-Windows-PowerShell/Operational";
-    static const char wps[] = "Windows PowerShell";
-
     if (!(ev->flags & KZ_EV_HAS_EVENT_ID) || ev->user_sid.p == NULL ||
         ev->user_sid.len == 0)
         return false;
-    if (ev->channel.len == sizeof(ps) - 1 &&
-        strncasecmp(ev->channel.p, ps, sizeof(ps) - 1) == 0)
+    if (kz_event_channel_is(ev, "Microsoft-Windows-PowerShell/Operational"))
         return ev->event_id == 4103 || ev->event_id == 4104;
-    if (ev->channel.len == sizeof(wps) - 1 &&
-        strncasecmp(ev->channel.p, wps, sizeof(wps) - 1) == 0)
+    if (kz_event_channel_is(ev, "Windows PowerShell"))
         return ev->event_id == 400 || ev->event_id == 403 ||
                ev->event_id == 600 || ev->event_id == 800;
     return false;

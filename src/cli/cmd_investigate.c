@@ -228,14 +228,6 @@ host_slot(kz_inv *v, const char *p, size_t n)
     }
 }
 
-static bool
-chan_is(const kz_event *ev, const char *name)
-{
-    size_t n = strlen(name);
-
-    return ev->channel.p != NULL && ev->channel.len == n &&
-           strncasecmp(ev->channel.p, name, n) == 0;
-}
 
 /* A 5145 whose share is not administrative (its name, after "\\*\", does
  * not end in '$': ADMIN$, C$ and IPC$ are on every machine): its host
@@ -305,7 +297,7 @@ cover(kz_inv *v, const kz_event *ev, kz_inv_host **last)
     }
     if (!(ev->flags & KZ_EV_HAS_EVENT_ID))
         return;
-    if (chan_is(ev, "Security")) {
+    if (kz_event_channel_is(ev, "Security")) {
         v->ch.security++;
         ch |= KZ_INV_CH_SECURITY;
         if (ev->event_id == 4688) {
@@ -328,10 +320,10 @@ cover(kz_inv *v, const kz_event *ev, kz_inv_host **last)
             v->ch.obj4663++;
             ch |= KZ_INV_CH_4663;
         }
-    } else if (chan_is(ev, "Microsoft-Windows-Sysmon/Operational")) {
+    } else if (kz_event_channel_is(ev, "Microsoft-Windows-Sysmon/Operational")) {
         v->ch.sysmon++;
         ch |= KZ_INV_CH_SYSMON;
-    } else if (chan_is(ev, "Microsoft-Windows-PowerShell/Operational"))
+    } else if (kz_event_channel_is(ev, "Microsoft-Windows-PowerShell/Operational"))
         ch |= KZ_INV_CH_POWERSHELL;
     if (s != NULL && ev->computer.p != NULL && ev->computer.len > 0)
         s->chans |= ch;

@@ -111,14 +111,6 @@ kz_file_facts_free(kz_file_found *f)
     free(f);
 }
 
-static bool
-chan_is(const kz_event *ev, const char *name)
-{
-    size_t n = strlen(name);
-
-    return ev->channel.p != NULL && ev->channel.len == n &&
-           strncasecmp(ev->channel.p, name, n) == 0;
-}
 
 static int
 event_kind(const kz_event *ev)
@@ -127,18 +119,18 @@ event_kind(const kz_event *ev)
         return EK_NONE;
     switch (ev->event_id) {
     case 5145:
-        return chan_is(ev, SECURITY) ? EK_5145 : EK_NONE;
+        return kz_event_channel_is(ev, SECURITY) ? EK_5145 : EK_NONE;
     case 4663:
-        return chan_is(ev, SECURITY) ? EK_4663 : EK_NONE;
+        return kz_event_channel_is(ev, SECURITY) ? EK_4663 : EK_NONE;
     case 11:
-        return chan_is(ev, SYSMON) ? EK_SYSMON_W : EK_NONE;
+        return kz_event_channel_is(ev, SYSMON) ? EK_SYSMON_W : EK_NONE;
     case 23:
     case 26:
-        return chan_is(ev, SYSMON) ? EK_SYSMON_D : EK_NONE;
+        return kz_event_channel_is(ev, SYSMON) ? EK_SYSMON_D : EK_NONE;
     case 4104:
-        return chan_is(ev, POWERSHELL) ? EK_4104 : EK_NONE;
+        return kz_event_channel_is(ev, POWERSHELL) ? EK_4104 : EK_NONE;
     case 1:
-        return chan_is(ev, EXCHANGE) ? EK_EXCH : EK_NONE;
+        return kz_event_channel_is(ev, EXCHANGE) ? EK_EXCH : EK_NONE;
     default:
         return EK_NONE;
     }

@@ -1,6 +1,7 @@
 #include "event/event.h"
 
 #include <string.h>
+#include <strings.h>
 
 #include "base/hash.h"
 
@@ -39,4 +40,13 @@ kz_event_field_by_name(const kz_event *ev, const char *name, size_t len)
             return &ev->fields[i];
     }
     return NULL;
+}
+
+bool
+kz_event_channel_is(const kz_event *ev, const char *name)
+{
+    size_t n = strlen(name);
+
+    return ev->channel.p != NULL && ev->channel.len == n &&
+           strncasecmp(ev->channel.p, name, n) == 0;
 }

@@ -93,6 +93,9 @@ typedef struct kz_event {
 /* The first field whose interned id is id, or NULL. */
 const kz_field *kz_event_field(const kz_event *ev, int32_t id);
 
+/* True when ev's Channel is name (ASCII case-insensitive, whole). */
+bool kz_event_channel_is(const kz_event *ev, const char *name);
+
 /* The first field named name (exact, then ASCII case-insensitive), or
  * NULL. Slower than kz_event_field: for tools and tests. */
 const kz_field *kz_event_field_by_name(const kz_event *ev, const char *name,

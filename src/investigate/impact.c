@@ -13,6 +13,7 @@
 
 #include "analytics/analytics.h"
 #include "base/grow.h"
+#include "base/hash.h"
 #include "base/sorter.h"
 #include "base/strbuf.h"
 #include "base/tmpfile.h"
@@ -220,16 +221,6 @@ kz_imp_add(kz_imp *m, const kz_imp_fact *f, kz_error *err)
 
 /* ---- key table ------------------------------------------------------ */
 
-static uint64_t
-hash_bytes(const char *p, size_t n)
-{
-    uint64_t h = 1469598103934665603ull;
-
-    while (n-- > 0)
-        h = (h ^ (uint8_t)*p++) * 1099511628211ull;
-    return h;
-}
-
 static kentry *
 tab_get(const kz_imp *m, char tag, const char *k, size_t n)
 {
@@ -238,7 +229,7 @@ tab_get(const kz_imp *m, char tag, const char *k, size_t n)
 
     if (m->tab == NULL)
         return NULL;
-    h = hash_bytes(k, n) ^ (uint64_t)(uint8_t)tag;
+    h = kz_hash(k, n) ^ (uint64_t)(uint8_t)tag;
     for (e = m->tab[h & (m->nb - 1)]; e != NULL; e = e->next)
         if (e->klen == n + 1 && e->key[0] == tag &&
             memcmp(e->key + 1, k, n) == 0)
@@ -263,7 +254,7 @@ tab_add(kz_imp *m, char tag, const char *k, size_t n, size_t i)
         memcpy(e->key + 1, k, n);
         e->key[n + 1] = '\0';
         e->klen = n + 1;
-        h = hash_bytes(k, n) ^ (uint64_t)(uint8_t)tag;
+        h = kz_hash(k, n) ^ (uint64_t)(uint8_t)tag;
         e->next = m->tab[h & (m->nb - 1)];
         m->tab[h & (m->nb - 1)] = e;
     }
@@ -509,11 +500,8 @@ sort_key(kz_imp *m, kz_strbuf *k, size_t id, const fixed *fx,
     if ((st = put_bytes(k, be, 4)) != KZ_OK ||
         (st = kz_strbuf_addc(k, (char)fx->kind)) != KZ_OK)
         return st;
-    kz_strbuf_reset(&m->tmp);
-    if (host != NULL && kz_a_host_key(&m->tmp, host, strlen(host)) != KZ_OK)
-        return KZ_ENOMEM;
-    if ((st = put_bytes(k, m->tmp.data != NULL ? m->tmp.data : "",
-                        m->tmp.len)) != KZ_OK ||
+    f = host_key(m, host);
+    if ((st = put_bytes(k, f, strlen(f))) != KZ_OK ||
         (st = kz_strbuf_addc(k, '\0')) != KZ_OK)
         return st;
     f = fold(m, share, false);
