@@ -277,3 +277,20 @@ kz_names_name(const kz_names *t, int32_t id)
         return NULL;
     return t->names[id];
 }
+
+void
+kz_names_arrays(const kz_names *t, const char *const **names,
+                const size_t **lens, size_t *n)
+{
+    *names = t != NULL ? (const char *const *)t->names : NULL;
+    *lens = t != NULL ? t->lens : NULL;
+    *n = t != NULL ? t->n : 0;
+}
+
+size_t
+kz_names_len(const kz_names *t, int32_t id)
+{
+    if (t == NULL || id < 0 || (size_t)id >= t->n)
+        return 0;
+    return t->lens[id];
+}

@@ -45,4 +45,13 @@ size_t kz_names_count(const kz_names *t);
 /* The name of id (NUL-terminated), or NULL. */
 const char *kz_names_name(const kz_names *t, int32_t id);
 
+/* Length of the name of id (0 if there is none). */
+size_t kz_names_len(const kz_names *t, int32_t id);
+
+/* The names by id and their lengths, *n entries each (valid while t is
+ * and frozen), for callers that resolve ids in a hot loop. t may be NULL
+ * (*n = 0). */
+void kz_names_arrays(const kz_names *t, const char *const **names,
+                     const size_t **lens, size_t *n);
+
 #endif /* KZ_EVENT_NAMES_H */
