@@ -565,6 +565,7 @@ on_hit(void *vctx, const kz_event *ev, uint32_t rule)
     from.file_index = c->b->input != NULL ? c->b->input->file_index : 0;
     from.text = c->m != NULL ? matcher_text : NULL;
     from.text_ctx = c->m;
+    from.dict = c->b->input != NULL ? &c->h->dict : NULL;
     start = o->recs.len;
     if ((st = kz_det_build(&o->recs, ev, &from, rule,
                            r != NULL ? r->level : 0, &c->h->ro,
@@ -627,6 +628,7 @@ add_fact(hunt_ctx *h, hits *o, const kz_batch *b, size_t i, kz_matcher *m,
     from.file_index = b->input != NULL ? b->input->file_index : 0;
     from.text = NULL;
     from.text_ctx = NULL;
+    from.dict = NULL;
     if ((st = kz_hunt_facts_event(h->facts, m, &b->events[i], &from, &h->ro,
                                   &o->facts, scratch, &added)) != KZ_OK)
         return st;
@@ -726,6 +728,11 @@ on_batch(void *vctx, kz_batch *b)
         return st;
     if (o == NULL)
         return KZ_OK;
+    /* Before any record of this input is decoded or sorted. */
+    if (o->n > 0 && b->input != NULL &&
+        (st = kz_det_dict_set_path(&h->dict, b->input->file_index,
+                                   b->input->path)) != KZ_OK)
+        return st;
     p = (const uint8_t *)o->facts.data;
     for (i = 0; i < o->nf; i++, p += len) {
         len = kz_det_len(p);
@@ -748,7 +755,7 @@ on_batch(void *vctx, kz_batch *b)
         if (o->evi[i] < b->nevents &&
             (b->events[o->evi[i]].flags & KZ_EV_DUPLICATE))
             continue;
-        if (!kz_det_decode_head(p, len, &d))
+        if (!kz_det_decode_head_in(&h->dict, p, len, &d))
             return KZ_EINTERNAL;
         if (h->corr != NULL && kz_corr_suppressed(h->corr, d.rule))
             h->tally.suppressed++;
@@ -1206,6 +1213,7 @@ kz_hunt_drive(int argc, char **argv, const kz_hunt_ext *ext)
         ext->on_paths(ext->ctx, (const char *const *)(argv + first),
                       (size_t)(argc - first));
     kz_names_freeze(names);
+    kz_det_dict_init(&h.dict, names);
     if (rs != NULL) {
         nrules = kz_ruleset_rule_count(rs);
         if ((rules = calloc(nrules + 1, sizeof(*rules))) == NULL) {
@@ -1281,6 +1289,7 @@ kz_hunt_drive(int argc, char **argv, const kz_hunt_ext *ext)
     memset(&so, 0, sizeof(so));
     so.rank = rank;
     so.nrank = nrules + ncorr;
+    so.dict = &h.dict;
     h.rank = so.rank;
     h.nrank = so.nrank;
     /* --spill-bound is shared: detections half, matches of correlated
@@ -1458,6 +1467,7 @@ out:
     kz_analytics_free(h.an);
     kz_hunt_integrity_free(h.integ);
     kz_hunt_tally_fini(&h.tally);
+    kz_det_dict_fini(&h.dict);
     free(rank);
     free(rules);
     kz_ruleset_free(rs);

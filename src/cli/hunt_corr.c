@@ -313,7 +313,7 @@ kz_hunt_corr_run(hunt_ctx *h, kz_error *err)
             break;
         if (rec == NULL)
             break;
-        if (!kz_det_decode(rec, len, &d)) {
+        if (!kz_det_decode_in(&h->dict, rec, len, &d)) {
             st = kz_error_set(err, KZ_EINTERNAL, "damaged detection record");
             break;
         }

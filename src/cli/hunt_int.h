@@ -253,6 +253,8 @@ typedef struct hunt_ctx {
     unsigned nworkers;         /* count */
     kz_render_opts ro;         /* value rendering */
     kz_det_store *store;       /* detections */
+    kz_det_dict dict;          /* what their records name (field names,
+                                  input paths), shared by the stores */
     kz_hunt_tally tally;       /* counts for the summary */
     kz_cli_progress pg;        /* progress line */
     uint64_t problem_lines;    /* match problems printed */

@@ -84,7 +84,8 @@ next_row(const hunt_ctx *h, kz_det_store *store, kz_det_store *alerts,
         *eb = *rb == NULL;
     }
     if (*ra != NULL && (*rb == NULL ||
-                        kz_det_compare(*ra, *rb, h->rank, h->nrank) <= 0)) {
+                        kz_det_compare_in(&h->dict, *ra, *rb, h->rank,
+                                          h->nrank) <= 0)) {
         *rec = *ra;
         *ra = NULL;
     } else {
@@ -124,7 +125,7 @@ kz_hunt_write_timeline(const hunt_ctx *h, kz_det_store *store,
         if (rec == NULL)
             break;
         len = kz_det_len(rec);
-        if (!kz_det_decode(rec, len, &d)) {
+        if (!kz_det_decode_in(&h->dict, rec, len, &d)) {
             st = kz_error_set(err, KZ_EINTERNAL, "damaged detection record");
             goto out;
         }

@@ -1,11 +1,13 @@
 /*
  * det_store.c - sorted runs on disk and a k-way merge (see det_store.h).
  *
- * Records live in an arena (one allocation each, no per-record free);
- * an array of pointers is what gets sorted. A spill writes the sorted
- * records back to back into an unlinked temporary file (nothing is left
- * behind, even after a crash) and resets the arena. Reading a run back
- * checks every length against KZ_DET_MAX_RECORD before trusting it.
+ * Records are packed back to back, unaligned (they are read with
+ * memcpy), into blocks; an array of pointers is what gets sorted. A spill
+ * writes the sorted records back to back into an unlinked temporary file
+ * (nothing is left behind, even after a crash) and fills the same blocks
+ * again: blocks live as long as the store. Big blocks are mapped with
+ * their pages populated (POPULATE_MIN). Reading a run back checks every
+ * length against KZ_DET_MAX_RECORD before trusting it.
  */
 #include "write/det_store.h"
 
@@ -14,15 +16,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
-#include "base/arena.h"
 #include "base/tmpfile.h"
 #include "write/detection.h"
 
 /* stdio buffer of a run file (up to KZ_DET_STORE_DEFAULT_RUNS + 1 at
  * once: a few MiB at most) */
 #define RUN_BUF ((size_t)256 << 10)
+
+/* Blocks at least this big are mapped with their pages populated at
+ * once (one system call instead of a page fault per 4 KiB: they are
+ * filled completely anyway); smaller ones come from malloc. */
+#define POPULATE_MIN ((size_t)256 << 10)
+
+/* One block of record memory. */
+typedef struct rec_block {
+    uint8_t *p;              /* its bytes */
+    size_t size;             /* their count */
+    bool mapped;             /* from mmap (munmap), else malloc */
+} rec_block;
 
 /* One input of a merge: a run file or the sorted records in memory. */
 typedef struct merge_src {
@@ -43,7 +57,13 @@ typedef struct merger {
 struct kz_det_store {
     kz_det_store_opts o;     /* options (defaults applied) */
     char tmp_dir[512];       /* directory of the runs */
-    kz_arena mem;            /* records in memory */
+    rec_block *blocks;       /* record memory, kept across spills */
+    size_t nblocks, bcap;    /* used, allocated */
+    size_t bcur;             /* block being filled */
+    size_t bused;            /* bytes used in it */
+    size_t used;             /* bytes used in all blocks (the tails left
+                                at the end of a block included) */
+    size_t block_size;       /* size of a new block */
     uint8_t **recs;          /* their addresses */
     size_t n, cap;           /* used, allocated */
     FILE **runs;             /* sorted runs (unlinked files) */
@@ -56,25 +76,42 @@ struct kz_det_store {
 };
 
 /* The input path, the first string after the header (detection.h):
- * its 2-byte length, then its bytes at PATH_AT. */
-#define PATH_AT (KZ_DET_HEADER + 2)
-
-static inline uint32_t
-path_len(const uint8_t *rec)
+ * its 1- or 2-byte length, then its bytes; or, with
+ * KZ_DET_PATH_BY_INDEX, the dictionary's path of the record's
+ * file_index ("" if the dictionary lacks it). Records here were checked
+ * by kz_det_store_add. */
+static inline const uint8_t *
+rec_path(const kz_det_dict *dict, const uint8_t *rec, uint32_t *len)
 {
-    uint16_t n;
+    const uint8_t *p = rec + KZ_DET_HEADER;
+    uint32_t fi;
 
-    memcpy(&n, rec + KZ_DET_HEADER, 2);
-    return n;
+    if (rec[45] & KZ_DET_PATH_BY_INDEX) {
+        memcpy(&fi, rec + 40, 4);
+        if (dict == NULL || fi >= dict->npaths ||
+            dict->paths[fi] == NULL) {
+            *len = 0;
+            return p;
+        }
+        *len = dict->path_lens[fi];
+        return (const uint8_t *)dict->paths[fi];
+    }
+    if (p[0] < 0x80) {
+        *len = p[0];
+        return p + 1;
+    }
+    *len = (uint32_t)(p[0] & 0x7F) << 8 | p[1];
+    return p + 2;
 }
 
 int
-kz_det_compare(const uint8_t *a, const uint8_t *b, const uint32_t *rank,
-               size_t nrank)
+kz_det_compare_in(const kz_det_dict *dict, const uint8_t *a,
+                  const uint8_t *b, const uint32_t *rank, size_t nrank)
 {
     int64_t ta, tb;
     uint64_t pa, pb;
     uint32_t ua, ub, la, lb, ra, rb;
+    const uint8_t *sa, *sb;
     int c;
 
     memcpy(&ta, a + 8, 8);
@@ -85,9 +122,9 @@ kz_det_compare(const uint8_t *a, const uint8_t *b, const uint32_t *rank,
     memcpy(&ub, b + 36, 4);
     if (ua != ub)
         return ua < ub ? -1 : 1;
-    la = path_len(a);
-    lb = path_len(b);
-    c = memcmp(a + PATH_AT, b + PATH_AT, la < lb ? la : lb);
+    sa = rec_path(dict, a, &la);
+    sb = rec_path(dict, b, &lb);
+    c = memcmp(sa, sb, la < lb ? la : lb);
     if (c != 0)
         return c < 0 ? -1 : 1;
     if (la != lb)
@@ -107,6 +144,13 @@ kz_det_compare(const uint8_t *a, const uint8_t *b, const uint32_t *rank,
     return 0;
 }
 
+int
+kz_det_compare(const uint8_t *a, const uint8_t *b, const uint32_t *rank,
+               size_t nrank)
+{
+    return kz_det_compare_in(NULL, a, b, rank, nrank);
+}
+
 /* A record's sort key, taken out of it once per sort so that the
  * comparisons touch one small struct and call nothing. */
 typedef struct sort_key {
@@ -118,6 +162,7 @@ typedef struct sort_key {
     uint32_t rank;           /* rule rank */
     uint32_t rule;           /* rule index */
     uint8_t *rec;            /* the record */
+    const uint8_t *path;     /* its path's bytes */
 } sort_key;
 
 static void
@@ -127,11 +172,11 @@ key_of(const kz_det_store *s, uint8_t *rec, sort_key *k)
 
     memcpy(&k->time, rec + 8, 8);
     memcpy(&k->arg, rec + 36, 4);
-    k->path_len = path_len(rec);
+    k->path = rec_path(s->o.dict, rec, &k->path_len);
     k->path8 = 0;
     n = k->path_len < 8 ? k->path_len : 8;
     for (i = 0; i < n; i++)
-        k->path8 |= (uint64_t)rec[PATH_AT + i] << (56 - 8 * i);
+        k->path8 |= (uint64_t)k->path[i] << (56 - 8 * i);
     memcpy(&k->pos, rec + 16, 8);
     memcpy(&k->rule, rec + 4, 4);
     k->rank = s->o.rank != NULL && k->rule < s->o.nrank ? s->o.rank[k->rule]
@@ -156,7 +201,7 @@ key_less(const sort_key *a, const sort_key *b)
         /* The first 8 bytes (or all of the shorter) are equal. */
         n = a->path_len < b->path_len ? a->path_len : b->path_len;
         if (n > 8) {
-            c = memcmp(a->rec + PATH_AT + 8, b->rec + PATH_AT + 8, n - 8);
+            c = memcmp(a->path + 8, b->path + 8, n - 8);
             if (c != 0)
                 return c < 0;
         }
@@ -253,7 +298,7 @@ kz_det_store_new(const kz_det_store_opts *o, kz_det_store **out,
         block = (size_t)1 << 20;
     if (block < 4096)
         block = 4096;
-    kz_arena_init(&s->mem, block, 0);
+    s->block_size = block;
     s->m.pending = SIZE_MAX;
     *out = s;
     return KZ_OK;
@@ -294,7 +339,13 @@ kz_det_store_free(kz_det_store *s)
     free(s->runs);
     free(s->rbufs);
     free(s->recs);
-    kz_arena_fini(&s->mem);
+    for (i = 0; i < s->nblocks; i++) {
+        if (s->blocks[i].mapped)
+            munmap(s->blocks[i].p, s->blocks[i].size);
+        else
+            free(s->blocks[i].p);
+    }
+    free(s->blocks);
     free(s);
 }
 
@@ -356,8 +407,9 @@ src_advance(kz_det_store *s, merge_src *src, kz_error *err)
 static bool
 heap_less(const kz_det_store *s, const merger *m, size_t i, size_t j)
 {
-    int c = kz_det_compare(m->srcs[m->heap[i]].cur, m->srcs[m->heap[j]].cur,
-                           s->o.rank, s->o.nrank);
+    int c = kz_det_compare_in(s->o.dict, m->srcs[m->heap[i]].cur,
+                              m->srcs[m->heap[j]].cur, s->o.rank,
+                              s->o.nrank);
 
     /* Equal records (only if a run holds duplicates): keep source order
      * so the merge is deterministic. */
@@ -535,10 +587,66 @@ spill(kz_det_store *s, kz_error *err)
     buf = NULL;
     s->st.spills++;
     s->n = 0;
-    kz_arena_reset(&s->mem);
+    s->bcur = 0;
+    s->bused = 0;
+    s->used = 0;
 out:
     run_close(f, buf);
     return st;
+}
+
+/* len bytes of record memory: the rest of the current block, else the
+ * next block kept from before a spill, else a new one. NULL on OOM. */
+static uint8_t *
+rec_alloc(kz_det_store *s, size_t len)
+{
+    rec_block *b, *grown;
+    size_t cap, size;
+
+    while (s->bcur < s->nblocks) {
+        b = &s->blocks[s->bcur];
+        if (b->size - s->bused >= len) {
+            s->bused += len;
+            s->used += len;
+            return b->p + s->bused - len;
+        }
+        /* The tail of this block stays unused until the next spill. */
+        s->used += b->size - s->bused;
+        s->bused = b->size;
+        if (s->bcur + 1 == s->nblocks)
+            break;
+        s->bcur++;
+        s->bused = 0;
+    }
+    if (s->nblocks == s->bcap) {
+        cap = s->bcap == 0 ? 16 : 2 * s->bcap;
+        if ((grown = realloc(s->blocks, cap * sizeof(*grown))) == NULL)
+            return NULL;
+        s->blocks = grown;
+        s->bcap = cap;
+    }
+    size = len > s->block_size ? len : s->block_size;
+    b = &s->blocks[s->nblocks];
+    b->p = NULL;
+    b->mapped = false;
+#if defined(MAP_ANONYMOUS) && defined(MAP_POPULATE)
+    if (size >= POPULATE_MIN) {
+        void *m = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+
+        if (m != MAP_FAILED) {
+            b->p = m;
+            b->mapped = true;
+        }
+    }
+#endif
+    if (b->p == NULL && (b->p = malloc(size)) == NULL)
+        return NULL;
+    b->size = size;
+    s->bcur = s->nblocks++;
+    s->bused = len;
+    s->used += len;
+    return b->p;
 }
 
 kz_status
@@ -546,15 +654,24 @@ kz_det_store_add(kz_det_store *s, const uint8_t *rec, size_t len,
                  kz_error *err)
 {
     uint8_t *copy, **recs;
+    uint32_t plen;
     size_t cap;
 
     if (s->finished)
         return kz_error_set(err, KZ_EUSAGE, "detection store: add after "
                             "finish");
-    if (len < KZ_DET_HEADER || len > KZ_DET_MAX_RECORD ||
+    if (len < KZ_DET_HEADER + 2 || len > KZ_DET_MAX_RECORD ||
         kz_det_len(rec) != len)
         return kz_error_set(err, KZ_EFORMAT, "detection store: bad record "
                             "length %zu", len);
+    if (!(rec[45] & KZ_DET_PATH_BY_INDEX)) {
+        /* the sort key reads the path: it must be in the record */
+        const uint8_t *p = rec_path(NULL, rec, &plen);
+
+        if ((size_t)(p - rec) + plen > len)
+            return kz_error_set(err, KZ_EFORMAT, "detection store: bad "
+                                "record path");
+    }
     if (s->n == s->cap) {
         cap = s->cap == 0 ? 256 : 2 * s->cap;
         if ((recs = realloc(s->recs, cap * sizeof(*recs))) == NULL)
@@ -562,13 +679,13 @@ kz_det_store_add(kz_det_store *s, const uint8_t *rec, size_t len,
         s->recs = recs;
         s->cap = cap;
     }
-    if ((copy = kz_arena_alloc(&s->mem, len)) == NULL)
+    if ((copy = rec_alloc(s, len)) == NULL)
         return kz_error_set(err, KZ_ENOMEM, "detection store");
     memcpy(copy, rec, len);
     s->recs[s->n++] = copy;
     s->st.records++;
     s->st.bytes += len;
-    if (s->mem.held + s->n * sizeof(*s->recs) >= s->o.mem_bound)
+    if (s->used + s->n * sizeof(*s->recs) >= s->o.mem_bound)
         return spill(s, err);
     return KZ_OK;
 }

@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "base/error.h"
+#include "write/detection.h"
 
 #define KZ_DET_STORE_DEFAULT_BOUND ((size_t)64 << 20)
 #define KZ_DET_STORE_DEFAULT_RUNS 16
@@ -43,6 +44,10 @@ typedef struct kz_det_store_opts {
     const char *tmp_dir;     /* where runs go (NULL = $TMPDIR, or /tmp) */
     const uint32_t *rank;    /* rank of each rule index, or NULL */
     size_t nrank;            /* entries in rank */
+    const kz_det_dict *dict; /* dictionary of the records (their paths
+                                by file_index), or NULL; must outlive the
+                                store and have the path of every record
+                                added */
 } kz_det_store_opts;
 
 /* Figures of a store. */
@@ -53,8 +58,8 @@ typedef struct kz_det_store_stats {
     uint64_t spilled_bytes;  /* bytes written to runs */
 } kz_det_store_stats;
 
-/* A new empty store (o may be NULL: defaults). The rank array, if any,
- * must outlive the store. */
+/* A new empty store (o may be NULL: defaults). The rank array and the
+ * dictionary, if any, must outlive the store. */
 kz_status kz_det_store_new(const kz_det_store_opts *o, kz_det_store **out,
                            kz_error *err);
 
@@ -81,5 +86,10 @@ void kz_det_store_stats_get(const kz_det_store *s, kz_det_store_stats *st);
  * kz_det_store_opts. Exposed for the tests and for other sorted outputs. */
 int kz_det_compare(const uint8_t *a, const uint8_t *b, const uint32_t *rank,
                    size_t nrank);
+
+/* kz_det_compare of records built with dictionary dict (their paths
+ * read from it when KZ_DET_PATH_BY_INDEX; a path it lacks sorts as ""). */
+int kz_det_compare_in(const kz_det_dict *dict, const uint8_t *a,
+                      const uint8_t *b, const uint32_t *rank, size_t nrank);
 
 #endif /* KZ_WRITE_DET_STORE_H */

@@ -7,11 +7,14 @@
  * not this, is the hot path (detections are rare next to events). A
  * value is rendered straight into the record; plain-ASCII UTF-16 values
  * are packed without the renderer, and the texts the matcher already
- * rendered for the event are taken from it (kz_det_origin.text).
+ * rendered for the event are taken from it (kz_det_origin.text). With a
+ * dictionary (kz_det_origin.dict) the path and the interned field names
+ * are not copied: decoding reads them from the dictionary.
  */
 #include "write/detection.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -122,26 +125,45 @@ utf8_cut(const char *s, size_t n, size_t max)
     return k;
 }
 
+/* Width of the length of a string of n bytes (n < KZ_DET_STR_CODE0):
+ * 1 byte below 0x80, else 2 (detection.h). */
+static inline size_t
+len_width(size_t n)
+{
+    return n < 0x80 ? 1 : 2;
+}
+
+/* Writes the length n (< KZ_DET_STR_CODE0) in w bytes at o. */
+static inline void
+put_len(char *o, size_t w, size_t n)
+{
+    if (w == 1) {
+        o[0] = (char)(uint8_t)n;
+    } else {
+        o[0] = (char)(uint8_t)(0x80 | (n >> 8));
+        o[1] = (char)(uint8_t)(n & 0xFF);
+    }
+}
+
 /* Appends one string made of p[0..n) then tail[0..m) with its length
- * in lw bytes (1: a name, 2: any other string; the callers' cuts keep
- * n + m below 2^(8 * lw)), with a single reserve. */
+ * (lw 1: a name's 1-byte length; lw 2: any other string's 1- or 2-byte
+ * one; the callers' cuts keep n + m below 256, or KZ_DET_STR_CODE0),
+ * with a single reserve. */
 static kz_status
 put_str2(kz_strbuf *out, size_t lw, const char *p, size_t n,
          const char *tail, size_t m)
 {
-    uint16_t len = (uint16_t)(n + m);
     kz_status st;
     char *o;
 
+    if (lw == 2)
+        lw = len_width(n + m);
     if (!(out->cap - out->len > lw + n + m &&
           out->max - out->len >= lw + n + m) &&
         (st = kz_strbuf_reserve(out, lw + n + m)) != KZ_OK)
         return st;
     o = out->data + out->len;
-    if (lw == 1)
-        *o = (char)(uint8_t)len;
-    else
-        memcpy(o, &len, 2);
+    put_len(o, lw, n + m);
     if (n > 0)
         memcpy(o + lw, p, n);
     if (m > 0)
@@ -151,7 +173,60 @@ put_str2(kz_strbuf *out, size_t lw, const char *p, size_t n,
     return KZ_OK;
 }
 
-/* Appends a string (2-byte length; n < 2^16). */
+/* Channels a record names by code (KZ_DET_STR_CODE0 + index) instead of
+ * holding them: the most common ones, spelled as Windows writes them
+ * (only an exact match is coded). Never reorder: codes are positions. */
+static const kz_str channel_codes[] = {
+#define CH(s) { s, sizeof(s) - 1 }
+    CH("Security"),
+    CH("System"),
+    CH("Application"),
+    CH("Setup"),
+    CH("Windows PowerShell"),
+    CH("Microsoft-Windows-Sysmon/Operational"),
+    CH("Microsoft-Windows-PowerShell/Operational"),
+    CH("Microsoft-Windows-Windows Defender/Operational"),
+    CH("Microsoft-Windows-TaskScheduler/Operational"),
+    CH("Microsoft-Windows-WMI-Activity/Operational"),
+    CH("Microsoft-Windows-Bits-Client/Operational"),
+    CH("Microsoft-Windows-DNS-Client/Operational"),
+    CH("Microsoft-Windows-CodeIntegrity/Operational"),
+    CH("Microsoft-Windows-NTLM/Operational"),
+    CH("Microsoft-Windows-SMBClient/Security"),
+    CH("Microsoft-Windows-TerminalServices-LocalSessionManager/"
+       "Operational"),
+    CH("Microsoft-Windows-TerminalServices-RemoteConnectionManager/"
+       "Operational"),
+    CH("Microsoft-Windows-Windows Firewall With Advanced Security/"
+       "Firewall"),
+    CH("Microsoft-Windows-AppLocker/EXE and DLL"),
+    CH("Microsoft-Windows-AppLocker/MSI and Script"),
+    CH("DNS Server"),
+#undef CH
+};
+
+#define N_CHANNEL_CODES (sizeof(channel_codes) / sizeof(channel_codes[0]))
+
+/* Appends a channel: by code when it is one of channel_codes, else as
+ * put_str2 (cut to max bytes). */
+static kz_status
+put_channel(kz_strbuf *out, const char *p, size_t n, size_t max)
+{
+    size_t i, code;
+    char c[2];
+
+    for (i = 0; i < N_CHANNEL_CODES; i++)
+        if (channel_codes[i].len == n &&
+            memcmp(channel_codes[i].p, p, n) == 0) {
+            code = KZ_DET_STR_CODE0 + i;
+            c[0] = (char)(uint8_t)(0x80 | (code >> 8));
+            c[1] = (char)(uint8_t)(code & 0xFF);
+            return kz_strbuf_add(out, c, 2);
+        }
+    return put_str2(out, 2, p, utf8_cut(p, n, max), NULL, 0);
+}
+
+/* Appends a string (1- or 2-byte length; n < KZ_DET_STR_CODE0). */
 static kz_status
 put_str(kz_strbuf *out, const char *p, size_t n)
 {
@@ -205,8 +280,7 @@ static kz_status
 put_ascii16(kz_strbuf *out, const kz_value *v)
 {
     const uint8_t *p = v->data;
-    size_t n = v->len, units, i = 0;
-    uint16_t len;
+    size_t n = v->len, units, i = 0, lw;
     kz_status st;
     char *o;
 
@@ -215,11 +289,12 @@ put_ascii16(kz_strbuf *out, const kz_value *v)
     units = n / 2;
     if (units > KZ_DET_VALUE_MAX)
         return KZ_EFORMAT;
-    if (!(out->cap - out->len > 2 + units &&
-          out->max - out->len >= 2 + units) &&
-        (st = kz_strbuf_reserve(out, 2 + units)) != KZ_OK)
+    lw = len_width(units);
+    if (!(out->cap - out->len > lw + units &&
+          out->max - out->len >= lw + units) &&
+        (st = kz_strbuf_reserve(out, lw + units)) != KZ_OK)
         return st;
-    o = out->data + out->len + 2;
+    o = out->data + out->len + lw;
 #ifdef __SSE2__
     for (; i + 8 <= units; i += 8) {
         __m128i w =
@@ -240,9 +315,8 @@ put_ascii16(kz_strbuf *out, const kz_value *v)
             return KZ_EFORMAT;
         o[i] = (char)p[2 * i];
     }
-    len = (uint16_t)units;
-    memcpy(out->data + out->len, &len, 2);
-    out->len += 2 + units;
+    put_len(out->data + out->len, lw, units);
+    out->len += lw + units;
     out->data[out->len] = '\0';
     return KZ_OK;
 }
@@ -261,7 +335,6 @@ put_rendered(kz_strbuf *out, const kz_field *f, const kz_render_opts *ro,
     char mark[MARK_MAX];
     const char *tp;
     size_t at = out->len, n, keep, tn;
-    uint16_t len;
     kz_status st;
 
     if (from != NULL && from->text != NULL &&
@@ -287,19 +360,44 @@ put_rendered(kz_strbuf *out, const kz_field *f, const kz_render_opts *ro,
             KZ_OK)
             return st;
     }
-    len = (uint16_t)(out->len - at - 2);
-    memcpy(out->data + at, &len, 2);
+    n = out->len - at - 2;
+    if (len_width(n) == 1) {
+        /* short: a 1-byte length, the text moved down one byte */
+        memmove(out->data + at + 1, out->data + at + 2, n);
+        out->len--;
+        out->data[out->len] = '\0';
+    }
+    put_len(out->data + at, len_width(n), n);
     return KZ_OK;
 }
 
-/* Appends a name, made unique within the section by a "[k]" suffix. */
+/* Appends a name, made unique within the section by a "[k]" suffix;
+ * by its id in the field-name table (KZ_DET_NAME_ID) when id is not
+ * KZ_NAME_NONE (the caller checked that the table spells it as p) and it
+ * is not a repeat. */
 static kz_status
-put_name(kz_strbuf *out, seen_names *seen, const char *p, size_t n)
+put_name_id(kz_strbuf *out, seen_names *seen, const char *p, size_t n,
+            uint8_t marker, int32_t id)
 {
     char suffix[24], *d = suffix + sizeof(suffix);
     size_t same, keep = utf8_cut(p, n, KZ_DET_NAME_MAX), m = 0;
+    uint16_t id16;
+    kz_status st;
+    char *o;
 
     same = seen_add(seen, p, keep);
+    if (same == 0 && id != KZ_NAME_NONE) {
+        if (!(out->cap - out->len > 3 && out->max - out->len >= 3) &&
+            (st = kz_strbuf_reserve(out, 3)) != KZ_OK)
+            return st;
+        o = out->data + out->len;
+        o[0] = (char)marker;
+        id16 = (uint16_t)id;
+        memcpy(o + 1, &id16, 2);
+        out->len += 3;
+        out->data[out->len] = '\0';
+        return KZ_OK;
+    }
     if (same > 0) {
         /* "[N]" */
         *--d = ']';
@@ -343,7 +441,9 @@ put_row(kz_strbuf *out, const kz_event *ev, const kz_detail_row *row,
     const kz_detail_item *it;
     const kz_field *f1, *f2;
     kz_status st;
-    size_t i, dom_len;
+    size_t i, dom_len, nrows;
+    const kz_detail_row *rows = kz_details_table(&nrows);
+    size_t row_code = (size_t)(row - rows) * KZ_DETAILS_MAX_ITEMS;
 
     for (i = 0; i < KZ_DETAILS_MAX_ITEMS && row->items[i].label; i++) {
         it = &row->items[i];
@@ -360,8 +460,9 @@ put_row(kz_strbuf *out, const kz_event *ev, const kz_detail_row *row,
             used[(*nused)++] = f1;
         if (f2 != NULL)
             used[(*nused)++] = f2;
-        if ((st = put_name(out, seen, it->label, strlen(it->label))) !=
-            KZ_OK)
+        if ((st = put_name_id(out, seen, it->label, strlen(it->label),
+                              KZ_DET_NAME_LABEL,
+                              (int32_t)(row_code + i))) != KZ_OK)
             return st;
         if (f2 == NULL) {
             if ((st = put_rendered(out, f1, ro, from, ev)) != KZ_OK)
@@ -411,10 +512,22 @@ put_field(kz_strbuf *out, const kz_event *ev, const kz_field *f,
           const kz_render_opts *ro, const kz_det_origin *from,
           seen_names *seen)
 {
+    const kz_names *names =
+        from != NULL && from->dict != NULL ? from->dict->names : NULL;
+    const char *canon;
+    int32_t id = KZ_NAME_NONE;
     kz_status st;
 
-    if ((st = put_name(out, seen, f->name.p ? f->name.p : "",
-                       f->name.len)) != KZ_OK)
+    /* By id when the table spells the name exactly as the log does. */
+    if (names != NULL && f->id >= 0 && f->id <= 0xFFFF &&
+        (size_t)f->id < from->dict->nnames &&
+        f->name.len <= KZ_DET_NAME_MAX &&
+        from->dict->name_len[f->id] == f->name.len &&
+        (canon = from->dict->name_p[f->id]) != NULL &&
+        (f->name.len == 0 || memcmp(canon, f->name.p, f->name.len) == 0))
+        id = f->id;
+    if ((st = put_name_id(out, seen, f->name.p ? f->name.p : "",
+                          f->name.len, KZ_DET_NAME_ID, id)) != KZ_OK)
         return st;
     return put_rendered(out, f, ro, from, ev);
 }
@@ -439,6 +552,10 @@ kz_det_build(kz_strbuf *out, const kz_event *ev, const kz_det_origin *from,
     int m;
 
     seen = &seen_store;
+    if (from != NULL && from->dict != NULL) {
+        path = "";                  /* the dictionary has it */
+        flags |= KZ_DET_PATH_BY_INDEX;
+    }
     if ((st = kz_strbuf_add(out, zero, sizeof(zero))) != KZ_OK)
         goto out;
     if ((st = put_str(out, path, utf8_cut(path, strlen(path),
@@ -446,9 +563,8 @@ kz_det_build(kz_strbuf *out, const kz_event *ev, const kz_det_origin *from,
         (st = put_str(out, ev->computer.p,
                       utf8_cut(ev->computer.p, ev->computer.len,
                                PATH_MAX_BYTES))) != KZ_OK ||
-        (st = put_str(out, ev->channel.p,
-                      utf8_cut(ev->channel.p, ev->channel.len,
-                               PATH_MAX_BYTES))) != KZ_OK)
+        (st = put_channel(out, ev->channel.p, ev->channel.len,
+                          PATH_MAX_BYTES)) != KZ_OK)
         goto out;
     /* Details */
     seen_reset(seen);
@@ -596,9 +712,8 @@ kz_det_build_pairs(kz_strbuf *out, const kz_det *from, uint32_t rule,
         (st = put_str(out, from->computer.p,
                       utf8_cut(from->computer.p, from->computer.len,
                                PATH_MAX_BYTES))) != KZ_OK ||
-        (st = put_str(out, from->channel.p,
-                      utf8_cut(from->channel.p, from->channel.len,
-                               PATH_MAX_BYTES))) != KZ_OK)
+        (st = put_channel(out, from->channel.p, from->channel.len,
+                          PATH_MAX_BYTES)) != KZ_OK)
         goto out;
     for (i = 0; i < 2 * (nd + nx); i += 2) {
         if ((st = put_name_raw(out, pairs[i].p,
@@ -622,7 +737,7 @@ kz_det_build_pairs(kz_strbuf *out, const kz_det *from, uint32_t rule,
         memcpy(h + 36, &from->arg_index, 4);
         memcpy(h + 40, &from->file_index, 4);
         h[44] = level;
-        h[45] = from->flags;
+        h[45] = (uint8_t)(from->flags & ~KZ_DET_PATH_BY_INDEX);
         memcpy(h + 46, &d16, 2);
         memcpy(h + 48, &x16, 2);
         memcpy(h + 50, &f16, 2);
@@ -636,18 +751,36 @@ out:
     return st;
 }
 
-/* Reads a string with a 2-byte length at *p; false if it overruns
- * end. */
+/* Reads a string's length at *p (1 or 2 bytes, detection.h) into *n;
+ * false if it overruns end. A code (KZ_DET_STR_CODE0 and up) is given
+ * as it is. */
+static inline bool
+get_len(const uint8_t **p, const uint8_t *end, size_t *n)
+{
+    const uint8_t *q = *p;
+
+    if (q >= end)
+        return false;
+    if (q[0] < 0x80) {
+        *n = q[0];
+        *p = q + 1;
+        return true;
+    }
+    if (end - q < 2)
+        return false;
+    *n = (size_t)(q[0] & 0x7F) << 8 | q[1];
+    *p = q + 2;
+    return true;
+}
+
+/* Reads a string at *p; false if it overruns end or is a code. */
 static bool
 get_str(const uint8_t **p, const uint8_t *end, kz_str *s)
 {
-    uint16_t n;
+    size_t n;
 
-    if ((size_t)(end - *p) < 2)
-        return false;
-    memcpy(&n, *p, 2);
-    *p += 2;
-    if ((size_t)(end - *p) < n)
+    if (!get_len(p, end, &n) || n >= KZ_DET_STR_CODE0 ||
+        (size_t)(end - *p) < n)
         return false;
     s->p = (const char *)*p;
     s->len = n;
@@ -655,30 +788,131 @@ get_str(const uint8_t **p, const uint8_t *end, kz_str *s)
     return true;
 }
 
-/* Reads a (name, value) pair at *p: the name has a 1-byte length, the
- * value a 2-byte one; false if either overruns end. */
+/* Reads a channel at *p: a string or a code of channel_codes. */
 static bool
-get_pair(const uint8_t **p, const uint8_t *end, kz_str *name, kz_str *value)
+get_channel(const uint8_t **p, const uint8_t *end, kz_str *s)
 {
     const uint8_t *q = *p;
     size_t n;
 
+    if (!get_len(&q, end, &n))
+        return false;
+    if (n < KZ_DET_STR_CODE0)
+        return get_str(p, end, s);
+    if (n - KZ_DET_STR_CODE0 >= N_CHANNEL_CODES)
+        return false;
+    *s = channel_codes[n - KZ_DET_STR_CODE0];
+    *p = q;
+    return true;
+}
+
+/* The Details label of code (row * KZ_DETAILS_MAX_ITEMS + item), or
+ * NULL. */
+static const char *
+label_of(uint16_t code)
+{
+    size_t nrows;
+    const kz_detail_row *rows = kz_details_table(&nrows);
+
+    if ((size_t)code / KZ_DETAILS_MAX_ITEMS >= nrows)
+        return NULL;
+    return rows[code / KZ_DETAILS_MAX_ITEMS]
+        .items[code % KZ_DETAILS_MAX_ITEMS]
+        .label;
+}
+
+/* Reads a (name, value) pair at *p: the name has a 1-byte length (or is
+ * KZ_DET_NAME_ID and a 2-byte id in dict's table, *id set), the value a
+ * 2-byte one; false if either overruns end or the id is unknown. */
+static inline bool
+get_pair(const uint8_t **p, const uint8_t *end, const kz_det_dict *dict,
+         kz_str *name, kz_str *value, int32_t *id)
+{
+    const uint8_t *q = *p;
+    size_t n;
+    uint16_t id16;
+
     if (q >= end)
         return false;
     n = *q++;
-    if ((size_t)(end - q) < n)
-        return false;
-    name->p = (const char *)q;
-    name->len = n;
-    q += n;
+    if (n == KZ_DET_NAME_ID) {
+        if ((size_t)(end - q) < 2 || dict == NULL || dict->names == NULL)
+            return false;
+        memcpy(&id16, q, 2);
+        q += 2;
+        if (id16 >= dict->nnames)
+            return false;
+        name->p = dict->name_p[id16];
+        name->len = dict->name_len[id16];
+        *id = id16;
+    } else if (n == KZ_DET_NAME_LABEL) {
+        if ((size_t)(end - q) < 2)
+            return false;
+        memcpy(&id16, q, 2);
+        q += 2;
+        if (dict != NULL && dict->labels != NULL) {
+            if (id16 >= dict->nlabels || dict->labels[id16].p == NULL)
+                return false;
+            *name = dict->labels[id16];
+        } else {
+            if ((name->p = label_of(id16)) == NULL)
+                return false;
+            name->len = strlen(name->p);
+        }
+        *id = KZ_DET_LABEL_ID0 + id16;
+    } else {
+        if ((size_t)(end - q) < n)
+            return false;
+        name->p = (const char *)q;
+        name->len = n;
+        q += n;
+        *id = KZ_NAME_NONE;
+    }
     if (!get_str(&q, end, value))
         return false;
     *p = q;
     return true;
 }
 
+/* Steps over the pair at *p as get_pair would read it (names by id or
+ * label checked, not resolved); false where get_pair would fail. */
+static inline bool
+skip_pair(const uint8_t **p, const uint8_t *end, const kz_det_dict *dict)
+{
+    const uint8_t *q = *p;
+    uint16_t id16;
+    size_t n, vn;
+
+    if (q >= end)
+        return false;
+    n = *q++;
+    if (n >= KZ_DET_NAME_LABEL) {
+        if ((size_t)(end - q) < 2)
+            return false;
+        memcpy(&id16, q, 2);
+        q += 2;
+        if (n == KZ_DET_NAME_ID
+                ? dict == NULL || id16 >= dict->nnames
+                : (dict != NULL && dict->labels != NULL
+                       ? id16 >= dict->nlabels ||
+                             dict->labels[id16].p == NULL
+                       : label_of(id16) == NULL))
+            return false;
+    } else {
+        if ((size_t)(end - q) < n)
+            return false;
+        q += n;
+    }
+    if (!get_len(&q, end, &vn) || vn >= KZ_DET_STR_CODE0 ||
+        (size_t)(end - q) < vn)
+        return false;
+    *p = q + vn;
+    return true;
+}
+
 bool
-kz_det_decode_head(const uint8_t *p, size_t len, kz_det *d)
+kz_det_decode_head_in(const kz_det_dict *dict, const uint8_t *p, size_t len,
+                      kz_det *d)
 {
     const uint8_t *cur, *end;
     uint32_t rec_len;
@@ -703,36 +937,68 @@ kz_det_decode_head(const uint8_t *p, size_t len, kz_det *d)
     memcpy(&d->nfields, p + 50, 2);
     cur = p + KZ_DET_HEADER;
     if (!get_str(&cur, end, &d->path) || !get_str(&cur, end, &d->computer) ||
-        !get_str(&cur, end, &d->channel))
+        !get_channel(&cur, end, &d->channel))
         return false;
+    if (d->flags & KZ_DET_PATH_BY_INDEX) {
+        if (dict == NULL || d->file_index >= dict->npaths ||
+            dict->paths[d->file_index] == NULL)
+            return false;
+        d->path.p = dict->paths[d->file_index];
+        d->path.len = dict->path_lens[d->file_index];
+    }
     d->details = cur;
     d->extra = NULL;
     d->fields = NULL;
     d->end = end;
+    d->dict = dict;
+    return true;
+}
+
+bool
+kz_det_decode_head(const uint8_t *p, size_t len, kz_det *d)
+{
+    return kz_det_decode_head_in(NULL, p, len, d);
+}
+
+bool
+kz_det_decode_in(const kz_det_dict *dict, const uint8_t *p, size_t len,
+                 kz_det *d)
+{
+    const uint8_t *cur;
+    size_t i;
+
+    if (!kz_det_decode_head_in(dict, p, len, d))
+        return false;
+    cur = d->details;
+    for (i = 0; i < d->ndetails; i++)
+        if (!skip_pair(&cur, d->end, dict))
+            return false;
+    d->extra = cur;
+    for (i = 0; i < d->nextra; i++)
+        if (!skip_pair(&cur, d->end, dict))
+            return false;
+    d->fields = cur;
+    for (i = 0; i < d->nfields; i++)
+        if (!skip_pair(&cur, d->end, dict))
+            return false;
     return true;
 }
 
 bool
 kz_det_decode(const uint8_t *p, size_t len, kz_det *d)
 {
-    const uint8_t *cur;
-    kz_str a, b;
-    size_t i;
+    return kz_det_decode_in(NULL, p, len, d);
+}
 
-    if (!kz_det_decode_head(p, len, d))
+bool
+kz_det_pair_next_any(const kz_det *d, const uint8_t **cur, kz_str *name,
+                     kz_str *value, int32_t *id)
+{
+    const uint8_t *p = *cur;
+
+    if (p >= d->end || !get_pair(&p, d->end, d->dict, name, value, id))
         return false;
-    cur = d->details;
-    for (i = 0; i < d->ndetails; i++)
-        if (!get_pair(&cur, d->end, &a, &b))
-            return false;
-    d->extra = cur;
-    for (i = 0; i < d->nextra; i++)
-        if (!get_pair(&cur, d->end, &a, &b))
-            return false;
-    d->fields = cur;
-    for (i = 0; i < d->nfields; i++)
-        if (!get_pair(&cur, d->end, &a, &b))
-            return false;
+    *cur = p;
     return true;
 }
 
@@ -740,10 +1006,87 @@ bool
 kz_det_pair_next(const kz_det *d, const uint8_t **cur, kz_str *name,
                  kz_str *value)
 {
-    const uint8_t *p = *cur;
+    int32_t id;
 
-    if (p >= d->end || !get_pair(&p, d->end, name, value))
-        return false;
-    *cur = p;
-    return true;
+    return kz_det_pair_next_id(d, cur, name, value, &id);
+}
+
+/* ---- dictionary ---------------------------------------------------- */
+
+/* Most input ordinals a dictionary holds a path for. */
+#define DICT_MAX_PATHS ((uint32_t)1 << 24)
+
+void
+kz_det_dict_init(kz_det_dict *d, const kz_names *names)
+{
+    const kz_detail_row *rows;
+    size_t nrows, i;
+
+    memset(d, 0, sizeof(*d));
+    d->names = names;
+    kz_names_arrays(names, &d->name_p, &d->name_len, &d->nnames);
+    rows = kz_details_table(&nrows);
+    if ((d->labels = calloc(nrows * KZ_DETAILS_MAX_ITEMS,
+                            sizeof(*d->labels))) != NULL) {
+        d->nlabels = nrows * KZ_DETAILS_MAX_ITEMS;
+        for (i = 0; i < d->nlabels; i++) {
+            d->labels[i].p = rows[i / KZ_DETAILS_MAX_ITEMS]
+                                 .items[i % KZ_DETAILS_MAX_ITEMS]
+                                 .label;
+            d->labels[i].len = d->labels[i].p ? strlen(d->labels[i].p) : 0;
+        }
+    }
+}
+
+void
+kz_det_dict_fini(kz_det_dict *d)
+{
+    size_t i;
+
+    if (d == NULL)
+        return;
+    for (i = 0; i < d->npaths; i++)
+        free(d->paths[i]);
+    free(d->paths);
+    free(d->path_lens);
+    free(d->labels);
+    memset(d, 0, sizeof(*d));
+}
+
+kz_status
+kz_det_dict_set_path(kz_det_dict *d, uint32_t file_index, const char *path)
+{
+    char **paths;
+    uint16_t *lens;
+    size_t n, cap, k;
+
+    if (file_index < d->npaths && d->paths[file_index] != NULL)
+        return KZ_OK;
+    if (file_index >= DICT_MAX_PATHS)
+        return KZ_ELIMIT;
+    if (file_index >= d->npaths) {
+        cap = d->npaths == 0 ? 16 : d->npaths;
+        while (cap <= file_index)
+            cap *= 2;
+        if ((paths = realloc(d->paths, cap * sizeof(*paths))) == NULL)
+            return KZ_ENOMEM;
+        d->paths = paths;
+        if ((lens = realloc(d->path_lens, cap * sizeof(*lens))) == NULL)
+            return KZ_ENOMEM;
+        d->path_lens = lens;
+        for (k = d->npaths; k < cap; k++) {
+            d->paths[k] = NULL;
+            d->path_lens[k] = 0;
+        }
+        d->npaths = cap;
+    }
+    if (path == NULL)
+        path = "";
+    n = utf8_cut(path, strlen(path), PATH_MAX_BYTES);
+    if ((d->paths[file_index] = malloc(n + 1)) == NULL)
+        return KZ_ENOMEM;
+    memcpy(d->paths[file_index], path, n);
+    d->paths[file_index][n] = '\0';
+    d->path_lens[file_index] = (uint16_t)n;
+    return KZ_OK;
 }

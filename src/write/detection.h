@@ -7,9 +7,12 @@
  * A record holds everything a timeline row needs from the event: the
  * System header fields, the input's path, and the rendered Details and
  * ExtraFieldInfo pairs (details.h decides which fields go where). Event
- * memory dies with its batch, so every string is copied in. Rule metadata
- * (title, author, tags) is not copied: the record names the rule by its
- * index in the compiled rule set, which outlives the store.
+ * memory dies with its batch, so every string is copied in, except what
+ * outlives the store anyway: rule metadata (title, author, tags: the
+ * record names the rule by its index in the compiled rule set), Details
+ * labels and common channels (by code), and, for records built with a
+ * dictionary (kz_det_dict), the input path (by file_index) and interned
+ * field names (by id).
  *
  * Record layout (host byte order: records never leave the process, the
  * spill files of det_store.c are temporary and unlinked):
@@ -35,9 +38,25 @@
  *                          its bytes (UTF-8 as the reader gave it, not
  *                          escaped): a name has a 1-byte length, every
  *                          other string (path, computer, channel, value)
- *                          a 2-byte one. The cuts below keep a name under
- *                          256 bytes (KZ_DET_NAME_MAX plus a "[k]"
- *                          suffix) and any other string under 65536
+ *                          a 1- or 2-byte one: below 0x80 one byte, else
+ *                          two, big-endian with the top bit set (15 bits).
+ *                          The cuts below keep a name under 256 bytes
+ *                          (KZ_DET_NAME_MAX plus a "[k]" suffix) and any
+ *                          other string under KZ_DET_STR_CODE0; a channel
+ *                          "length" of KZ_DET_STR_CODE0 + k (no bytes
+ *                          follow) is the k-th of a fixed table of common
+ *                          channels (detection.c)
+ *
+ * Strings by reference (records built with a kz_det_dict): the path is
+ * empty and the flag KZ_DET_PATH_BY_INDEX set; the dictionary holds the
+ * path of each file_index. A name whose length byte is KZ_DET_NAME_ID
+ * (0xFF, never a real length) is followed by a 2-byte id in the field-name
+ * table (names.h) instead of its bytes: a field is named so when the log
+ * spells it exactly as the table does and it is not a repeat. Such
+ * records decode only with their dictionary (kz_det_decode_in). A
+ * Details label (details.h) is KZ_DET_NAME_LABEL (0xFE) and a 2-byte
+ * code, row * KZ_DETAILS_MAX_ITEMS + item in kz_details_table(), in
+ * every record (no dictionary needed).
  *
  * The optional Fields section (kz_det_add_fields) holds the raw rendered
  * values of the fields correlation rules read (group-by, alias targets,
@@ -66,6 +85,7 @@
 #include "base/strbuf.h"
 #include "base/time.h"
 #include "event/event.h"
+#include "event/names.h"
 #include "event/value.h"
 
 #define KZ_DET_HEADER 52
@@ -76,13 +96,49 @@
 #define KZ_DET_EXTRA_BYTES (32 * 1024)
 #define KZ_DET_MAX_FIELDS 32
 #define KZ_DET_MAX_RECORD (192 * 1024)
+#define KZ_DET_STR_CODE0 0x7F00 /* string lengths from here are codes */
+#define KZ_DET_NAME_ID 0xFF     /* name length byte: a 2-byte id follows */
+#define KZ_DET_NAME_LABEL 0xFE  /* name length byte: a 2-byte label code */
+#define KZ_DET_LABEL_ID0 0x10000 /* kz_det_pair_next_id: label code + this */
 
 /* Flags of a record. */
 enum {
     KZ_DET_HAS_RECORD_ID = 1u << 0,  /* record_id is meaningful */
     KZ_DET_HAS_EVENT_ID = 1u << 1,   /* event_id is meaningful */
     KZ_DET_RECOVERED = 1u << 2,      /* the event was carved from slack */
+    KZ_DET_PATH_BY_INDEX = 1u << 3,  /* path in the dictionary, by
+                                        file_index (record's path empty) */
 };
+
+/* What records built with it name instead of holding: the field-name
+ * table (names by id) and the path of each input ordinal. Threads:
+ * kz_det_build reads only `names` (any thread, the table is frozen);
+ * paths are set and read on one thread, and a path must be set before
+ * a record naming it is decoded or sorted. */
+typedef struct kz_det_dict {
+    const kz_names *names;   /* frozen field-name table, or NULL */
+    size_t nnames;           /* its names (ids below this are valid) */
+    const char *const *name_p; /* names by id (kz_names_arrays) */
+    const size_t *name_len;  /* their lengths */
+    kz_str *labels;          /* Details labels by code, or NULL (OOM:
+                                looked up in details.h each time) */
+    size_t nlabels;          /* entries */
+    char **paths;            /* path of each file_index (NULL: unset) */
+    uint16_t *path_lens;     /* their lengths (cut like a held path) */
+    size_t npaths;           /* entries of both */
+} kz_det_dict;
+
+/* An empty dictionary over names (NULL: names are always held). */
+void kz_det_dict_init(kz_det_dict *d, const kz_names *names);
+
+/* Frees the paths and labels. Accepts NULL. */
+void kz_det_dict_fini(kz_det_dict *d);
+
+/* Sets the path of file_index (copied and cut as a record's path would
+ * be; NULL = ""), unless it is set already. Errors: KZ_ENOMEM,
+ * KZ_ELIMIT (file_index >= 2^24). */
+kz_status kz_det_dict_set_path(kz_det_dict *d, uint32_t file_index,
+                               const char *path);
 
 /* The text of data field i of ev exactly as kz_value_render would give
  * it, when the caller has it at hand (*p valid until kz_det_build
@@ -98,6 +154,9 @@ typedef struct kz_det_origin {
     kz_det_text_fn text;  /* texts already rendered (e.g. by the matcher,
                              kz_matcher_field_text), or NULL */
     void *text_ctx;       /* its context */
+    const kz_det_dict *dict; /* names ids and the path by file_index
+                                (KZ_DET_PATH_BY_INDEX), or NULL: every
+                                string is held in the record */
 } kz_det_origin;
 
 /* Appends the record of (ev, rule) to out. level is the rule's kz_level;
@@ -144,6 +203,7 @@ typedef struct kz_det {
     const uint8_t *extra;    /* first Extra pair */
     const uint8_t *fields;   /* first Fields pair (kz_det_decode) */
     const uint8_t *end;      /* end of the record */
+    const kz_det_dict *dict; /* dictionary it was decoded with, or NULL */
 } kz_det;
 
 /* A record built from parts rather than from an event (a correlation
@@ -156,21 +216,81 @@ kz_status kz_det_build_pairs(kz_strbuf *out, const kz_det *from,
                              uint32_t rule, uint8_t level,
                              const kz_str *pairs, size_t nd, size_t nx);
 
-/* Decodes the record at p (len bytes); false if it is malformed (a
- * length that does not fit), so a damaged spill file cannot overrun. */
+/* Decodes the record at p (len bytes) built with dictionary dict (NULL
+ * if built without one); d->path is the dictionary's path when the
+ * record names it. False if it is malformed (a length that does not fit,
+ * a name id or a path the dictionary does not have), so a damaged spill
+ * file cannot overrun. */
+bool kz_det_decode_in(const kz_det_dict *dict, const uint8_t *p,
+                      size_t len, kz_det *d);
+
+/* kz_det_decode_in without a dictionary. */
 bool kz_det_decode(const uint8_t *p, size_t len, kz_det *d);
 
-/* Like kz_det_decode, but only the fixed header and the path, computer
- * and channel strings: d->extra is NULL and the Details/Extra pairs are
- * neither checked nor located (for counting; use kz_det_decode to read
- * them). False when the header or those strings do not fit in len. */
+/* Like kz_det_decode_in, but only the fixed header and the path,
+ * computer and channel strings: d->extra is NULL and the Details/Extra
+ * pairs are neither checked nor located (for counting; use
+ * kz_det_decode_in to read them). False when the header or those
+ * strings do not fit in len. */
+bool kz_det_decode_head_in(const kz_det_dict *dict, const uint8_t *p,
+                           size_t len, kz_det *d);
+
+/* kz_det_decode_head_in without a dictionary. */
 bool kz_det_decode_head(const uint8_t *p, size_t len, kz_det *d);
 
 /* Reads the pair at *cur (advancing it); false at the end of the record.
  * Call at most ndetails times from d->details, nextra from d->extra,
- * nfields from d->fields. */
+ * nfields from d->fields. A name given by id is read from the
+ * dictionary. */
 bool kz_det_pair_next(const kz_det *d, const uint8_t **cur, kz_str *name,
                       kz_str *value);
+
+/* The out-of-line part of kz_det_pair_next_id (any pair). */
+bool kz_det_pair_next_any(const kz_det *d, const uint8_t **cur,
+                          kz_str *name, kz_str *value, int32_t *id);
+
+/* kz_det_pair_next that also gives the name's id in the field-name table
+ * when the record names it by id, KZ_DET_LABEL_ID0 + its code for a
+ * Details label, else KZ_NAME_NONE: equal ids (with one dictionary) are
+ * equal names. Inline for the pairs the dictionary resolves (the
+ * timeline reads every pair of every row). */
+static inline bool
+kz_det_pair_next_id(const kz_det *d, const uint8_t **cur, kz_str *name,
+                    kz_str *value, int32_t *id)
+{
+    const uint8_t *q = *cur;
+    const kz_det_dict *dict = d->dict;
+    uint16_t id16;
+    size_t vn;
+
+    /* marker, 2-byte id, a value with a 1-byte length */
+    if (q >= d->end || d->end - q < 4 || dict == NULL ||
+        (q[0] != KZ_DET_NAME_ID && q[0] != KZ_DET_NAME_LABEL) ||
+        q[3] >= 0x80)
+        return kz_det_pair_next_any(d, cur, name, value, id);
+    memcpy(&id16, q + 1, 2);
+    vn = q[3];
+    if ((size_t)(d->end - q) - 4 < vn)
+        return false;
+    if (q[0] == KZ_DET_NAME_ID) {
+        if (id16 >= dict->nnames)
+            return false;
+        name->p = dict->name_p[id16];
+        name->len = dict->name_len[id16];
+        *id = id16;
+    } else {
+        if (dict->labels == NULL)
+            return kz_det_pair_next_any(d, cur, name, value, id);
+        if (id16 >= dict->nlabels || dict->labels[id16].p == NULL)
+            return false;
+        *name = dict->labels[id16];
+        *id = KZ_DET_LABEL_ID0 + id16;
+    }
+    value->p = (const char *)q + 4;
+    value->len = vn;
+    *cur = q + 4 + vn;
+    return true;
+}
 
 /* Length of the record at p (its first 4 bytes). */
 static inline uint32_t

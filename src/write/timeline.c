@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "base/utf.h"
+#include "write/details.h"
 #include "write/escape.h"
 
 /* Columns, in the order of the X-macro; each profile picks a subset. */
@@ -112,6 +113,15 @@ struct kz_timeline {
                                 cache, CACHE_NONE if not made yet */
     uint32_t *cache_len;     /* and length */
     bool cache_failed;       /* no cache (OOM or too big): compute */
+    /* JSON keys ("name":) of the pair names records give by id */
+    kz_strbuf keys;          /* back to back */
+    uint32_t *key_off;       /* [slot]: offset + 1 in keys, 0 = not yet */
+    uint32_t *key_len;       /* and length */
+    size_t nkeys;            /* slots: the dictionary's names, then the
+                                Details labels */
+    size_t nnames;           /* names among them */
+    const kz_det_dict *key_dict; /* dictionary the ids belong to */
+    bool keys_failed;        /* no key cache (OOM): escape each time */
 };
 
 /* MITRE ATT&CK tactics as tags write them, and their display names. */
@@ -161,6 +171,7 @@ kz_timeline_new(const kz_tl_opts *o)
     kz_strbuf_init(&tl->tmp, 0);
     kz_strbuf_init(&tl->scratch, 0);
     kz_strbuf_init(&tl->cache, (size_t)UINT32_MAX - 1);
+    kz_strbuf_init(&tl->keys, 0);
     return tl;
 }
 
@@ -175,6 +186,9 @@ kz_timeline_free(kz_timeline *tl)
     kz_strbuf_fini(&tl->cache);
     free(tl->cache_off);
     free(tl->cache_len);
+    kz_strbuf_fini(&tl->keys);
+    free(tl->key_off);
+    free(tl->key_len);
     free(tl);
 }
 
@@ -419,21 +433,72 @@ cell_text(kz_timeline *tl, int col, const kz_det *d, kz_strbuf *out)
     }
 }
 
+/* Appends the JSON key of a pair name, "name": taken from the key cache
+ * when the record gives the name by id (kz_det_pair_next_id), escaped and
+ * kept there the first time. */
+static kz_status
+key_json(kz_timeline *tl, const kz_det *d, int32_t id, kz_str name,
+         kz_strbuf *out)
+{
+    size_t k, nrows, start, i;
+    kz_status st;
+
+    if (id == KZ_NAME_NONE || tl->keys_failed)
+        goto plain;
+    if (tl->key_off == NULL || tl->key_dict != d->dict) {
+        free(tl->key_off);
+        free(tl->key_len);
+        kz_strbuf_reset(&tl->keys);
+        (void)kz_details_table(&nrows);
+        tl->nnames = d->dict != NULL ? d->dict->nnames : 0;
+        tl->nkeys = tl->nnames + nrows * KZ_DETAILS_MAX_ITEMS;
+        tl->key_off = calloc(tl->nkeys, sizeof(*tl->key_off));
+        tl->key_len = malloc(tl->nkeys * sizeof(*tl->key_len));
+        tl->key_dict = d->dict;
+        if (tl->key_off == NULL || tl->key_len == NULL) {
+            tl->keys_failed = true;
+            goto plain;
+        }
+    }
+    k = id < KZ_DET_LABEL_ID0 ? (size_t)id
+                              : tl->nnames + (size_t)(id - KZ_DET_LABEL_ID0);
+    if (k >= tl->nkeys)
+        goto plain;
+    if (tl->key_off[k] == 0) {
+        start = tl->keys.len;
+        if (start >= UINT32_MAX - 1024 ||
+            (st = kz_json_string(&tl->keys, name.p, name.len)) != KZ_OK ||
+            (st = kz_strbuf_addc(&tl->keys, ':')) != KZ_OK) {
+            tl->keys.len = start;
+            goto plain;
+        }
+        tl->key_off[k] = (uint32_t)start + 1;
+        tl->key_len[k] = (uint32_t)(tl->keys.len - start);
+    }
+    i = tl->key_off[k] - 1;
+    return kz_strbuf_add(out, tl->keys.data + i, tl->key_len[k]);
+plain:
+    if ((st = kz_json_string(out, name.p, name.len)) != KZ_OK)
+        return st;
+    return kz_strbuf_addc(out, ':');
+}
+
 /* Appends the pairs of d as a JSON object. */
 static kz_status
-pairs_json(kz_strbuf *out, const kz_det *d, bool extra)
+pairs_json(kz_timeline *tl, kz_strbuf *out, const kz_det *d, bool extra)
 {
     const uint8_t *cur = extra ? d->extra : d->details;
     size_t i, n = extra ? d->nextra : d->ndetails;
     kz_str name, value;
+    int32_t id;
     kz_status st;
 
     if ((st = kz_strbuf_addc(out, '{')) != KZ_OK)
         return st;
-    for (i = 0; i < n && kz_det_pair_next(d, &cur, &name, &value); i++) {
+    for (i = 0; i < n && kz_det_pair_next_id(d, &cur, &name, &value, &id);
+         i++) {
         if ((i > 0 && (st = kz_strbuf_addc(out, ',')) != KZ_OK) ||
-            (st = kz_json_string(out, name.p, name.len)) != KZ_OK ||
-            (st = kz_strbuf_addc(out, ':')) != KZ_OK ||
+            (st = key_json(tl, d, id, name, out)) != KZ_OK ||
             (st = kz_json_string(out, value.p, value.len)) != KZ_OK)
             return st;
     }
@@ -460,7 +525,7 @@ cell_json(kz_timeline *tl, int col, const kz_det *d, kz_strbuf *out)
         return kz_strbuf_add_u64(out, d->record_id);
     case COL_DETAILS:
     case COL_EXTRA:
-        return pairs_json(out, d, col == COL_EXTRA);
+        return pairs_json(tl, out, d, col == COL_EXTRA);
     case COL_MITRE_TACTICS:
     case COL_MITRE_TAGS:
     case COL_OTHER_TAGS:

@@ -77,7 +77,7 @@ build(kz_strbuf *buf, const kz_event *ev, const char *path, uint32_t arg,
       uint32_t rule, uint8_t level)
 {
     kz_strbuf scratch;
-    kz_det_origin o = { path, arg, 0, NULL, NULL };
+    kz_det_origin o = { path, arg, 0, NULL, NULL, NULL };
 
     kz_strbuf_init(&scratch, 0);
     kz_strbuf_reset(buf);
@@ -768,7 +768,7 @@ store_spill_merge(void)
     static const uint32_t rank[3] = { 2, 0, 1 };
     size_t *lens, i, len, count = 0;
     uint8_t **recs = random_records(N, &lens), *prev = NULL;
-    kz_det_store_opts o = { 4096, 3, NULL, rank, 3 };
+    kz_det_store_opts o = { 4096, 3, NULL, rank, 3, NULL };
     kz_det_store *s = NULL;
     kz_det_store_stats st;
     const uint8_t *r;
@@ -837,7 +837,7 @@ store_sort_matches_compare(void)
     }
     kz_strbuf_fini(&b);
     for (pass = 0; pass < 2; pass++) {
-        kz_det_store_opts o = { bounds[pass], 4, NULL, rank, 3 };
+        kz_det_store_opts o = { bounds[pass], 4, NULL, rank, 3, NULL };
 
         kz_error_clear(&err);
         s = NULL;
