@@ -1140,6 +1140,7 @@ kz_ruleset_free(kz_ruleset *rs)
     free(rs->exact_text);
     free(rs->shorts);
     free(rs->sgroups);
+    free(rs->ptabs);
     free(rs->chans);
     free(rs->chan_hash);
     free(rs->buckets);

@@ -24,7 +24,7 @@ kz_matcher_new(const kz_ruleset *rs)
 {
     kz_matcher *m = calloc(1, sizeof(*m));
     size_t np = rs->npreds ? rs->npreds : 1;
-    size_t nt = rs->ntargets ? rs->ntargets : 1;
+    size_t nt = rs->ntargets ? rs->ntargets : 1, i;
 
     if (m == NULL)
         return NULL;
@@ -42,12 +42,17 @@ kz_matcher_new(const kz_ruleset *rs)
     m->head_st = calloc(rs->nslots + 1, sizeof(*m->head_st));
     m->head = calloc(rs->nslots + 1, sizeof(*m->head));
     m->scan_st = calloc(rs->nslots + 1, sizeof(*m->scan_st));
+    m->plive = calloc(rs->nptabs ? rs->nptabs : 1, sizeof(*m->plive));
+    if (m->plive != NULL)
+        for (i = 0; i < rs->nptabs; i++)
+            memcpy(m->plive[i].bits, rs->ptabs[i].bits,
+                   sizeof(m->plive[i].bits));
     m->md = pcre2_match_data_create(1, NULL);
     m->mctx = pcre2_match_context_copy(rs->mctx);
     m->jit = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
     if (m->pst == NULL || m->patst == NULL || m->tst == NULL || m->trig == NULL ||
         m->head_st == NULL || m->head == NULL || m->scan_st == NULL || m->md == NULL ||
-        m->mctx == NULL || m->jit == NULL) {
+        m->mctx == NULL || m->jit == NULL || m->plive == NULL) {
         kz_matcher_free(m);
         return NULL;
     }
@@ -80,6 +85,7 @@ kz_matcher_free(kz_matcher *m)
     free(m->next);
     free(m->fslot);
     free(m->rc);
+    free(m->plive);
     kz_strbuf_fini(&m->buf);
     kz_strbuf_fini(&m->tmp);
     kz_strbuf_fini(&m->refb);
@@ -113,6 +119,7 @@ static void
 next_epoch(kz_matcher *m)
 {
     const kz_ruleset *rs = m->rs;
+    size_t i;
 
     if (++m->epoch >= EPOCH_MAX) {
         memset(m->pst, 0, (rs->npreds ? rs->npreds : 1) * sizeof(*m->pst));
@@ -124,6 +131,13 @@ next_epoch(kz_matcher *m)
         if (m->rc != NULL)
             memset(m->rc, 0, m->fcap * sizeof(*m->rc));
         memset(m->sys, 0, sizeof(m->sys));
+        for (i = 0; i < rs->nptabs; i++) { /* stale epochs: restore all */
+            memcpy(m->plive[i].bits, rs->ptabs[i].bits,
+                   sizeof(m->plive[i].bits));
+            memset(m->plive[i].isdirty, 0, sizeof(m->plive[i].isdirty));
+            m->plive[i].ndirty = 0;
+            m->plive[i].epoch = 0;
+        }
         m->epoch = 1;
     }
 }
@@ -552,11 +566,115 @@ short_hit(kz_matcher *m, const mt_sgroup *g, const unsigned char *s,
     return got;
 }
 
+/* Sets row b (both cases) of the working copy lv to the pairs of the
+ * literals of group g that have not reported this event. */
+static void
+plive_refresh(kz_matcher *m, mt_plive *lv, const mt_sgroup *g)
+{
+    const mt_short *e = m->rs->shorts + g->first, *end = e + g->count;
+    uint64_t row[4] = { 0 };
+    unsigned b[2], k, c;
+
+    b[0] = g->b0;
+    b[1] = g->b0 >= 'a' && g->b0 <= 'z' ? g->b0 - 32u : g->b0;
+    for (; e < end; e++) {
+        if (m->patst[e->pat] == m->epoch)
+            continue;
+        if (e->len == 1) {
+            memset(row, 0xff, sizeof(row));
+            break;
+        }
+        c = e->b[1];
+        row[c / 64] |= (uint64_t)1 << (c % 64);
+        if (c >= 'a' && c <= 'z')
+            row[(c - 32) / 64] |= (uint64_t)1 << ((c - 32) % 64);
+    }
+    for (k = 0; k < 2; k++) {
+        memcpy(&lv->bits[4 * b[k]], row, sizeof(row));
+        if (!(lv->isdirty[b[k] / 64] >> (b[k] % 64) & 1)) {
+            lv->isdirty[b[k] / 64] |= (uint64_t)1 << (b[k] % 64);
+            lv->dirty[lv->ndirty++] = (uint8_t)b[k];
+        }
+    }
+}
+
+/* Candidate at s[i] (group g, i + 1 < n or not) in the working copy lv:
+ * reports, then drops what reported from lv. Once g's 1-byte literal has
+ * reported (or without one), a hit reports exactly the 2-byte literals
+ * of the pair s[i], s[i + 1]: only that pair's bits are cleared; the
+ * row is recomputed otherwise. */
+static void
+pair_hit(kz_matcher *m, mt_plive *lv, const mt_sgroup *g,
+         const unsigned char *s, size_t n, size_t i)
+{
+    unsigned rows[2], c, k, x;
+
+    if (i + 1 >= n ||
+        (g->one && m->patst[m->rs->shorts[g->first].pat] != m->epoch)) {
+        short_hit(m, g, s, n, i);
+        plive_refresh(m, lv, g);
+        return;
+    }
+    short_hit(m, g, s, n, i);
+    /* the row is already dirty: plive_refresh made it so (1-byte
+     * literal) or it is the table's, whose bit is cleared now */
+    c = kz_ascii_lower(s[i + 1]);
+    rows[0] = g->b0;
+    rows[1] = g->b0 >= 'a' && g->b0 <= 'z' ? g->b0 - 32u : g->b0;
+    for (k = 0; k < 2; k++) {
+        x = rows[k];
+        lv->bits[4 * x + c / 64] &= ~((uint64_t)1 << (c % 64));
+        if (c >= 'a' && c <= 'z')
+            lv->bits[4 * x + (c - 32) / 64] &=
+                ~((uint64_t)1 << ((c - 32) % 64));
+        if (!(lv->isdirty[x / 64] >> (x % 64) & 1)) {
+            lv->isdirty[x / 64] |= (uint64_t)1 << (x % 64);
+            lv->dirty[lv->ndirty++] = (uint8_t)x;
+        }
+    }
+}
+
+/* Reports the unanchored short literals of a slot with pair table t
+ * (working copy lv) in s[0..n): one pass testing each position's two
+ * bytes (the last byte with a 0 after it) in lv, then the candidates
+ * against the group of the first byte (short_hit), whose row then drops
+ * the literals that reported. */
+static void
+pair_scan(kz_matcher *m, const mt_ptab *t, mt_plive *lv,
+          const unsigned char *s, size_t n)
+{
+    const mt_sgroup *g = m->rs->sgroups;
+    const uint64_t *bits = lv->bits;
+    size_t i = 0;
+    uint32_t k;
+    unsigned w;
+
+    if (lv->epoch != m->epoch) { /* a new event: every literal again */
+        for (k = 0; k < lv->ndirty; k++)
+            memcpy(&lv->bits[4 * lv->dirty[k]], &t->bits[4 * lv->dirty[k]],
+                   4 * sizeof(uint64_t));
+        memset(lv->isdirty, 0, sizeof(lv->isdirty));
+        lv->ndirty = 0;
+        lv->epoch = m->epoch;
+    }
+    if (n == 0)
+        return;
+    for (; i + 1 < n; i++) {
+        w = (unsigned)s[i] << 8 | s[i + 1];
+        if (bits[w >> 6] >> (w & 63) & 1)
+            pair_hit(m, lv, &g[t->grp[s[i]] - 1], s, n, i);
+    }
+    w = (unsigned)s[i] << 8;
+    if (bits[w >> 6] >> (w & 63) & 1)
+        pair_hit(m, lv, &g[t->grp[s[i]] - 1], s, n, i);
+}
+
 /* Reports the short literals of the current slot in s[0..n): anchored
  * ones compared in place, unanchored ones searched one first byte at a
  * time (16 bytes per step with SSE2), a group dropped once all of its
- * literals have reported. Same reports as the literal database gave
- * them (on_lit: anchors checked, one report is enough). */
+ * literals have reported, or with the slot's pair table. Same reports as
+ * the literal database gave them (on_lit: anchors checked, one report is
+ * enough). */
 static void
 short_scan(kz_matcher *m, const char *str, size_t n)
 {
@@ -589,6 +707,11 @@ short_scan(kz_matcher *m, const char *str, size_t n)
         if (kz_ascii_lower(at[0]) == e->b[0] &&
             (e->len == 1 || kz_ascii_lower(at[1]) == e->b[1]))
             on_scan(e->pat, 0, 0, 0, m);
+    }
+    if (sl->ptab != 0) {
+        pair_scan(m, &rs->ptabs[sl->ptab - 1], &m->plive[sl->ptab - 1], s,
+                  n);
+        return;
     }
     for (; g < gend; g++) {
         /* reported ones are counted as they report (a literal reported

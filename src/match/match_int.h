@@ -96,6 +96,8 @@ typedef struct mt_slot {
                                   them: other lengths skip the lookup */
     uint32_t short0, nshort;   /* its short literals: shorts[short0 ..] */
     uint32_t sg0, nsg;         /* groups of its unanchored ones: sgroups[] */
+    uint32_t ptab;             /* 1 + its pair table in rs->ptabs (more
+                                  than MT_SHORT_GROUPS groups), or 0 */
     bool joined;               /* the values of an event may be scanned as
                                   one text, NUL-separated: only ldb, whose
                                   literals are unanchored and NUL-free */
@@ -133,6 +135,35 @@ typedef struct mt_sgroup {
     uint32_t first, count;
     uint64_t second[4];        /* bitset of the second bytes */
 } mt_sgroup;
+
+/* A slot whose unanchored short literals start with at most
+ * MT_SHORT_GROUPS distinct bytes searches them one first byte at a time
+ * (an SSE2 pass per group); one with more uses a pair table: one pass
+ * over the value tests each position's two bytes in a 65,536-bit table
+ * (8 KiB), then the candidates against the group of the first byte. */
+#define MT_SHORT_GROUPS 8
+
+typedef struct mt_ptab {
+    uint64_t bits[1024];       /* bit b0 << 8 | b1 set when a literal of
+                                  the slot may start at a position holding
+                                  bytes b0, b1 (any case; a 1-byte literal
+                                  sets every b1): the row of b0 is
+                                  bits[4 * b0 .. 4 * b0 + 3] */
+    uint32_t grp[256];         /* byte (any case) -> 1 + index of its
+                                  group in rs->sgroups, or 0 */
+} mt_ptab;
+
+/* A matcher's working copy of a pair table: the rows of first bytes
+ * whose literals have all reported this event are cleared as they
+ * report (a 1-byte literal `a` would otherwise make every `a` a
+ * candidate), and restored at the next event. */
+typedef struct mt_plive {
+    uint32_t epoch;            /* event of the cleared rows, 0: none */
+    uint32_t ndirty;
+    uint8_t dirty[256];        /* rows that differ from the table */
+    uint64_t isdirty[4];       /* (as a bitset) */
+    uint64_t bits[1024];
+} mt_plive;
 
 /* Condition node operators. */
 enum { N_PRED = 0, N_AND, N_OR, N_NOT, N_TRUE, N_FALSE };
@@ -219,6 +250,8 @@ struct kz_ruleset {
     size_t nshorts;
     mt_sgroup *sgroups;            /* their unanchored groups, by slot */
     size_t nsgroups;
+    mt_ptab *ptabs;                /* pair tables (mt_slot.ptab) */
+    size_t nptabs;
     mt_chan *chans;
     size_t nchans;
     uint32_t *chan_hash;           /* open addressing: chan index + 1 */
@@ -273,6 +306,7 @@ struct kz_matcher {
     size_t scan_len;           /* bytes of the value being scanned */
     kz_strbuf fold;            /* value with U+017F, U+212A folded */
     kz_strbuf join;            /* values of a joined slot, NUL-separated */
+    mt_plive *plive;           /* per pair table of rs: working copy */
     const kz_event *ev;        /* event being matched */
     const kz_match_cb *cb;
     const mt_bucket *bucket;

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "base/arena.h"
+#include "base/hash.h"
 #include "event/event.h"
 #include "event/names.h"
 #include "match/match.h"
@@ -1225,7 +1226,7 @@ test_keywords_joined(void)
  * database: anchors, case, U+017F folding, every position of values of
  * 1..40 bytes (16-byte steps and the padded rest), groups of one first
  * byte with one or several second bytes, and a slot with more first
- * bytes than SHORT_GROUPS (its unanchored ones stay in the database). */
+ * bytes than MT_SHORT_GROUPS (searched with a pair table). */
 static void
 test_short_literals(void)
 {
@@ -1293,12 +1294,13 @@ test_short_literals(void)
     tev_init(&t, &e, SYSMON, 1, kv, 1);
     T_EQ_INT(run(&e, &t), 0);
     env_fini(&e);
-    /* ten first bytes: the slot keeps its short literals in Vectorscan */
+    /* ten first bytes: a pair table */
     memset(&e, 0, sizeof(e));
     it = item("CommandLine", false, false, many, 10);
     env_add(&e, rule(NULL, "sysmon", &it, 1, NULL, 0));
     T_CHECK(env_compile(&e, NULL), "%s", "");
-    T_EQ_INT(e.rs->nshorts, 0);
+    T_EQ_INT(e.rs->nshorts, 10);
+    T_EQ_INT(e.rs->nptabs, 1);
     kv[0] = "CommandLine=xI1x";
     tev_init(&t, &e, SYSMON, 1, kv, 1);
     T_EQ_INT(run(&e, &t), 1);
@@ -1308,6 +1310,110 @@ test_short_literals(void)
     kv[0] = "CommandLine=x1a";
     tev_init(&t, &e, SYSMON, 1, kv, 1);
     T_EQ_INT(run(&e, &t), 0);
+    env_fini(&e);
+    arena_done();
+}
+
+/* The pair table (a slot whose unanchored short literals start with more
+ * than MT_SHORT_GROUPS bytes), table-driven against a plain caseless
+ * search: 1-byte literals (letters and not) alone and sharing a first
+ * byte with 2-byte ones, case variants of one literal, U+017F/U+212A
+ * folding, literals at the first and last byte; events of one and of two
+ * values (a literal found in the first value is not searched again) one
+ * after the other (the table's working copy restored per event). */
+static const char *const pair_lits[16] = {
+    "a", "ac", "a;", "/c", "/C", " -", " /", "#", "$", "1", "12", "{",
+    "}\"", "k", "s;", "zz",
+};
+
+/* Folds U+017F to s and U+212A to k, as the matcher does. */
+static void
+pair_fold(const char *v, char *out, size_t cap)
+{
+    size_t o = 0;
+
+    for (; *v != '\0' && o + 1 < cap; v++) {
+        if ((unsigned char)v[0] == 0xC5 && (unsigned char)v[1] == 0xBF) {
+            out[o++] = 's';
+            v++;
+        } else if ((unsigned char)v[0] == 0xE2 &&
+                   (unsigned char)v[1] == 0x84 &&
+                   (unsigned char)v[2] == 0xAA) {
+            out[o++] = 'k';
+            v += 2;
+        } else {
+            out[o++] = (char)kz_ascii_lower((unsigned char)*v);
+        }
+    }
+    out[o] = '\0';
+}
+
+static void
+test_short_pair_table(void)
+{
+    static const char *const tok[] = {
+        "a", "A", "c", "C", ";", "/", " ", "-", "#", "$", "1", "2", "{",
+        "}", "\"", "k", "K", "s", "S", "z", "Z", "x", "\xC5\xBF",
+        "\xE2\x84\xAA",
+    };
+    env e;
+    tev t;
+    kz_sg_value v[16];
+    kz_sg_item it[16];
+    char val[2][80], kv[2][96], fold[2][80];
+    const char *kvp[2];
+    uint32_t rnd = 12345;
+    size_t r, i, k, n, nv, bad = 0;
+
+    memset(&e, 0, sizeof(e));
+    for (r = 0; r < 16; r++) {
+        char g[8];
+
+        snprintf(g, sizeof(g), "*%s*", pair_lits[r]);
+        v[r] = glob(g);
+        it[r] = item1("CommandLine", v[r]);
+        env_add(&e, rule(NULL, "sysmon", &it[r], 1, NULL, 0));
+    }
+    T_CHECK(env_compile(&e, NULL), "%s", "");
+    T_EQ_INT(e.rs->nptabs, 1);
+    for (n = 0; n < 3000; n++) {
+        uint32_t want = 0, got = 0;
+
+        nv = 1 + n % 2;
+        for (k = 0; k < nv; k++) {
+            size_t len, o = 0;
+
+            rnd = rnd * 1103515245u + 12345u;
+            len = (rnd >> 16) % 24;
+            for (i = 0; i < len; i++) {
+                const char *tk;
+
+                rnd = rnd * 1103515245u + 12345u;
+                tk = tok[(rnd >> 16) % (sizeof(tok) / sizeof(tok[0]))];
+                memcpy(val[k] + o, tk, strlen(tk));
+                o += strlen(tk);
+            }
+            val[k][o] = '\0';
+            snprintf(kv[k], sizeof(kv[k]), "CommandLine=%s", val[k]);
+            kvp[k] = kv[k];
+            pair_fold(val[k], fold[k], sizeof(fold[k]));
+            for (r = 0; r < 16; r++) {
+                char lw[8];
+
+                pair_fold(pair_lits[r], lw, sizeof(lw));
+                if (strstr(fold[k], lw) != NULL)
+                    want |= 1u << r;
+            }
+        }
+        tev_init(&t, &e, SYSMON, 1, kvp, nv);
+        run(&e, &t);
+        for (i = 0; i < e.nhits; i++)
+            got |= 1u << e.hits[i];
+        if (got != want && bad++ < 5)
+            T_CHECK(false, "'%s' '%s': hits %x, want %x", val[0],
+                    nv > 1 ? val[1] : "", got, want);
+    }
+    T_EQ_INT(bad, 0);
     env_fini(&e);
     arena_done();
 }
@@ -1455,6 +1561,7 @@ main(int argc, char **argv)
         T_CASE(test_keywords_any_field),
         T_CASE(test_keywords_joined),
         T_CASE(test_short_literals),
+        T_CASE(test_short_pair_table),
         T_CASE(test_two_threads_same_hits),
         T_CASE(test_database_cache),
     };
