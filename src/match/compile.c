@@ -773,6 +773,58 @@ bucket_fill(kz_ruleset *rs, mt_bucket *b, const struct disp *x, size_t nx,
     return KZ_OK;
 }
 
+/* Gives each rule regex predicate its gate (mt_regex_gate). */
+static kz_status
+build_gates(kz_ruleset *rs)
+{
+    kz_strbuf b;
+    size_t i, n = 0;
+    kz_status st = KZ_OK;
+
+    for (i = 0; i < rs->npreds; i++)
+        n += rs->preds[i].kind == MP_PCRE &&
+             rs->preds[i].v->kind == KZ_SV_REGEX;
+    if (n == 0)
+        return KZ_OK;
+    if (n > MT_MAX_GATES)
+        n = MT_MAX_GATES;
+    if ((rs->gates = malloc(n * sizeof(*rs->gates))) == NULL)
+        return KZ_ENOMEM;
+    kz_strbuf_init(&b, 0);
+    for (i = 0; i < rs->npreds && rs->ngates < n; i++) {
+        mt_pred *p = &rs->preds[i];
+        size_t l0 = b.len;
+        uint32_t fct = 0, fcu = 0;
+
+        if (p->kind != MP_PCRE || p->v->kind != KZ_SV_REGEX)
+            continue;
+        /* PCRE2 searches a known first byte itself (memchr): a gate only
+         * pays when that byte is a common one (a letter) or unknown */
+        if (pcre2_pattern_info(p->re, PCRE2_INFO_FIRSTCODETYPE, &fct) == 0 &&
+            fct == 1 &&
+            pcre2_pattern_info(p->re, PCRE2_INFO_FIRSTCODEUNIT, &fcu) == 0 &&
+            !((fcu >= 'a' && fcu <= 'z') || (fcu >= 'A' && fcu <= 'Z')))
+            continue;
+        if (!mt_regex_gate(p->v->regex, 2, &b)) {
+            b.len = l0;
+            continue;
+        }
+        if (b.len > UINT32_MAX) {
+            st = KZ_ENOMEM;
+            break;
+        }
+        rs->gates[rs->ngates].off = (uint32_t)l0;
+        rs->gates[rs->ngates].len = (uint32_t)(b.len - l0);
+        p->gate = (uint16_t)++rs->ngates;
+    }
+    if (st == KZ_OK && (rs->gate_text = malloc(b.len ? b.len : 1)) == NULL)
+        st = KZ_ENOMEM;
+    if (st == KZ_OK && b.len != 0)
+        memcpy(rs->gate_text, b.data, b.len);
+    kz_strbuf_fini(&b);
+    return st;
+}
+
 static kz_status
 build_dispatch(cc *c)
 {
@@ -1067,6 +1119,8 @@ kz_ruleset_compile(const kz_sigma_set *set, kz_names *names,
     if (st == KZ_OK)
         st = build_pat_trig(rs);
     if (st == KZ_OK)
+        st = build_gates(rs);
+    if (st == KZ_OK)
         st = build_dispatch(&c);
     if (st == KZ_OK && (rs->mctx = pcre2_match_context_create(NULL)) == NULL)
         st = KZ_ENOMEM;
@@ -1141,6 +1195,8 @@ kz_ruleset_free(kz_ruleset *rs)
     free(rs->shorts);
     free(rs->sgroups);
     free(rs->ptabs);
+    free(rs->gates);
+    free(rs->gate_text);
     free(rs->chans);
     free(rs->chan_hash);
     free(rs->buckets);

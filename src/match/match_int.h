@@ -64,6 +64,8 @@ typedef struct mt_pred {
     bool trigger;              /* MP_HS, or MP_PCRE with pre, in its
                                   target's trigger set: when
                                   it fires, the target is evaluated */
+    uint16_t gate;             /* MP_PCRE rule regex: 1 + its gate in
+                                  rs->gates, or 0 */
     const kz_sg_value *v;      /* the value (rule arena) */
     pcre2_code *re;            /* MP_PCRE */
     uint32_t pat;              /* MP_HS: its pattern id */
@@ -71,6 +73,18 @@ typedef struct mt_pred {
                                   regex cannot match without (prefilter in
                                   the slot's literal database), or 0 */
 } mt_pred;
+
+/* Gate of a rule regex: a run of at least 2 literal characters without
+ * ASCII letters that every match contains (so case does not matter): a
+ * value without it is not given to PCRE2 (one SSE2 pass for its first
+ * two bytes). None when PCRE2 already searches a known first byte that
+ * is not a letter (its own memchr costs less). At most MT_MAX_GATES per
+ * ruleset. */
+typedef struct mt_gate {
+    uint32_t off, len;         /* bytes in rs->gate_text */
+} mt_gate;
+
+#define MT_MAX_GATES 65535u
 
 /* System header fields readable by name (docs/sigma.md). */
 typedef enum mt_sys {
@@ -252,6 +266,9 @@ struct kz_ruleset {
     size_t nsgroups;
     mt_ptab *ptabs;                /* pair tables (mt_slot.ptab) */
     size_t nptabs;
+    mt_gate *gates;                /* rule regexes' gates (mt_pred.gate) */
+    size_t ngates;
+    char *gate_text;
     mt_chan *chans;
     size_t nchans;
     uint32_t *chan_hash;           /* open addressing: chan index + 1 */
@@ -349,6 +366,12 @@ uint64_t mt_exact_hash(uint32_t slot, const char *s, size_t n);
  * appends the longest such run, ASCII lowercased, to out and returns
  * true. Conservative: any construct it does not understand gives false. */
 bool mt_regex_literal(const char *re, size_t min, kz_strbuf *out);
+
+/* If every match of regex re (as mt_regex_literal) must contain a run
+ * of ASCII literal characters none of which is an ASCII letter, appends
+ * the longest such run to out and returns true; false when it is shorter
+ * than min bytes (or none). */
+bool mt_regex_gate(const char *re, size_t min, kz_strbuf *out);
 
 /* Parses a whole decimal number (sign, digits, fraction, exponent; no
  * hex, inf or nan; surrounding spaces refused) into *out. */

@@ -515,21 +515,26 @@ regex_odd(const char *re, size_t n)
     return false;
 }
 
-bool
-mt_regex_literal(const char *re, size_t min, kz_strbuf *out)
+/* Calls on_run for each run of ASCII literal characters (lowercased,
+ * the first RUN_MAX bytes of a longer one) in the top-level sequence of
+ * re (PCRE2 syntax, no EXTENDED option): every match of re contains each
+ * of them. Returns false when re uses a construct it does not understand
+ * (the runs reported so far are then to be ignored). */
+static bool
+regex_runs(const char *re, void (*on_run)(void *ctx, const char *run,
+                                          size_t n),
+           void *ctx)
 {
-    size_t n = strlen(re), i = 0, cn = 0, bn = 0;
-    char cur[RUN_MAX], best[RUN_MAX];
+    size_t n = strlen(re), i = 0, cn = 0;
+    char cur[RUN_MAX];
     bool q;
 
     if (regex_odd(re, n))
         return false;
 #define END_RUN()                                                             \
     do {                                                                      \
-        if (cn > bn) {                                                        \
-            memcpy(best, cur, cn);                                            \
-            bn = cn;                                                          \
-        }                                                                     \
+        if (cn > 0)                                                           \
+            on_run(ctx, cur, cn);                                             \
         cn = 0;                                                               \
     } while (0)
     while (i < n) {
@@ -587,7 +592,59 @@ mt_regex_literal(const char *re, size_t min, kz_strbuf *out)
     }
     END_RUN();
 #undef END_RUN
-    if (bn < min || bn == 0)
+    return true;
+}
+
+/* The longest run seen, or its longest letter-free piece (gate). */
+typedef struct run_best {
+    char b[RUN_MAX];
+    size_t n;
+    bool gate;
+} run_best;
+
+static void
+keep_run(void *ctx, const char *run, size_t n)
+{
+    run_best *r = ctx;
+    size_t i, j;
+
+    if (!r->gate) {
+        if (n > r->n) {
+            memcpy(r->b, run, n);
+            r->n = n;
+        }
+        return;
+    }
+    for (i = 0; i < n; i = j + 1) {
+        for (j = i; j < n && !(run[j] >= 'a' && run[j] <= 'z'); j++)
+            ;
+        if (j - i > r->n) {
+            memcpy(r->b, run + i, j - i);
+            r->n = j - i;
+        }
+    }
+}
+
+bool
+mt_regex_literal(const char *re, size_t min, kz_strbuf *out)
+{
+    run_best r;
+
+    r.n = 0;
+    r.gate = false;
+    if (!regex_runs(re, keep_run, &r) || r.n < min || r.n == 0)
         return false;
-    return kz_strbuf_add(out, best, bn) == KZ_OK;
+    return kz_strbuf_add(out, r.b, r.n) == KZ_OK;
+}
+
+bool
+mt_regex_gate(const char *re, size_t min, kz_strbuf *out)
+{
+    run_best r;
+
+    r.n = 0;
+    r.gate = true;
+    if (!regex_runs(re, keep_run, &r) || r.n < min || r.n == 0)
+        return false;
+    return kz_strbuf_add(out, r.b, r.n) == KZ_OK;
 }

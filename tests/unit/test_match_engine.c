@@ -733,6 +733,86 @@ test_regex_required_literal(void)
     arena_done();
 }
 
+/* The gate mt_regex_gate finds in re with minimum min ("" = none). */
+static const char *
+req_gate(const char *re, size_t min)
+{
+    static char out[300];
+    kz_strbuf b;
+
+    kz_strbuf_init(&b, 0);
+    out[0] = '\0';
+    if (mt_regex_gate(re, min, &b))
+        snprintf(out, sizeof(out), "%.*s", (int)b.len, b.data);
+    kz_strbuf_fini(&b);
+    return out;
+}
+
+/* Gates: the longest letter-free piece of a required run, none when the
+ * regex is not understood; a regex rule with a gate matches exactly as
+ * PCRE2 alone: the gate at every position of values of 1..40 bytes
+ * (16-byte SSE2 steps and the rest), absent, or present without a match;
+ * no gate when PCRE2 knows a first byte that is not a letter. */
+static void
+test_regex_gate(void)
+{
+    static const char *const re = "(?i)(set).*&&\\s?set.*(env|inv).*&&.*\"";
+    env e;
+    tev t;
+    kz_sg_item it;
+    const char *kv[1];
+    char v[64];
+    size_t len, at;
+
+    T_EQ_STR(req_gate(re, 2), "&&");
+    T_EQ_STR(req_gate("\\w+`(\\w+|-|.)`x", 2), "");   /* only 1 byte */
+    T_EQ_STR(req_gate("\\w+`(\\w+|-|.)`x", 1), "`");
+    T_EQ_STR(req_gate("a\\$\\{b", 2), "${");
+    T_EQ_STR(req_gate("ab--cd::::e", 2), "::::");
+    T_EQ_STR(req_gate("A-B_C", 2), "");             /* pieces of 1 byte */
+    T_EQ_STR(req_gate("x12:34y", 2), "12:34");     /* digits: no case */
+    T_EQ_STR(req_gate("&&|x", 1), "");             /* alternation */
+    T_EQ_STR(req_gate("(?x)&& ||", 1), "");
+    T_EQ_STR(req_gate("&&+x", 2), "");             /* quantified: "&" */
+    memset(&e, 0, sizeof(e));
+    it = item1("CommandLine", regex("x&&", 0));
+    env_add(&e, rule(NULL, "sysmon", &it, 1, NULL, 0));
+    it = item1("CommandLine", regex(re, 0));
+    env_add(&e, rule(NULL, "sysmon", &it, 1, NULL, 0));
+    it = item1("CommandLine", regex("\\$\\{ab", 0));
+    env_add(&e, rule(NULL, "sysmon", &it, 1, NULL, 0));
+    T_CHECK(env_compile(&e, NULL), "%s", "");
+    T_EQ_INT(e.rs->ngates, 2);    /* not `\$\{ab`: PCRE2 looks for `$` */
+    kv[0] = v;
+    for (len = 3; len <= 40; len++)
+        for (at = 0; at + 3 <= len; at++) {
+            memset(v, 0, sizeof(v));
+            memcpy(v, "CommandLine=", 12);
+            memset(v + 12, 'q', len);
+            memcpy(v + 12 + at, "x&&", 3);
+            tev_init(&t, &e, SYSMON, 1, kv, 1);
+            T_EQ_INT(run(&e, &t), 1);
+            v[12 + at + 1] = '_';     /* the gate gone at that place */
+            tev_init(&t, &e, SYSMON, 1, kv, 1);
+            T_EQ_INT(run(&e, &t), 0);
+        }
+    kv[0] = "CommandLine=SET a && set ENV && \"";
+    tev_init(&t, &e, SYSMON, 1, kv, 1);
+    T_EQ_INT(run(&e, &t), 1);
+    T_EQ_INT(e.hits[0], 1);
+    kv[0] = "CommandLine=SET a & set ENV && \"";
+    tev_init(&t, &e, SYSMON, 1, kv, 1);
+    T_EQ_INT(run(&e, &t), 0);
+    kv[0] = "CommandLine=&& x&";          /* gate, no match */
+    tev_init(&t, &e, SYSMON, 1, kv, 1);
+    T_EQ_INT(run(&e, &t), 0);
+    kv[0] = "CommandLine=a${ab";
+    tev_init(&t, &e, SYSMON, 1, kv, 1);
+    T_EQ_INT(run(&e, &t), 1);
+    env_fini(&e);
+    arena_done();
+}
+
 /* Rule 0: glob g on field (gives the slot its databases); rule 1: regex
  * re on field. Returns the hit mask (bit i: rule i) for value v. */
 static int
@@ -1549,6 +1629,7 @@ main(int argc, char **argv)
         T_CASE(test_negation_and_missing_fields),
         T_CASE(test_always_targets),
         T_CASE(test_regex_required_literal),
+        T_CASE(test_regex_gate),
         T_CASE(test_exact_table_and_prefilters),
         T_CASE(test_prefilter_triggers),
         T_CASE(test_regex_limit_reported),
