@@ -892,6 +892,43 @@ has_gate(const char *s, size_t n, const char *t, size_t len)
 }
 
 static bool
+word_char(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || c == '_';
+}
+
+/* Rule regex p (gate g with a word start) on s[0..n): anchored at the
+ * start of each run of word characters that g->wc follows
+ * (mt_regex_word_start). */
+static bool
+word_starts(kz_matcher *m, const mt_pred *p, const mt_gate *g,
+            const char *s, size_t n)
+{
+    const char *q = s, *e = s + n;
+    size_t end, r;
+    int rc;
+
+    while (q < e && (q = memchr(q, g->wc, (size_t)(e - q))) != NULL) {
+        end = (size_t)(q - s);
+        for (r = end; r > 0 && word_char((unsigned char)s[r - 1]); r--)
+            ;
+        q++;
+        if (r == end)
+            continue;
+        rc = pcre2_match(g->anch, (PCRE2_SPTR)s, n, r, PCRE2_NO_UTF_CHECK,
+                         m->md, m->mctx);
+        if (rc >= 0)
+            return true;
+        if (rc != PCRE2_ERROR_NOMATCH) {
+            problem(m, m->rs->targets[p->target].rule, KZ_MP_REGEX_LIMIT);
+            return false;
+        }
+    }
+    return false;
+}
+
+static bool
 v_pcre(kz_matcher *m, const mt_pred *p, const char *s, size_t n)
 {
     int rc;
@@ -901,8 +938,10 @@ v_pcre(kz_matcher *m, const mt_pred *p, const char *s, size_t n)
         const mt_gate *g = &m->rs->gates[p->gate - 1];
         const char *t = m->rs->gate_text + g->off;
 
-        if (!has_gate(s, n, t, g->len))
+        if (g->len != 0 && !has_gate(s, n, t, g->len))
             return false;
+        if (g->anch != NULL)
+            return word_starts(m, p, g, s, n);
     }
     rc = pcre2_match(p->re, (PCRE2_SPTR)(n ? s : ""), n, 0,
                      PCRE2_NO_UTF_CHECK, m->md, m->mctx);

@@ -81,7 +81,10 @@ typedef struct mt_pred {
  * is not a letter (its own memchr costs less). At most MT_MAX_GATES per
  * ruleset. */
 typedef struct mt_gate {
-    uint32_t off, len;         /* bytes in rs->gate_text */
+    uint32_t off, len;         /* bytes in rs->gate_text (len 0: none) */
+    pcre2_code *anch;          /* word start (mt_regex_word_start): the
+                                  regex compiled anchored, or NULL */
+    uint8_t wc;                /* (the character after its `\w+`) */
 } mt_gate;
 
 #define MT_MAX_GATES 65535u
@@ -372,6 +375,15 @@ bool mt_regex_literal(const char *re, size_t min, kz_strbuf *out);
  * the longest such run to out and returns true; false when it is shorter
  * than min bytes (or none). */
 bool mt_regex_gate(const char *re, size_t min, kz_strbuf *out);
+
+/* If regex re starts with `\w+` and then one literal character c that
+ * is not a word character (not quantified), returns c, else 0. A match
+ * then starts inside a run of word characters followed by c, and one
+ * starting inside a run implies one at the run's start (its `\w+`
+ * reaches the same c): the matcher tries re anchored at those starts
+ * only, instead of PCRE2 matching each run again from each of its
+ * positions. ASCII `\w` (no UCP). */
+int mt_regex_word_start(const char *re);
 
 /* Parses a whole decimal number (sign, digits, fraction, exponent; no
  * hex, inf or nan; surrounding spaces refused) into *out. */

@@ -595,6 +595,30 @@ regex_runs(const char *re, void (*on_run)(void *ctx, const char *run,
     return true;
 }
 
+int
+mt_regex_word_start(const char *re)
+{
+    size_t i = 3;
+    unsigned char c;
+
+    if (strncmp(re, "\\w+", 3) != 0)
+        return 0;
+    c = (unsigned char)re[i];
+    if (c == '\\') {
+        /* an escaped ASCII punctuation character is itself */
+        c = (unsigned char)re[++i];
+        if (c == 0 || c >= 0x80 || is_word(c) || c <= ' ')
+            return 0;
+    } else if (c == 0 || c >= 0x80 || is_word(c) || c <= ' ' ||
+               strchr("()[].^$|*+?{}#", (char)c) != NULL) {
+        return 0; /* a quantifier of \w+, or not a plain literal */
+    }
+    i++;
+    if (re[i] == '?' || re[i] == '*' || re[i] == '+' || re[i] == '{')
+        return 0;
+    return c;
+}
+
 /* The longest run seen, or its longest letter-free piece (gate). */
 typedef struct run_best {
     char b[RUN_MAX];

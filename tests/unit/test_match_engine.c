@@ -813,6 +813,91 @@ test_regex_gate(void)
     arena_done();
 }
 
+/* Regexes starting with `\w+` and a non-word literal are tried anchored
+ * at the starts of the word runs that literal follows: same result as
+ * PCRE2's unanchored search on random values (word characters, the
+ * literal, other punctuation, non-ASCII, newlines). */
+static void
+test_regex_word_start(void)
+{
+    static const char *const res[2] = {
+        "\\w+`(\\w+|-|.)`[\\w+|\\s]", "\\w+\\.ex{1,2}E\\b",
+    };
+    static const char *const tok[] = {
+        "a", "B", "_", "1", "`", "-", " ", ".", "x", "e", "E",
+        "\xC3\xA9", "\n", "``", "ab`c", ".exe",
+    };
+    env e;
+    tev t;
+    kz_sg_item it[2];
+    pcre2_code *re[2];
+    pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+    char val[128], kv[160];
+    const char *kvp[1] = { kv };
+    uint32_t rnd = 777;
+    size_t n, i, r, bad = 0;
+    int ec;
+    PCRE2_SIZE eo;
+
+    T_EQ_INT(mt_regex_word_start("\\w+`x"), '`');
+    T_EQ_INT(mt_regex_word_start("\\w+\\.exe"), '.');
+    T_EQ_INT(mt_regex_word_start("\\w+a"), 0);      /* a word character */
+    T_EQ_INT(mt_regex_word_start("\\w+?`"), 0);     /* lazy: not handled */
+    T_EQ_INT(mt_regex_word_start("\\w+`?x"), 0);    /* quantified */
+    T_EQ_INT(mt_regex_word_start("\\w+(`)"), 0);
+    T_EQ_INT(mt_regex_word_start("\\w+\\d"), 0);
+    T_EQ_INT(mt_regex_word_start("x\\w+`"), 0);
+    T_EQ_INT(mt_regex_word_start("\\w+"), 0);
+    T_EQ_INT(mt_regex_word_start("\\w+ x"), 0);
+    memset(&e, 0, sizeof(e));
+    for (r = 0; r < 2; r++) {
+        /* the second one caseless (|i) */
+        it[r] = item1("CommandLine", regex(res[r], r ? KZ_SVF_RE_I : 0));
+        env_add(&e, rule(NULL, "sysmon", &it[r], 1, NULL, 0));
+        re[r] = pcre2_compile((PCRE2_SPTR)res[r], PCRE2_ZERO_TERMINATED,
+                              PCRE2_UTF | (r ? PCRE2_CASELESS : 0), &ec,
+                              &eo, NULL);
+        T_CHECK(re[r] != NULL, "%s", res[r]);
+    }
+    T_CHECK(env_compile(&e, NULL), "%s", "");
+    T_EQ_INT(e.rs->ngates, 2);
+    T_CHECK(e.rs->gates[0].anch != NULL && e.rs->gates[1].anch != NULL,
+            "%s", "word starts");
+    for (n = 0; n < 4000 && md != NULL && re[0] != NULL && re[1] != NULL;
+         n++) {
+        size_t len, o = 0;
+        uint32_t want = 0, got = 0;
+
+        rnd = rnd * 1103515245u + 12345u;
+        len = (rnd >> 16) % 24;
+        for (i = 0; i < len; i++) {
+            const char *tk;
+
+            rnd = rnd * 1103515245u + 12345u;
+            tk = tok[(rnd >> 16) % (sizeof(tok) / sizeof(tok[0]))];
+            memcpy(val + o, tk, strlen(tk));
+            o += strlen(tk);
+        }
+        val[o] = '\0';
+        snprintf(kv, sizeof(kv), "CommandLine=%s", val);
+        for (r = 0; r < 2; r++)
+            if (pcre2_match(re[r], (PCRE2_SPTR)val, o, 0, 0, md, NULL) >= 0)
+                want |= 1u << r;
+        tev_init(&t, &e, SYSMON, 1, kvp, 1);
+        run(&e, &t);
+        for (i = 0; i < e.nhits; i++)
+            got |= 1u << e.hits[i];
+        if (got != want && bad++ < 5)
+            T_CHECK(false, "'%s': hits %x, want %x", val, got, want);
+    }
+    T_EQ_INT(bad, 0);
+    for (r = 0; r < 2; r++)
+        pcre2_code_free(re[r]);
+    pcre2_match_data_free(md);
+    env_fini(&e);
+    arena_done();
+}
+
 /* Rule 0: glob g on field (gives the slot its databases); rule 1: regex
  * re on field. Returns the hit mask (bit i: rule i) for value v. */
 static int
@@ -1630,6 +1715,7 @@ main(int argc, char **argv)
         T_CASE(test_always_targets),
         T_CASE(test_regex_required_literal),
         T_CASE(test_regex_gate),
+        T_CASE(test_regex_word_start),
         T_CASE(test_exact_table_and_prefilters),
         T_CASE(test_prefilter_triggers),
         T_CASE(test_regex_limit_reported),
