@@ -900,13 +900,17 @@ word_char(unsigned char c)
 
 /* Rule regex p (gate g with a word start) on s[0..n): anchored at the
  * start of each run of word characters that g->wc follows
- * (mt_regex_word_start). */
+ * (mt_regex_word_start). After WS_MAX of them, p's own search from the
+ * next start (no match starts before it): at most WS_MAX + 1 PCRE2
+ * calls, each under the match limit, for a value. */
+#define WS_MAX 16
+
 static bool
 word_starts(kz_matcher *m, const mt_pred *p, const mt_gate *g,
             const char *s, size_t n)
 {
     const char *q = s, *e = s + n;
-    size_t end, r;
+    size_t end, r, tries = 0;
     int rc;
 
     while (q < e && (q = memchr(q, g->wc, (size_t)(e - q))) != NULL) {
@@ -916,8 +920,10 @@ word_starts(kz_matcher *m, const mt_pred *p, const mt_gate *g,
         q++;
         if (r == end)
             continue;
-        rc = pcre2_match(g->anch, (PCRE2_SPTR)s, n, r, PCRE2_NO_UTF_CHECK,
-                         m->md, m->mctx);
+        rc = pcre2_match(++tries > WS_MAX ? p->re : g->anch, (PCRE2_SPTR)s,
+                         n, r, PCRE2_NO_UTF_CHECK, m->md, m->mctx);
+        if (tries > WS_MAX && rc == PCRE2_ERROR_NOMATCH)
+            return false;
         if (rc >= 0)
             return true;
         if (rc != PCRE2_ERROR_NOMATCH) {

@@ -891,6 +891,18 @@ test_regex_word_start(void)
             T_CHECK(false, "'%s': hits %x, want %x", val, got, want);
     }
     T_EQ_INT(bad, 0);
+    /* more candidate starts than WS_MAX (16): the rest by one search */
+    for (n = 0; n < 2; n++)
+        for (r = 10; r <= 40; r += 15) {
+            memset(kv, 0, sizeof(kv));
+            memcpy(kv, "CommandLine=", 12);
+            for (i = 0; i < r; i++)
+                memcpy(kv + 12 + 3 * i, "a`-", 3);
+            if (n == 1)
+                memcpy(kv + 12 + 3 * r, "b`c`d", 5);
+            tev_init(&t, &e, SYSMON, 1, kvp, 1);
+            T_EQ_INT(run(&e, &t), n);
+        }
     for (r = 0; r < 2; r++)
         pcre2_code_free(re[r]);
     pcre2_match_data_free(md);
