@@ -151,6 +151,21 @@ join(cc *c, uint8_t op, const uint32_t *kids, size_t n, uint32_t *out)
     return new_node(c, op, (uint32_t)n, (uint32_t)first, out);
 }
 
+/* PCRE2 options of a rule regex. */
+static uint32_t
+regex_opts(const kz_sg_value *v)
+{
+    uint32_t o = 0;
+
+    if (v->flags & KZ_SVF_RE_I)
+        o |= PCRE2_CASELESS;
+    if (v->flags & KZ_SVF_RE_M)
+        o |= PCRE2_MULTILINE;
+    if (v->flags & KZ_SVF_RE_S)
+        o |= PCRE2_DOTALL;
+    return o;
+}
+
 static kz_status
 new_pred(cc *c, const kz_sg_item *it, const kz_sg_value *v, uint32_t target,
          uint32_t *node)
@@ -181,20 +196,12 @@ new_pred(cc *c, const kz_sg_item *it, const kz_sg_value *v, uint32_t target,
             return st;
         break;
     case KZ_SV_REGEX: {
-        uint32_t o = 0;
-
         if (v->regex == NULL)
             return kz_error_set(c->err, KZ_EFORMAT, "%s: empty regex",
                                 c->rule->path);
-        if (v->flags & KZ_SVF_RE_I)
-            o |= PCRE2_CASELESS;
-        if (v->flags & KZ_SVF_RE_M)
-            o |= PCRE2_MULTILINE;
-        if (v->flags & KZ_SVF_RE_S)
-            o |= PCRE2_DOTALL;
         p.kind = MP_PCRE;
-        if ((st = mt_pcre_compile(v->regex, o, c->rule->path, &p.re,
-                                   c->err)) != KZ_OK)
+        if ((st = mt_pcre_compile(v->regex, regex_opts(v), c->rule->path,
+                                   &p.re, c->err)) != KZ_OK)
             return st;
         break;
     }
@@ -773,6 +780,71 @@ bucket_fill(kz_ruleset *rs, mt_bucket *b, const struct disp *x, size_t nx,
     return KZ_OK;
 }
 
+/* Gives each rule regex predicate its gate (mt_regex_gate). */
+static kz_status
+build_gates(kz_ruleset *rs)
+{
+    kz_strbuf b;
+    size_t i, n = 0;
+    kz_status st = KZ_OK;
+
+    for (i = 0; i < rs->npreds; i++)
+        n += rs->preds[i].kind == MP_PCRE &&
+             rs->preds[i].v->kind == KZ_SV_REGEX;
+    if (n == 0)
+        return KZ_OK;
+    if (n > MT_MAX_GATES)
+        n = MT_MAX_GATES;
+    if ((rs->gates = malloc(n * sizeof(*rs->gates))) == NULL)
+        return KZ_ENOMEM;
+    kz_strbuf_init(&b, 0);
+    for (i = 0; i < rs->npreds && rs->ngates < n; i++) {
+        mt_pred *p = &rs->preds[i];
+        size_t l0 = b.len;
+        uint32_t fct = 0, fcu = 0;
+        mt_gate *g = &rs->gates[rs->ngates];
+        kz_error err;
+        int wc;
+
+        if (p->kind != MP_PCRE || p->v->kind != KZ_SV_REGEX)
+            continue;
+        memset(g, 0, sizeof(*g));
+        kz_error_clear(&err);
+        if ((wc = mt_regex_word_start(p->v->regex)) != 0 &&
+            mt_pcre_compile(p->v->regex, regex_opts(p->v) | PCRE2_ANCHORED,
+                            "", &g->anch, &err) == KZ_OK)
+            g->wc = (uint8_t)wc;
+        /* PCRE2 searches a known first byte itself (memchr): a gate only
+         * pays when that byte is a common one (a letter) or unknown */
+        if (!(pcre2_pattern_info(p->re, PCRE2_INFO_FIRSTCODETYPE, &fct) ==
+                  0 &&
+              fct == 1 &&
+              pcre2_pattern_info(p->re, PCRE2_INFO_FIRSTCODEUNIT, &fcu) ==
+                  0 &&
+              !((fcu >= 'a' && fcu <= 'z') || (fcu >= 'A' && fcu <= 'Z'))) &&
+            mt_regex_gate(p->v->regex, 2, &b)) {
+            if (b.len > UINT32_MAX) {
+                pcre2_code_free(g->anch);
+                st = KZ_ENOMEM;
+                break;
+            }
+            g->off = (uint32_t)l0;
+            g->len = (uint32_t)(b.len - l0);
+        } else {
+            b.len = l0;
+        }
+        if (g->len == 0 && g->anch == NULL)
+            continue;
+        p->gate = (uint16_t)++rs->ngates;
+    }
+    if (st == KZ_OK && (rs->gate_text = malloc(b.len ? b.len : 1)) == NULL)
+        st = KZ_ENOMEM;
+    if (st == KZ_OK && b.len != 0)
+        memcpy(rs->gate_text, b.data, b.len);
+    kz_strbuf_fini(&b);
+    return st;
+}
+
 static kz_status
 build_dispatch(cc *c)
 {
@@ -1067,6 +1139,8 @@ kz_ruleset_compile(const kz_sigma_set *set, kz_names *names,
     if (st == KZ_OK)
         st = build_pat_trig(rs);
     if (st == KZ_OK)
+        st = build_gates(rs);
+    if (st == KZ_OK)
         st = build_dispatch(&c);
     if (st == KZ_OK && (rs->mctx = pcre2_match_context_create(NULL)) == NULL)
         st = KZ_ENOMEM;
@@ -1140,6 +1214,11 @@ kz_ruleset_free(kz_ruleset *rs)
     free(rs->exact_text);
     free(rs->shorts);
     free(rs->sgroups);
+    free(rs->ptabs);
+    for (i = 0; i < rs->ngates; i++)
+        pcre2_code_free(rs->gates[i].anch);
+    free(rs->gates);
+    free(rs->gate_text);
     free(rs->chans);
     free(rs->chan_hash);
     free(rs->buckets);

@@ -20,10 +20,9 @@
 #include "base/hash.h"
 
 #define MAX_THREADS 8
-#define CACHE_MAGIC "KZHSDB4"
+#define CACHE_MAGIC "KZHSDB5"
 #define MAX_LIT ((uint32_t)1 << 28) /* longer literals stay regexes */
 #define PRE_MIN 3                   /* shortest prefilter literal */
-#define SHORT_GROUPS 8              /* see is_short */
 #define EXACT (MT_LIT_START | MT_LIT_END)
 
 /* One predicate's expression. */
@@ -56,8 +55,6 @@ typedef struct job {
     uint32_t *pre_len;
     size_t npre;               /* (ids reserved even when nopre) */
     bool nopre;                /* prefilters refused: none used */
-    bool short_free;           /* unanchored short literals go to the
-                                  matcher too (is_short) */
     hs_database_t *db;         /* result: regex database */
     hs_database_t *ldb;        /* result: literal database (exact
                                   literals excluded, prefilters included) */
@@ -121,40 +118,17 @@ lit_form(const kz_sg_value *v, kz_strbuf *lits, uint8_t *anc, kz_status *st)
 
 /* Whether unique expression k of j is a short literal the matcher tests
  * itself (short_scan in eval.c) instead of the literal database: an
- * anchored one always (one place to compare; in the database it reported
- * at every occurrence), an unanchored one when the slot's unanchored
- * short literals start with at most SHORT_GROUPS distinct bytes (one
- * SSE2 pass per first byte; with more, the passes cost what the
- * database saved: measured on CommandLine, docs/internals/match.md). */
+ * anchored one in place (in the database it reported at every
+ * occurrence), unanchored ones by first-byte groups or a pair table
+ * (mt_ptab), where a 1- or 2-byte literal cost most of the database's
+ * scan. */
 static bool
 is_short(const job *j, size_t k)
 {
     const pexpr *p = &j->pe[j->first[k]];
 
     return !j->dropped[k] && p->lit && p->anc != EXACT &&
-           p->llen <= MT_SHORT_MAX && (p->anc != 0 || j->short_free);
-}
-
-/* Sets j->short_free (see is_short). */
-static void
-job_short_groups(job *j)
-{
-    uint64_t seen[4] = { 0 };
-    size_t k, groups = 0;
-
-    for (k = 0; k < j->m; k++) {
-        const pexpr *p = &j->pe[j->first[k]];
-        unsigned b;
-
-        if (!p->lit || p->anc != 0 || p->llen > MT_SHORT_MAX)
-            continue;
-        b = kz_ascii_lower((unsigned char)j->lits.data[p->loff]);
-        if (!(seen[b / 64] >> (b % 64) & 1)) {
-            seen[b / 64] |= (uint64_t)1 << (b % 64);
-            groups++;
-        }
-    }
-    j->short_free = groups <= SHORT_GROUPS;
+           p->llen <= MT_SHORT_MAX;
 }
 
 /* Fills job j from the predicates pl[0..n) of slot s. */
@@ -229,8 +203,6 @@ job_prepare(const kz_ruleset *rs, job *j, uint32_t s, const uint32_t *pl,
         j->pre_off[j->npre] = l0;
         j->pre_len[j->npre++] = (uint32_t)(j->lits.len - l0);
     }
-    if (st == KZ_OK)
-        job_short_groups(j);
     free(offs);
     return st;
 }
@@ -689,6 +661,51 @@ short_cmp(const void *a, const void *b)
     return x->pat < y->pat ? -1 : x->pat > y->pat;
 }
 
+static unsigned
+ascii_upper(unsigned c)
+{
+    return c >= 'a' && c <= 'z' ? c - 32 : c;
+}
+
+/* Sets bit b0 << 8 | b1 of t, for both cases of each letter. */
+static void
+ptab_set(mt_ptab *t, unsigned b0, unsigned b1)
+{
+    unsigned c0[2] = { b0, ascii_upper(b0) };
+    unsigned c1[2] = { b1, ascii_upper(b1) };
+    unsigned x, y, w;
+
+    for (x = 0; x < 2; x++)
+        for (y = 0; y < 2; y++) {
+            w = c0[x] << 8 | c1[y];
+            t->bits[w / 64] |= (uint64_t)1 << (w % 64);
+        }
+}
+
+/* Fills the pair table of slot sl from its unanchored short literals. */
+static void
+fill_ptab(const kz_ruleset *rs, const mt_slot *sl, mt_ptab *t)
+{
+    uint32_t g, q;
+    unsigned b;
+
+    for (g = sl->sg0; g < sl->sg0 + sl->nsg; g++) {
+        const mt_sgroup *gr = &rs->sgroups[g];
+
+        t->grp[gr->b0] = g + 1;
+        t->grp[ascii_upper(gr->b0)] = g + 1;
+        for (q = gr->first; q < gr->first + gr->count; q++) {
+            const mt_short *e = &rs->shorts[q];
+
+            if (e->len == 1)
+                for (b = 0; b < 256; b++)
+                    ptab_set(t, e->b[0], b);
+            else
+                ptab_set(t, e->b[0], e->b[1]);
+        }
+    }
+}
+
 /* Puts the short literals of every job (left out of the literal
  * databases, job_compile) in rs->shorts, slot by slot, and groups the
  * unanchored ones by first byte in rs->sgroups. */
@@ -751,8 +768,17 @@ build_short(kz_ruleset *rs, const job *jobs, size_t njobs)
                 g->b1 = -1;
         }
         sl->nsg = (uint32_t)(ng - sl->sg0);
+        if (sl->nsg > MT_SHORT_GROUPS)
+            sl->ptab = ++rs->nptabs; /* filled below */
     }
     rs->nsgroups = ng;
+    if (rs->nptabs == 0)
+        return KZ_OK;
+    if ((rs->ptabs = calloc(rs->nptabs, sizeof(*rs->ptabs))) == NULL)
+        return KZ_ENOMEM;
+    for (i = 0; i < rs->nslots; i++)
+        if (rs->slots[i].ptab != 0)
+            fill_ptab(rs, &rs->slots[i], &rs->ptabs[rs->slots[i].ptab - 1]);
     return KZ_OK;
 }
 

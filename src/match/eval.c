@@ -24,7 +24,7 @@ kz_matcher_new(const kz_ruleset *rs)
 {
     kz_matcher *m = calloc(1, sizeof(*m));
     size_t np = rs->npreds ? rs->npreds : 1;
-    size_t nt = rs->ntargets ? rs->ntargets : 1;
+    size_t nt = rs->ntargets ? rs->ntargets : 1, i;
 
     if (m == NULL)
         return NULL;
@@ -42,12 +42,17 @@ kz_matcher_new(const kz_ruleset *rs)
     m->head_st = calloc(rs->nslots + 1, sizeof(*m->head_st));
     m->head = calloc(rs->nslots + 1, sizeof(*m->head));
     m->scan_st = calloc(rs->nslots + 1, sizeof(*m->scan_st));
+    m->plive = calloc(rs->nptabs ? rs->nptabs : 1, sizeof(*m->plive));
+    if (m->plive != NULL)
+        for (i = 0; i < rs->nptabs; i++)
+            memcpy(m->plive[i].bits, rs->ptabs[i].bits,
+                   sizeof(m->plive[i].bits));
     m->md = pcre2_match_data_create(1, NULL);
     m->mctx = pcre2_match_context_copy(rs->mctx);
     m->jit = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
     if (m->pst == NULL || m->patst == NULL || m->tst == NULL || m->trig == NULL ||
         m->head_st == NULL || m->head == NULL || m->scan_st == NULL || m->md == NULL ||
-        m->mctx == NULL || m->jit == NULL) {
+        m->mctx == NULL || m->jit == NULL || m->plive == NULL) {
         kz_matcher_free(m);
         return NULL;
     }
@@ -80,6 +85,7 @@ kz_matcher_free(kz_matcher *m)
     free(m->next);
     free(m->fslot);
     free(m->rc);
+    free(m->plive);
     kz_strbuf_fini(&m->buf);
     kz_strbuf_fini(&m->tmp);
     kz_strbuf_fini(&m->refb);
@@ -113,6 +119,7 @@ static void
 next_epoch(kz_matcher *m)
 {
     const kz_ruleset *rs = m->rs;
+    size_t i;
 
     if (++m->epoch >= EPOCH_MAX) {
         memset(m->pst, 0, (rs->npreds ? rs->npreds : 1) * sizeof(*m->pst));
@@ -124,6 +131,13 @@ next_epoch(kz_matcher *m)
         if (m->rc != NULL)
             memset(m->rc, 0, m->fcap * sizeof(*m->rc));
         memset(m->sys, 0, sizeof(m->sys));
+        for (i = 0; i < rs->nptabs; i++) { /* stale epochs: restore all */
+            memcpy(m->plive[i].bits, rs->ptabs[i].bits,
+                   sizeof(m->plive[i].bits));
+            memset(m->plive[i].isdirty, 0, sizeof(m->plive[i].isdirty));
+            m->plive[i].ndirty = 0;
+            m->plive[i].epoch = 0;
+        }
         m->epoch = 1;
     }
 }
@@ -552,11 +566,115 @@ short_hit(kz_matcher *m, const mt_sgroup *g, const unsigned char *s,
     return got;
 }
 
+/* Sets row b (both cases) of the working copy lv to the pairs of the
+ * literals of group g that have not reported this event. */
+static void
+plive_refresh(kz_matcher *m, mt_plive *lv, const mt_sgroup *g)
+{
+    const mt_short *e = m->rs->shorts + g->first, *end = e + g->count;
+    uint64_t row[4] = { 0 };
+    unsigned b[2], k, c;
+
+    b[0] = g->b0;
+    b[1] = g->b0 >= 'a' && g->b0 <= 'z' ? g->b0 - 32u : g->b0;
+    for (; e < end; e++) {
+        if (m->patst[e->pat] == m->epoch)
+            continue;
+        if (e->len == 1) {
+            memset(row, 0xff, sizeof(row));
+            break;
+        }
+        c = e->b[1];
+        row[c / 64] |= (uint64_t)1 << (c % 64);
+        if (c >= 'a' && c <= 'z')
+            row[(c - 32) / 64] |= (uint64_t)1 << ((c - 32) % 64);
+    }
+    for (k = 0; k < 2; k++) {
+        memcpy(&lv->bits[4 * b[k]], row, sizeof(row));
+        if (!(lv->isdirty[b[k] / 64] >> (b[k] % 64) & 1)) {
+            lv->isdirty[b[k] / 64] |= (uint64_t)1 << (b[k] % 64);
+            lv->dirty[lv->ndirty++] = (uint8_t)b[k];
+        }
+    }
+}
+
+/* Candidate at s[i] (group g, i + 1 < n or not) in the working copy lv:
+ * reports, then drops what reported from lv. Once g's 1-byte literal has
+ * reported (or without one), a hit reports exactly the 2-byte literals
+ * of the pair s[i], s[i + 1]: only that pair's bits are cleared; the
+ * row is recomputed otherwise. */
+static void
+pair_hit(kz_matcher *m, mt_plive *lv, const mt_sgroup *g,
+         const unsigned char *s, size_t n, size_t i)
+{
+    unsigned rows[2], c, k, x;
+
+    if (i + 1 >= n ||
+        (g->one && m->patst[m->rs->shorts[g->first].pat] != m->epoch)) {
+        short_hit(m, g, s, n, i);
+        plive_refresh(m, lv, g);
+        return;
+    }
+    short_hit(m, g, s, n, i);
+    /* the row is already dirty: plive_refresh made it so (1-byte
+     * literal) or it is the table's, whose bit is cleared now */
+    c = kz_ascii_lower(s[i + 1]);
+    rows[0] = g->b0;
+    rows[1] = g->b0 >= 'a' && g->b0 <= 'z' ? g->b0 - 32u : g->b0;
+    for (k = 0; k < 2; k++) {
+        x = rows[k];
+        lv->bits[4 * x + c / 64] &= ~((uint64_t)1 << (c % 64));
+        if (c >= 'a' && c <= 'z')
+            lv->bits[4 * x + (c - 32) / 64] &=
+                ~((uint64_t)1 << ((c - 32) % 64));
+        if (!(lv->isdirty[x / 64] >> (x % 64) & 1)) {
+            lv->isdirty[x / 64] |= (uint64_t)1 << (x % 64);
+            lv->dirty[lv->ndirty++] = (uint8_t)x;
+        }
+    }
+}
+
+/* Reports the unanchored short literals of a slot with pair table t
+ * (working copy lv) in s[0..n): one pass testing each position's two
+ * bytes (the last byte with a 0 after it) in lv, then the candidates
+ * against the group of the first byte (short_hit), whose row then drops
+ * the literals that reported. */
+static void
+pair_scan(kz_matcher *m, const mt_ptab *t, mt_plive *lv,
+          const unsigned char *s, size_t n)
+{
+    const mt_sgroup *g = m->rs->sgroups;
+    const uint64_t *bits = lv->bits;
+    size_t i = 0;
+    uint32_t k;
+    unsigned w;
+
+    if (lv->epoch != m->epoch) { /* a new event: every literal again */
+        for (k = 0; k < lv->ndirty; k++)
+            memcpy(&lv->bits[4 * lv->dirty[k]], &t->bits[4 * lv->dirty[k]],
+                   4 * sizeof(uint64_t));
+        memset(lv->isdirty, 0, sizeof(lv->isdirty));
+        lv->ndirty = 0;
+        lv->epoch = m->epoch;
+    }
+    if (n == 0)
+        return;
+    for (; i + 1 < n; i++) {
+        w = (unsigned)s[i] << 8 | s[i + 1];
+        if (bits[w >> 6] >> (w & 63) & 1)
+            pair_hit(m, lv, &g[t->grp[s[i]] - 1], s, n, i);
+    }
+    w = (unsigned)s[i] << 8;
+    if (bits[w >> 6] >> (w & 63) & 1)
+        pair_hit(m, lv, &g[t->grp[s[i]] - 1], s, n, i);
+}
+
 /* Reports the short literals of the current slot in s[0..n): anchored
  * ones compared in place, unanchored ones searched one first byte at a
  * time (16 bytes per step with SSE2), a group dropped once all of its
- * literals have reported. Same reports as the literal database gave
- * them (on_lit: anchors checked, one report is enough). */
+ * literals have reported, or with the slot's pair table. Same reports as
+ * the literal database gave them (on_lit: anchors checked, one report is
+ * enough). */
 static void
 short_scan(kz_matcher *m, const char *str, size_t n)
 {
@@ -589,6 +707,11 @@ short_scan(kz_matcher *m, const char *str, size_t n)
         if (kz_ascii_lower(at[0]) == e->b[0] &&
             (e->len == 1 || kz_ascii_lower(at[1]) == e->b[1]))
             on_scan(e->pat, 0, 0, 0, m);
+    }
+    if (sl->ptab != 0) {
+        pair_scan(m, &rs->ptabs[sl->ptab - 1], &m->plive[sl->ptab - 1], s,
+                  n);
+        return;
     }
     for (; g < gend; g++) {
         /* reported ones are counted as they report (a literal reported
@@ -731,11 +854,103 @@ v_empty(kz_matcher *m, const mt_pred *p, const char *s, size_t n)
     return n == 0;
 }
 
+/* True if s[0..n) contains t[0..len) (len >= 2): its first two bytes
+ * searched 16 positions at a time with SSE2, then the rest compared. */
+static bool
+has_gate(const char *s, size_t n, const char *t, size_t len)
+{
+    size_t i = 0, k;
+
+    if (n < len)
+        return false;
+#ifdef __SSE2__
+    {
+        const __m128i a = _mm_set1_epi8(t[0]), b = _mm_set1_epi8(t[1]);
+
+        /* positions i..i+15, reading s[i .. i + 16]: all in the value */
+        for (; i + 17 <= n; i += 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(s + i));
+            __m128i v1 = _mm_loadu_si128((const __m128i *)(s + i + 1));
+            unsigned mask = (unsigned)_mm_movemask_epi8(_mm_and_si128(
+                _mm_cmpeq_epi8(v, a), _mm_cmpeq_epi8(v1, b)));
+
+            while (mask != 0) {
+                k = i + (size_t)__builtin_ctz(mask);
+                if (k + len <= n &&
+                    memcmp(s + k + 2, t + 2, len - 2) == 0)
+                    return true;
+                mask &= mask - 1;
+            }
+        }
+    }
+#endif
+    for (; i + len <= n; i++)
+        if (s[i] == t[0] && s[i + 1] == t[1] &&
+            memcmp(s + i + 2, t + 2, len - 2) == 0)
+            return true;
+    return false;
+}
+
+static bool
+word_char(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || c == '_';
+}
+
+/* Rule regex p (gate g with a word start) on s[0..n): anchored at the
+ * start of each run of word characters that g->wc follows
+ * (mt_regex_word_start). After WS_MAX of them, p's own search from the
+ * next start (no match starts before it): at most WS_MAX + 1 PCRE2
+ * calls, each under the match limit, for a value. */
+#define WS_MAX 16
+
+static bool
+word_starts(kz_matcher *m, const mt_pred *p, const mt_gate *g,
+            const char *s, size_t n)
+{
+    const char *q = s, *e = s + n;
+    size_t end, r, tries = 0;
+    int rc;
+
+    while (q < e && (q = memchr(q, g->wc, (size_t)(e - q))) != NULL) {
+        end = (size_t)(q - s);
+        for (r = end; r > 0 && word_char((unsigned char)s[r - 1]); r--)
+            ;
+        q++;
+        if (r == end)
+            continue;
+        rc = pcre2_match(++tries > WS_MAX ? p->re : g->anch, (PCRE2_SPTR)s,
+                         n, r, PCRE2_NO_UTF_CHECK, m->md, m->mctx);
+        if (tries > WS_MAX && rc == PCRE2_ERROR_NOMATCH)
+            return false;
+        if (rc >= 0)
+            return true;
+        if (rc != PCRE2_ERROR_NOMATCH) {
+            problem(m, m->rs->targets[p->target].rule, KZ_MP_REGEX_LIMIT);
+            return false;
+        }
+    }
+    return false;
+}
+
 static bool
 v_pcre(kz_matcher *m, const mt_pred *p, const char *s, size_t n)
 {
-    int rc = pcre2_match(p->re, (PCRE2_SPTR)(n ? s : ""), n, 0,
-                         PCRE2_NO_UTF_CHECK, m->md, m->mctx);
+    int rc;
+
+    if (p->gate != 0) {
+        /* a value without the gate cannot match */
+        const mt_gate *g = &m->rs->gates[p->gate - 1];
+        const char *t = m->rs->gate_text + g->off;
+
+        if (g->len != 0 && !has_gate(s, n, t, g->len))
+            return false;
+        if (g->anch != NULL)
+            return word_starts(m, p, g, s, n);
+    }
+    rc = pcre2_match(p->re, (PCRE2_SPTR)(n ? s : ""), n, 0,
+                     PCRE2_NO_UTF_CHECK, m->md, m->mctx);
 
     if (rc >= 0)
         return true;

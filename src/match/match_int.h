@@ -64,6 +64,8 @@ typedef struct mt_pred {
     bool trigger;              /* MP_HS, or MP_PCRE with pre, in its
                                   target's trigger set: when
                                   it fires, the target is evaluated */
+    uint16_t gate;             /* MP_PCRE rule regex: 1 + its gate in
+                                  rs->gates, or 0 */
     const kz_sg_value *v;      /* the value (rule arena) */
     pcre2_code *re;            /* MP_PCRE */
     uint32_t pat;              /* MP_HS: its pattern id */
@@ -71,6 +73,21 @@ typedef struct mt_pred {
                                   regex cannot match without (prefilter in
                                   the slot's literal database), or 0 */
 } mt_pred;
+
+/* Gate of a rule regex: a run of at least 2 literal characters without
+ * ASCII letters that every match contains (so case does not matter): a
+ * value without it is not given to PCRE2 (one SSE2 pass for its first
+ * two bytes). None when PCRE2 already searches a known first byte that
+ * is not a letter (its own memchr costs less). At most MT_MAX_GATES per
+ * ruleset. */
+typedef struct mt_gate {
+    uint32_t off, len;         /* bytes in rs->gate_text (len 0: none) */
+    pcre2_code *anch;          /* word start (mt_regex_word_start): the
+                                  regex compiled anchored, or NULL */
+    uint8_t wc;                /* (the character after its `\w+`) */
+} mt_gate;
+
+#define MT_MAX_GATES 65535u
 
 /* System header fields readable by name (docs/sigma.md). */
 typedef enum mt_sys {
@@ -96,6 +113,8 @@ typedef struct mt_slot {
                                   them: other lengths skip the lookup */
     uint32_t short0, nshort;   /* its short literals: shorts[short0 ..] */
     uint32_t sg0, nsg;         /* groups of its unanchored ones: sgroups[] */
+    uint32_t ptab;             /* 1 + its pair table in rs->ptabs (more
+                                  than MT_SHORT_GROUPS groups), or 0 */
     bool joined;               /* the values of an event may be scanned as
                                   one text, NUL-separated: only ldb, whose
                                   literals are unanchored and NUL-free */
@@ -133,6 +152,35 @@ typedef struct mt_sgroup {
     uint32_t first, count;
     uint64_t second[4];        /* bitset of the second bytes */
 } mt_sgroup;
+
+/* A slot whose unanchored short literals start with at most
+ * MT_SHORT_GROUPS distinct bytes searches them one first byte at a time
+ * (an SSE2 pass per group); one with more uses a pair table: one pass
+ * over the value tests each position's two bytes in a 65,536-bit table
+ * (8 KiB), then the candidates against the group of the first byte. */
+#define MT_SHORT_GROUPS 8
+
+typedef struct mt_ptab {
+    uint64_t bits[1024];       /* bit b0 << 8 | b1 set when a literal of
+                                  the slot may start at a position holding
+                                  bytes b0, b1 (any case; a 1-byte literal
+                                  sets every b1): the row of b0 is
+                                  bits[4 * b0 .. 4 * b0 + 3] */
+    uint32_t grp[256];         /* byte (any case) -> 1 + index of its
+                                  group in rs->sgroups, or 0 */
+} mt_ptab;
+
+/* A matcher's working copy of a pair table: the rows of first bytes
+ * whose literals have all reported this event are cleared as they
+ * report (a 1-byte literal `a` would otherwise make every `a` a
+ * candidate), and restored at the next event. */
+typedef struct mt_plive {
+    uint32_t epoch;            /* event of the cleared rows, 0: none */
+    uint32_t ndirty;
+    uint8_t dirty[256];        /* rows that differ from the table */
+    uint64_t isdirty[4];       /* (as a bitset) */
+    uint64_t bits[1024];
+} mt_plive;
 
 /* Condition node operators. */
 enum { N_PRED = 0, N_AND, N_OR, N_NOT, N_TRUE, N_FALSE };
@@ -219,6 +267,11 @@ struct kz_ruleset {
     size_t nshorts;
     mt_sgroup *sgroups;            /* their unanchored groups, by slot */
     size_t nsgroups;
+    mt_ptab *ptabs;                /* pair tables (mt_slot.ptab) */
+    size_t nptabs;
+    mt_gate *gates;                /* rule regexes' gates (mt_pred.gate) */
+    size_t ngates;
+    char *gate_text;
     mt_chan *chans;
     size_t nchans;
     uint32_t *chan_hash;           /* open addressing: chan index + 1 */
@@ -273,6 +326,7 @@ struct kz_matcher {
     size_t scan_len;           /* bytes of the value being scanned */
     kz_strbuf fold;            /* value with U+017F, U+212A folded */
     kz_strbuf join;            /* values of a joined slot, NUL-separated */
+    mt_plive *plive;           /* per pair table of rs: working copy */
     const kz_event *ev;        /* event being matched */
     const kz_match_cb *cb;
     const mt_bucket *bucket;
@@ -315,6 +369,21 @@ uint64_t mt_exact_hash(uint32_t slot, const char *s, size_t n);
  * appends the longest such run, ASCII lowercased, to out and returns
  * true. Conservative: any construct it does not understand gives false. */
 bool mt_regex_literal(const char *re, size_t min, kz_strbuf *out);
+
+/* If every match of regex re (as mt_regex_literal) must contain a run
+ * of ASCII literal characters none of which is an ASCII letter, appends
+ * the longest such run to out and returns true; false when it is shorter
+ * than min bytes (or none). */
+bool mt_regex_gate(const char *re, size_t min, kz_strbuf *out);
+
+/* If regex re starts with `\w+` and then one literal character c that
+ * is not a word character (not quantified), returns c, else 0. A match
+ * then starts inside a run of word characters followed by c, and one
+ * starting inside a run implies one at the run's start (its `\w+`
+ * reaches the same c): the matcher tries re anchored at those starts
+ * only, instead of PCRE2 matching each run again from each of its
+ * positions. ASCII `\w` (no UCP). */
+int mt_regex_word_start(const char *re);
 
 /* Parses a whole decimal number (sign, digits, fraction, exponent; no
  * hex, inf or nan; surrounding spaces refused) into *out. */

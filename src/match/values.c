@@ -515,21 +515,26 @@ regex_odd(const char *re, size_t n)
     return false;
 }
 
-bool
-mt_regex_literal(const char *re, size_t min, kz_strbuf *out)
+/* Calls on_run for each run of ASCII literal characters (lowercased,
+ * the first RUN_MAX bytes of a longer one) in the top-level sequence of
+ * re (PCRE2 syntax, no EXTENDED option): every match of re contains each
+ * of them. Returns false when re uses a construct it does not understand
+ * (the runs reported so far are then to be ignored). */
+static bool
+regex_runs(const char *re, void (*on_run)(void *ctx, const char *run,
+                                          size_t n),
+           void *ctx)
 {
-    size_t n = strlen(re), i = 0, cn = 0, bn = 0;
-    char cur[RUN_MAX], best[RUN_MAX];
+    size_t n = strlen(re), i = 0, cn = 0;
+    char cur[RUN_MAX];
     bool q;
 
     if (regex_odd(re, n))
         return false;
 #define END_RUN()                                                             \
     do {                                                                      \
-        if (cn > bn) {                                                        \
-            memcpy(best, cur, cn);                                            \
-            bn = cn;                                                          \
-        }                                                                     \
+        if (cn > 0)                                                           \
+            on_run(ctx, cur, cn);                                             \
         cn = 0;                                                               \
     } while (0)
     while (i < n) {
@@ -587,7 +592,83 @@ mt_regex_literal(const char *re, size_t min, kz_strbuf *out)
     }
     END_RUN();
 #undef END_RUN
-    if (bn < min || bn == 0)
+    return true;
+}
+
+int
+mt_regex_word_start(const char *re)
+{
+    size_t i = 3;
+    unsigned char c;
+
+    if (strncmp(re, "\\w+", 3) != 0)
+        return 0;
+    c = (unsigned char)re[i];
+    if (c == '\\') {
+        /* an escaped ASCII punctuation character is itself */
+        c = (unsigned char)re[++i];
+        if (c == 0 || c >= 0x80 || is_word(c) || c <= ' ')
+            return 0;
+    } else if (c == 0 || c >= 0x80 || is_word(c) || c <= ' ' ||
+               strchr("()[].^$|*+?{}#", (char)c) != NULL) {
+        return 0; /* a quantifier of \w+, or not a plain literal */
+    }
+    i++;
+    if (re[i] == '?' || re[i] == '*' || re[i] == '+' || re[i] == '{')
+        return 0;
+    return c;
+}
+
+/* The longest run seen, or its longest letter-free piece (gate). */
+typedef struct run_best {
+    char b[RUN_MAX];
+    size_t n;
+    bool gate;
+} run_best;
+
+static void
+keep_run(void *ctx, const char *run, size_t n)
+{
+    run_best *r = ctx;
+    size_t i, j;
+
+    if (!r->gate) {
+        if (n > r->n) {
+            memcpy(r->b, run, n);
+            r->n = n;
+        }
+        return;
+    }
+    for (i = 0; i < n; i = j + 1) {
+        for (j = i; j < n && !(run[j] >= 'a' && run[j] <= 'z'); j++)
+            ;
+        if (j - i > r->n) {
+            memcpy(r->b, run + i, j - i);
+            r->n = j - i;
+        }
+    }
+}
+
+bool
+mt_regex_literal(const char *re, size_t min, kz_strbuf *out)
+{
+    run_best r;
+
+    r.n = 0;
+    r.gate = false;
+    if (!regex_runs(re, keep_run, &r) || r.n < min || r.n == 0)
         return false;
-    return kz_strbuf_add(out, best, bn) == KZ_OK;
+    return kz_strbuf_add(out, r.b, r.n) == KZ_OK;
+}
+
+bool
+mt_regex_gate(const char *re, size_t min, kz_strbuf *out)
+{
+    run_best r;
+
+    r.n = 0;
+    r.gate = true;
+    if (!regex_runs(re, keep_run, &r) || r.n < min || r.n == 0)
+        return false;
+    return kz_strbuf_add(out, r.b, r.n) == KZ_OK;
 }

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "base/arena.h"
+#include "base/hash.h"
 #include "event/event.h"
 #include "event/names.h"
 #include "match/match.h"
@@ -732,6 +733,183 @@ test_regex_required_literal(void)
     arena_done();
 }
 
+/* The gate mt_regex_gate finds in re with minimum min ("" = none). */
+static const char *
+req_gate(const char *re, size_t min)
+{
+    static char out[300];
+    kz_strbuf b;
+
+    kz_strbuf_init(&b, 0);
+    out[0] = '\0';
+    if (mt_regex_gate(re, min, &b))
+        snprintf(out, sizeof(out), "%.*s", (int)b.len, b.data);
+    kz_strbuf_fini(&b);
+    return out;
+}
+
+/* Gates: the longest letter-free piece of a required run, none when the
+ * regex is not understood; a regex rule with a gate matches exactly as
+ * PCRE2 alone: the gate at every position of values of 1..40 bytes
+ * (16-byte SSE2 steps and the rest), absent, or present without a match;
+ * no gate when PCRE2 knows a first byte that is not a letter. */
+static void
+test_regex_gate(void)
+{
+    static const char *const re = "(?i)(set).*&&\\s?set.*(env|inv).*&&.*\"";
+    env e;
+    tev t;
+    kz_sg_item it;
+    const char *kv[1];
+    char v[64];
+    size_t len, at;
+
+    T_EQ_STR(req_gate(re, 2), "&&");
+    T_EQ_STR(req_gate("\\w+`(\\w+|-|.)`x", 2), "");   /* only 1 byte */
+    T_EQ_STR(req_gate("\\w+`(\\w+|-|.)`x", 1), "`");
+    T_EQ_STR(req_gate("a\\$\\{b", 2), "${");
+    T_EQ_STR(req_gate("ab--cd::::e", 2), "::::");
+    T_EQ_STR(req_gate("A-B_C", 2), "");             /* pieces of 1 byte */
+    T_EQ_STR(req_gate("x12:34y", 2), "12:34");     /* digits: no case */
+    T_EQ_STR(req_gate("&&|x", 1), "");             /* alternation */
+    T_EQ_STR(req_gate("(?x)&& ||", 1), "");
+    T_EQ_STR(req_gate("&&+x", 2), "");             /* quantified: "&" */
+    memset(&e, 0, sizeof(e));
+    it = item1("CommandLine", regex("x&&", 0));
+    env_add(&e, rule(NULL, "sysmon", &it, 1, NULL, 0));
+    it = item1("CommandLine", regex(re, 0));
+    env_add(&e, rule(NULL, "sysmon", &it, 1, NULL, 0));
+    it = item1("CommandLine", regex("\\$\\{ab", 0));
+    env_add(&e, rule(NULL, "sysmon", &it, 1, NULL, 0));
+    T_CHECK(env_compile(&e, NULL), "%s", "");
+    T_EQ_INT(e.rs->ngates, 2);    /* not `\$\{ab`: PCRE2 looks for `$` */
+    kv[0] = v;
+    for (len = 3; len <= 40; len++)
+        for (at = 0; at + 3 <= len; at++) {
+            memset(v, 0, sizeof(v));
+            memcpy(v, "CommandLine=", 12);
+            memset(v + 12, 'q', len);
+            memcpy(v + 12 + at, "x&&", 3);
+            tev_init(&t, &e, SYSMON, 1, kv, 1);
+            T_EQ_INT(run(&e, &t), 1);
+            v[12 + at + 1] = '_';     /* the gate gone at that place */
+            tev_init(&t, &e, SYSMON, 1, kv, 1);
+            T_EQ_INT(run(&e, &t), 0);
+        }
+    kv[0] = "CommandLine=SET a && set ENV && \"";
+    tev_init(&t, &e, SYSMON, 1, kv, 1);
+    T_EQ_INT(run(&e, &t), 1);
+    T_EQ_INT(e.hits[0], 1);
+    kv[0] = "CommandLine=SET a & set ENV && \"";
+    tev_init(&t, &e, SYSMON, 1, kv, 1);
+    T_EQ_INT(run(&e, &t), 0);
+    kv[0] = "CommandLine=&& x&";          /* gate, no match */
+    tev_init(&t, &e, SYSMON, 1, kv, 1);
+    T_EQ_INT(run(&e, &t), 0);
+    kv[0] = "CommandLine=a${ab";
+    tev_init(&t, &e, SYSMON, 1, kv, 1);
+    T_EQ_INT(run(&e, &t), 1);
+    env_fini(&e);
+    arena_done();
+}
+
+/* Regexes starting with `\w+` and a non-word literal are tried anchored
+ * at the starts of the word runs that literal follows: same result as
+ * PCRE2's unanchored search on random values (word characters, the
+ * literal, other punctuation, non-ASCII, newlines). */
+static void
+test_regex_word_start(void)
+{
+    static const char *const res[2] = {
+        "\\w+`(\\w+|-|.)`[\\w+|\\s]", "\\w+\\.ex{1,2}E\\b",
+    };
+    static const char *const tok[] = {
+        "a", "B", "_", "1", "`", "-", " ", ".", "x", "e", "E",
+        "\xC3\xA9", "\n", "``", "ab`c", ".exe",
+    };
+    env e;
+    tev t;
+    kz_sg_item it[2];
+    pcre2_code *re[2];
+    pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+    char val[128], kv[160];
+    const char *kvp[1] = { kv };
+    uint32_t rnd = 777;
+    size_t n, i, r, bad = 0;
+    int ec;
+    PCRE2_SIZE eo;
+
+    T_EQ_INT(mt_regex_word_start("\\w+`x"), '`');
+    T_EQ_INT(mt_regex_word_start("\\w+\\.exe"), '.');
+    T_EQ_INT(mt_regex_word_start("\\w+a"), 0);      /* a word character */
+    T_EQ_INT(mt_regex_word_start("\\w+?`"), 0);     /* lazy: not handled */
+    T_EQ_INT(mt_regex_word_start("\\w+`?x"), 0);    /* quantified */
+    T_EQ_INT(mt_regex_word_start("\\w+(`)"), 0);
+    T_EQ_INT(mt_regex_word_start("\\w+\\d"), 0);
+    T_EQ_INT(mt_regex_word_start("x\\w+`"), 0);
+    T_EQ_INT(mt_regex_word_start("\\w+"), 0);
+    T_EQ_INT(mt_regex_word_start("\\w+ x"), 0);
+    memset(&e, 0, sizeof(e));
+    for (r = 0; r < 2; r++) {
+        /* the second one caseless (|i) */
+        it[r] = item1("CommandLine", regex(res[r], r ? KZ_SVF_RE_I : 0));
+        env_add(&e, rule(NULL, "sysmon", &it[r], 1, NULL, 0));
+        re[r] = pcre2_compile((PCRE2_SPTR)res[r], PCRE2_ZERO_TERMINATED,
+                              PCRE2_UTF | (r ? PCRE2_CASELESS : 0), &ec,
+                              &eo, NULL);
+        T_CHECK(re[r] != NULL, "%s", res[r]);
+    }
+    T_CHECK(env_compile(&e, NULL), "%s", "");
+    T_EQ_INT(e.rs->ngates, 2);
+    T_CHECK(e.rs->gates[0].anch != NULL && e.rs->gates[1].anch != NULL,
+            "%s", "word starts");
+    for (n = 0; n < 4000 && md != NULL && re[0] != NULL && re[1] != NULL;
+         n++) {
+        size_t len, o = 0;
+        uint32_t want = 0, got = 0;
+
+        rnd = rnd * 1103515245u + 12345u;
+        len = (rnd >> 16) % 24;
+        for (i = 0; i < len; i++) {
+            const char *tk;
+
+            rnd = rnd * 1103515245u + 12345u;
+            tk = tok[(rnd >> 16) % (sizeof(tok) / sizeof(tok[0]))];
+            memcpy(val + o, tk, strlen(tk));
+            o += strlen(tk);
+        }
+        val[o] = '\0';
+        snprintf(kv, sizeof(kv), "CommandLine=%s", val);
+        for (r = 0; r < 2; r++)
+            if (pcre2_match(re[r], (PCRE2_SPTR)val, o, 0, 0, md, NULL) >= 0)
+                want |= 1u << r;
+        tev_init(&t, &e, SYSMON, 1, kvp, 1);
+        run(&e, &t);
+        for (i = 0; i < e.nhits; i++)
+            got |= 1u << e.hits[i];
+        if (got != want && bad++ < 5)
+            T_CHECK(false, "'%s': hits %x, want %x", val, got, want);
+    }
+    T_EQ_INT(bad, 0);
+    /* more candidate starts than WS_MAX (16): the rest by one search */
+    for (n = 0; n < 2; n++)
+        for (r = 10; r <= 40; r += 15) {
+            memset(kv, 0, sizeof(kv));
+            memcpy(kv, "CommandLine=", 12);
+            for (i = 0; i < r; i++)
+                memcpy(kv + 12 + 3 * i, "a`-", 3);
+            if (n == 1)
+                memcpy(kv + 12 + 3 * r, "b`c`d", 5);
+            tev_init(&t, &e, SYSMON, 1, kvp, 1);
+            T_EQ_INT(run(&e, &t), n);
+        }
+    for (r = 0; r < 2; r++)
+        pcre2_code_free(re[r]);
+    pcre2_match_data_free(md);
+    env_fini(&e);
+    arena_done();
+}
+
 /* Rule 0: glob g on field (gives the slot its databases); rule 1: regex
  * re on field. Returns the hit mask (bit i: rule i) for value v. */
 static int
@@ -1225,7 +1403,7 @@ test_keywords_joined(void)
  * database: anchors, case, U+017F folding, every position of values of
  * 1..40 bytes (16-byte steps and the padded rest), groups of one first
  * byte with one or several second bytes, and a slot with more first
- * bytes than SHORT_GROUPS (its unanchored ones stay in the database). */
+ * bytes than MT_SHORT_GROUPS (searched with a pair table). */
 static void
 test_short_literals(void)
 {
@@ -1293,12 +1471,13 @@ test_short_literals(void)
     tev_init(&t, &e, SYSMON, 1, kv, 1);
     T_EQ_INT(run(&e, &t), 0);
     env_fini(&e);
-    /* ten first bytes: the slot keeps its short literals in Vectorscan */
+    /* ten first bytes: a pair table */
     memset(&e, 0, sizeof(e));
     it = item("CommandLine", false, false, many, 10);
     env_add(&e, rule(NULL, "sysmon", &it, 1, NULL, 0));
     T_CHECK(env_compile(&e, NULL), "%s", "");
-    T_EQ_INT(e.rs->nshorts, 0);
+    T_EQ_INT(e.rs->nshorts, 10);
+    T_EQ_INT(e.rs->nptabs, 1);
     kv[0] = "CommandLine=xI1x";
     tev_init(&t, &e, SYSMON, 1, kv, 1);
     T_EQ_INT(run(&e, &t), 1);
@@ -1308,6 +1487,110 @@ test_short_literals(void)
     kv[0] = "CommandLine=x1a";
     tev_init(&t, &e, SYSMON, 1, kv, 1);
     T_EQ_INT(run(&e, &t), 0);
+    env_fini(&e);
+    arena_done();
+}
+
+/* The pair table (a slot whose unanchored short literals start with more
+ * than MT_SHORT_GROUPS bytes), table-driven against a plain caseless
+ * search: 1-byte literals (letters and not) alone and sharing a first
+ * byte with 2-byte ones, case variants of one literal, U+017F/U+212A
+ * folding, literals at the first and last byte; events of one and of two
+ * values (a literal found in the first value is not searched again) one
+ * after the other (the table's working copy restored per event). */
+static const char *const pair_lits[16] = {
+    "a", "ac", "a;", "/c", "/C", " -", " /", "#", "$", "1", "12", "{",
+    "}\"", "k", "s;", "zz",
+};
+
+/* Folds U+017F to s and U+212A to k, as the matcher does. */
+static void
+pair_fold(const char *v, char *out, size_t cap)
+{
+    size_t o = 0;
+
+    for (; *v != '\0' && o + 1 < cap; v++) {
+        if ((unsigned char)v[0] == 0xC5 && (unsigned char)v[1] == 0xBF) {
+            out[o++] = 's';
+            v++;
+        } else if ((unsigned char)v[0] == 0xE2 &&
+                   (unsigned char)v[1] == 0x84 &&
+                   (unsigned char)v[2] == 0xAA) {
+            out[o++] = 'k';
+            v += 2;
+        } else {
+            out[o++] = (char)kz_ascii_lower((unsigned char)*v);
+        }
+    }
+    out[o] = '\0';
+}
+
+static void
+test_short_pair_table(void)
+{
+    static const char *const tok[] = {
+        "a", "A", "c", "C", ";", "/", " ", "-", "#", "$", "1", "2", "{",
+        "}", "\"", "k", "K", "s", "S", "z", "Z", "x", "\xC5\xBF",
+        "\xE2\x84\xAA",
+    };
+    env e;
+    tev t;
+    kz_sg_value v[16];
+    kz_sg_item it[16];
+    char val[2][80], kv[2][96], fold[2][80];
+    const char *kvp[2];
+    uint32_t rnd = 12345;
+    size_t r, i, k, n, nv, bad = 0;
+
+    memset(&e, 0, sizeof(e));
+    for (r = 0; r < 16; r++) {
+        char g[8];
+
+        snprintf(g, sizeof(g), "*%s*", pair_lits[r]);
+        v[r] = glob(g);
+        it[r] = item1("CommandLine", v[r]);
+        env_add(&e, rule(NULL, "sysmon", &it[r], 1, NULL, 0));
+    }
+    T_CHECK(env_compile(&e, NULL), "%s", "");
+    T_EQ_INT(e.rs->nptabs, 1);
+    for (n = 0; n < 3000; n++) {
+        uint32_t want = 0, got = 0;
+
+        nv = 1 + n % 2;
+        for (k = 0; k < nv; k++) {
+            size_t len, o = 0;
+
+            rnd = rnd * 1103515245u + 12345u;
+            len = (rnd >> 16) % 24;
+            for (i = 0; i < len; i++) {
+                const char *tk;
+
+                rnd = rnd * 1103515245u + 12345u;
+                tk = tok[(rnd >> 16) % (sizeof(tok) / sizeof(tok[0]))];
+                memcpy(val[k] + o, tk, strlen(tk));
+                o += strlen(tk);
+            }
+            val[k][o] = '\0';
+            snprintf(kv[k], sizeof(kv[k]), "CommandLine=%s", val[k]);
+            kvp[k] = kv[k];
+            pair_fold(val[k], fold[k], sizeof(fold[k]));
+            for (r = 0; r < 16; r++) {
+                char lw[8];
+
+                pair_fold(pair_lits[r], lw, sizeof(lw));
+                if (strstr(fold[k], lw) != NULL)
+                    want |= 1u << r;
+            }
+        }
+        tev_init(&t, &e, SYSMON, 1, kvp, nv);
+        run(&e, &t);
+        for (i = 0; i < e.nhits; i++)
+            got |= 1u << e.hits[i];
+        if (got != want && bad++ < 5)
+            T_CHECK(false, "'%s' '%s': hits %x, want %x", val[0],
+                    nv > 1 ? val[1] : "", got, want);
+    }
+    T_EQ_INT(bad, 0);
     env_fini(&e);
     arena_done();
 }
@@ -1443,6 +1726,8 @@ main(int argc, char **argv)
         T_CASE(test_negation_and_missing_fields),
         T_CASE(test_always_targets),
         T_CASE(test_regex_required_literal),
+        T_CASE(test_regex_gate),
+        T_CASE(test_regex_word_start),
         T_CASE(test_exact_table_and_prefilters),
         T_CASE(test_prefilter_triggers),
         T_CASE(test_regex_limit_reported),
@@ -1455,6 +1740,7 @@ main(int argc, char **argv)
         T_CASE(test_keywords_any_field),
         T_CASE(test_keywords_joined),
         T_CASE(test_short_literals),
+        T_CASE(test_short_pair_table),
         T_CASE(test_two_threads_same_hits),
         T_CASE(test_database_cache),
     };
