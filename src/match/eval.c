@@ -806,8 +806,19 @@ v_num(kz_matcher *m, const mt_pred *p, const char *s, size_t n)
 static bool
 v_cidr(kz_matcher *m, const mt_pred *p, const char *s, size_t n)
 {
-    (void)m;
-    return mt_cidr_match(p->v, s, n);
+    int fam = 0;
+
+    /* a field is tested against many networks: parse its text once */
+    if (n == 0 || n >= sizeof(m->ip_text))
+        return mt_cidr_match(p->v, s, n);
+    if (m->ip_len != n || memcmp(m->ip_text, s, n) != 0) {
+        if (!mt_ip_parse(s, n, m->ip_addr, &fam))
+            fam = 0;
+        memcpy(m->ip_text, s, n);
+        m->ip_len = (uint8_t)n;
+        m->ip_fam = (int8_t)fam;
+    }
+    return m->ip_fam != 0 && mt_cidr_in(p->v, m->ip_addr, m->ip_fam);
 }
 
 static bool
