@@ -20,10 +20,13 @@
 #   load+compile kizuki hunt --no-default-rules -r RULES... EMPTY (no events)
 #   cached      the same with --rule-cache (warm): compiled databases loaded
 # hunt runs use --no-rule-cache (every run compiles) except "cached".
-# Figures: MB/s of used chunk bytes (as bench/run.sh), events/s, peak RSS and
-# CPU time (/usr/bin/time -v) of both runs; matching alone = CPU time of the
-# all-rules run minus that of load+compile (robust when other jobs share the
-# machine; compilation may use several threads even with -j 1), and the
+#   all rules, cached   the same with a warm --rule-cache
+# Figures: MB/s of used chunk bytes (as bench/run.sh), events/s, CPU time
+# (user+sys, hyperfine's means over the runs) and peak RSS (/usr/bin/time -v,
+# one run); matching alone = CPU time of the all-rules run minus that of
+# load+compile (robust when other jobs share the machine; compilation may use
+# several threads even with -j 1), and the same from the cached runs (all
+# rules cached minus the cached load: a smaller, steadier subtraction); the
 # ratio all-rules/no-rules throughput, end to end and for matching alone.
 # Targets (issue): all rules >= 50 % of no-rules throughput; >= 100 MB/s on
 # one core; load+compile <= 3 s; peak RSS <= 256 MB.
@@ -82,9 +85,6 @@ peak_rss() { # peak_rss NAME CMD... -> MiB
   /usr/bin/time -v -o "$out/hunt-time-$1.txt" "${@:2}" >/dev/null 2>&1 || true
   awk -F: '/Maximum resident/{gsub(/ /,"",$2); printf "%d", $2 / 1024}' "$out/hunt-time-$1.txt"
 }
-cpu_s() { # cpu_s NAME -> user+sys seconds of the peak_rss run NAME
-  awk -F: '/User time|System time/{s += $2} END{printf "%.2f", s}' "$out/hunt-time-$1.txt"
-}
 q() { local a=("$@"); echo "${a[*]@Q}"; }  # one command line for hyperfine -N
 
 if [ ! -f "$corpus/MANIFEST.json" ]; then
@@ -132,12 +132,16 @@ for r in d['results']:
     print('| %s | %.3f | %.3f |' % (r['command'], r['mean'], r['stddev']))
 EOF
 rss=$(peak_rss load "${hunt[@]}" "${rules[@]}" "$empty")
-cpu=$(cpu_s load)
+hcpu() { # hcpu JSON INDEX -> mean user+sys seconds of hyperfine result INDEX
+  "$py" -c 'import json,sys; r = json.load(open(sys.argv[1]))["results"][int(sys.argv[2])]; print("%.3f" % (r["user"] + r["system"]))' "$@"
+}
+cpu=$(hcpu "$out/hunt-load.json" 1)
+ccpu=$(hcpu "$out/hunt-load.json" 2)
 load=$("$py" -c 'import json,sys; print("%.3f" % json.load(open(sys.argv[1]))["results"][1]["min"])' \
        "$out/hunt-load.json")
 echo
-echo "load+compile: min $load s wall, CPU time $cpu s (user+sys; more than the wall time when"
-echo "compilation uses several threads), peak RSS $rss MiB"
+echo "load+compile: min $load s wall, CPU time $cpu s (user+sys, mean; more than the wall time"
+echo "when compilation uses several threads), peak RSS $rss MiB; cached load CPU $ccpu s"
 echo
 for name in A M S; do
   case $name in
@@ -153,15 +157,16 @@ for name in A M S; do
   echo
   hyperfine -N -i --output null -w 1 -r "$runs" --export-json "$out/hunt-$name.json" \
     -n "no rules" "$(q "${hunt[@]}" "${files[@]}")" \
-    -n "all rules" "$(q "${hunt[@]}" "${rules[@]}" "${files[@]}")" >/dev/null 2>&1
+    -n "all rules" "$(q "${hunt[@]}" "${rules[@]}" "${files[@]}")" \
+    -n "all rules, cached" "$(q "${cached[@]}" "${rules[@]}" "${files[@]}")" >/dev/null 2>&1
   r0=$(peak_rss "$name-none" "${hunt[@]}" "${files[@]}")
   r1=$(peak_rss "$name-all" "${hunt[@]}" "${rules[@]}" "${files[@]}")
-  c0=$(cpu_s "$name-none"); c1=$(cpu_s "$name-all")
-  "$py" - "$out/hunt-$name.json" "$recs" "$used" "$r0" "$r1" "$c0" "$c1" "$load" "$cpu" <<'EOF'
+  r2=$(peak_rss "$name-cached" "${cached[@]}" "${rules[@]}" "${files[@]}")
+  "$py" - "$out/hunt-$name.json" "$recs" "$used" "$r0" "$r1" "$r2" "$load" "$cpu" "$ccpu" <<'EOF'
 import json, sys
 d = json.load(open(sys.argv[1])); recs = int(sys.argv[2]); used = int(sys.argv[3])
-rss = sys.argv[4:6]; cpus = [float(x) for x in sys.argv[6:8]]
-load, load_cpu = float(sys.argv[8]), float(sys.argv[9])
+rss = sys.argv[4:7]; cpus = [r['user'] + r['system'] for r in d['results']]
+load, load_cpu, cached_cpu = float(sys.argv[7]), float(sys.argv[8]), float(sys.argv[9])
 print('| hunt -j 1 | mean s | ± | min s | events/s | MB/s (used) | CPU s | peak RSS MiB |')
 print('|---|---|---|---|---|---|---|---|')
 for r, m, c in zip(d['results'], rss, cpus):
@@ -177,6 +182,11 @@ if mc > 0:
     print('matching alone (CPU of all rules - CPU of load+compile = %.2f s): %s events/s, '
           '%.0f MB/s per core; %.0f %% of the no-rules throughput (CPU %.2f s)'
           % (mc, format(int(recs / mc), ','), used / mc / 1e6, 100 * cpus[0] / mc, cpus[0]))
+mk = cpus[2] - cached_cpu
+if mk > 0:
+    print('matching alone, cached runs (CPU of all rules cached - CPU of the cached load = %.2f s): '
+          '%.0f MB/s per core; %.0f %% of the no-rules throughput'
+          % (mk, used / mk / 1e6, 100 * cpus[0] / mk))
 if mw > 0:
     print('matching alone by wall time (min all rules - min load+compile = %.2f s): %.0f MB/s'
           % (mw, used / mw / 1e6))

@@ -263,6 +263,52 @@ cached_text(const kz_matcher *m, const mt_rc *rc, const char **p, size_t *n)
     return true;
 }
 
+/* Appends UTF-16LE string value v to m->buf as kz_value_render would
+ * when all its units are in U+0001..U+007F once trailing NUL units are
+ * dropped (their low bytes are its text) and it has at most ASCII16_MAX
+ * of them; false, with m->buf unchanged, for any other value. Most
+ * values rules read are short ASCII strings: this skips the renderer's
+ * layers for them. */
+#define ASCII16_MAX 4096
+
+static bool
+ascii16(kz_matcher *m, const kz_value *v)
+{
+    const uint8_t *p = v->data;
+    size_t n = v->len, units, i = 0;
+    char *o;
+
+    while (n >= 2 && p[n - 1] == 0 && p[n - 2] == 0)
+        n -= 2;
+    units = n / 2;
+    if (units > ASCII16_MAX ||
+        kz_strbuf_reserve(&m->buf, units + 1) != KZ_OK)
+        return false;
+    o = m->buf.data + m->buf.len;
+#ifdef __SSE2__
+    for (; i + 8 <= units; i += 8) {
+        __m128i w =
+            _mm_loadu_si128((const __m128i *)(const void *)(p + 2 * i));
+        __m128i hi_ok = _mm_cmpeq_epi16(
+            _mm_and_si128(w, _mm_set1_epi16((short)0xFF80)),
+            _mm_setzero_si128());
+        __m128i zero = _mm_cmpeq_epi16(w, _mm_setzero_si128());
+
+        if (_mm_movemask_epi8(_mm_andnot_si128(zero, hi_ok)) != 0xFFFF)
+            return false;
+        _mm_storel_epi64((__m128i *)(void *)(o + i), _mm_packus_epi16(w, w));
+    }
+#endif
+    for (; i < units; i++) {
+        if (p[2 * i + 1] != 0 || p[2 * i] == 0 || p[2 * i] >= 0x80)
+            return false;
+        o[i] = (char)p[2 * i];
+    }
+    m->buf.len += units;
+    m->buf.data[m->buf.len] = '\0';
+    return true;
+}
+
 /* Text of data field i; false if null or unrenderable. */
 static bool
 field_text(kz_matcher *m, size_t i, const char **p, size_t *n)
@@ -281,6 +327,10 @@ field_text(kz_matcher *m, size_t i, const char **p, size_t *n)
             return false;
         }
         m->stats.renders++;
+        if (v->type == KZ_VT_STRING && ascii16(m, v)) {
+            keep_text(m, rc, off, true, true);
+            return cached_text(m, rc, p, n);
+        }
         st = kz_value_render_checked(v, &m->rs->o.render, &m->buf, &valid);
         keep_text(m, rc, off, st == KZ_OK, valid);
         if (st != KZ_OK)
@@ -971,8 +1021,19 @@ v_num(kz_matcher *m, const mt_pred *p, const char *s, size_t n)
 static bool
 v_cidr(kz_matcher *m, const mt_pred *p, const char *s, size_t n)
 {
-    (void)m;
-    return mt_cidr_match(p->v, s, n);
+    int fam = 0;
+
+    /* a field is tested against many networks: parse its text once */
+    if (n == 0 || n >= sizeof(m->ip_text))
+        return mt_cidr_match(p->v, s, n);
+    if (m->ip_len != n || memcmp(m->ip_text, s, n) != 0) {
+        if (!mt_ip_parse(s, n, m->ip_addr, &fam))
+            fam = 0;
+        memcpy(m->ip_text, s, n);
+        m->ip_len = (uint8_t)n;
+        m->ip_fam = (int8_t)fam;
+    }
+    return m->ip_fam != 0 && mt_cidr_in(p->v, m->ip_addr, m->ip_fam);
 }
 
 static bool

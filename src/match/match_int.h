@@ -327,6 +327,10 @@ struct kz_matcher {
     kz_strbuf fold;            /* value with U+017F, U+212A folded */
     kz_strbuf join;            /* values of a joined slot, NUL-separated */
     mt_plive *plive;           /* per pair table of rs: working copy */
+    char ip_text[48];          /* last text v_cidr parsed (rules list many */
+    uint8_t ip_len;            /* networks for one address field): its */
+    int8_t ip_fam;             /* length, family (0: not an address) */
+    uint8_t ip_addr[16];       /* and address (mt_ip_parse) */
     const kz_event *ev;        /* event being matched */
     const kz_match_cb *cb;
     const mt_bucket *bucket;
@@ -392,6 +396,14 @@ bool mt_parse_number(const char *s, size_t n, double *out);
 /* True if s is an IP address inside v's network (::ffff:a.b.c.d counts
  * as a.b.c.d). */
 bool mt_cidr_match(const kz_sg_value *v, const char *s, size_t n);
+
+/* Parses s[0..n) as an IPv4 or IPv6 address into addr (4 or 16 bytes)
+ * and *fam (4 or 6; ::ffff:a.b.c.d gives 4 and a.b.c.d); false if it is
+ * none. */
+bool mt_ip_parse(const char *s, size_t n, uint8_t addr[16], int *fam);
+
+/* True if the address (as mt_ip_parse gives it) is inside v's network. */
+bool mt_cidr_in(const kz_sg_value *v, const uint8_t *addr, int fam);
 
 /* True if s parses as a timestamp whose component v->part compares with
  * v->num under v->op (components as written, no zone conversion). */

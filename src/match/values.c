@@ -190,32 +190,36 @@ mt_cmp(double a, uint8_t op, double b)
 }
 
 bool
-mt_cidr_match(const kz_sg_value *v, const char *s, size_t n)
+mt_ip_parse(const char *s, size_t n, uint8_t addr[16], int *fam)
 {
+    static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0,
+                                        0, 0, 0, 0, 0xff, 0xff };
     char tmp[64];
-    uint8_t a[16];
-    const uint8_t *addr = a;
-    int fam;
-    size_t full, i;
-    unsigned rem;
 
     if (n == 0 || n >= sizeof(tmp))
         return false;
     memcpy(tmp, s, n);
     tmp[n] = '\0';
-    if (inet_pton(AF_INET, tmp, a) == 1) {
-        fam = 4;
-    } else if (inet_pton(AF_INET6, tmp, a) == 1) {
-        static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0,
-                                            0, 0, 0, 0, 0xff, 0xff };
-        fam = 6;
-        if (memcmp(a, mapped, 12) == 0) {
-            fam = 4;
-            addr = a + 12;
-        }
-    } else {
-        return false;
+    if (inet_pton(AF_INET, tmp, addr) == 1) {
+        *fam = 4;
+        return true;
     }
+    if (inet_pton(AF_INET6, tmp, addr) != 1)
+        return false;
+    *fam = 6;
+    if (memcmp(addr, mapped, 12) == 0) {
+        *fam = 4;
+        memmove(addr, addr + 12, 4);
+    }
+    return true;
+}
+
+bool
+mt_cidr_in(const kz_sg_value *v, const uint8_t *addr, int fam)
+{
+    size_t full, i;
+    unsigned rem;
+
     if (fam != v->family)
         return false;
     if (v->prefix > (fam == 4 ? 32 : 128))
@@ -232,6 +236,15 @@ mt_cidr_match(const kz_sg_value *v, const char *s, size_t n)
             return false;
     }
     return true;
+}
+
+bool
+mt_cidr_match(const kz_sg_value *v, const char *s, size_t n)
+{
+    uint8_t a[16];
+    int fam;
+
+    return mt_ip_parse(s, n, a, &fam) && mt_cidr_in(v, a, fam);
 }
 
 /* Reads exactly w digits at s into *out. */

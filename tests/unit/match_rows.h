@@ -384,6 +384,21 @@ static const mrow rows_cidr[] = {
     { "cidr v6 /48 outside", LS_NET,
       S1("DestinationIp|cidr", "'2001:db8:1::/48'"), NULL, 0,
       { "DestinationIp=2001:db8:2::1" }, 0 },
+    /* the matcher keeps the last parsed text (v_cidr): the same text with
+     * other networks, a non-address of the same length after an
+     * address, and the address again after it */
+    { "cidr parsed once: same text, first network", LS_NET,
+      S1("DestinationIp|cidr", "['10.1.3.0/24', '10.1.2.0/24']"), NULL, 0,
+      { "DestinationIp=10.1.2.3" }, 1 },
+    { "cidr parsed once: same length, not an address", LS_NET,
+      S1("DestinationIp|cidr", "['10.0.0.0/8', '0.0.0.0/0']"), NULL, 0,
+      { "DestinationIp=10.1.2.x" }, 0 },
+    { "cidr parsed once: the address again", LS_NET,
+      S1("DestinationIp|cidr", "['11.0.0.0/8', '10.0.0.0/8']"), NULL, 0,
+      { "DestinationIp=10.1.2.3" }, 1 },
+    { "cidr parsed once: mapped v6 of the same address", LS_NET,
+      S1("DestinationIp|cidr", "['10.1.2.3/32', 'fe80::/10']"), NULL, 0,
+      { "DestinationIp=::ffff:10.1.2.3" }, 1 },
 };
 
 /* ---- 1.3 exists, gt/gte/lt/lte ----------------------------------------- */

@@ -209,6 +209,73 @@ test_names_exact_then_folded(void)
     kz_names_free(t);
 }
 
+/* Frozen tables answer repeated lookups from a per-thread front cache:
+ * the answers must stay those of the table itself, whatever table asked
+ * last (tables freed and made again, possibly at the same address, with
+ * other ids for the same names), for keys up to and past the cached key
+ * size, and for loose keys. */
+static void
+test_names_front_cache(void)
+{
+    static const char *const names[] = {
+        "SubjectUserName", "TargetUserName", "Image",
+        "A_name_of_exactly_thirty_two_by", /* 31 */
+        "A_name_of_exactly_thirty_two_byt", /* 32 */
+        "A_name_of_exactly_thirty_two_byte", /* 33 */
+        "x",
+    };
+    static const struct {
+        const char *look;
+        int want;            /* index into names, -1: none */
+    } rows[] = {
+        { "SubjectUserName", 0 }, { "subjectusername", 0 },
+        { "Subject User Name", 0 }, { "TargetUserName", 1 },
+        { "TargetUserNam", -1 }, { "image", 2 }, { "IMAGE", 2 },
+        { "A_name_of_exactly_thirty_two_by", 3 },
+        { "A_name_of_exactly_thirty_two_byt", 4 },
+        { "a_name_of_exactly_thirty_two_byt", 4 },
+        { "A_name_of_exactly_thirty_two_byte", 5 },
+        { "A_name_of_exactly_thirty_two_bytf", -1 },
+        { "x", 6 }, { "X", 6 }, { "y", -1 },
+    };
+    const size_t nn = sizeof(names) / sizeof(names[0]);
+    const size_t nr = sizeof(rows) / sizeof(rows[0]);
+    size_t round, i, k;
+
+    for (round = 0; round < 4; round++) {
+        kz_names *t = kz_names_new(), *u = kz_names_new();
+        int32_t ids[16], uid = -1;
+
+        /* t: the names in a rotated order (other ids each round); u: only
+         * "Image", so every other row is a miss in u. */
+        for (i = 0; i < nn; i++) {
+            size_t j = (i + round) % nn;
+
+            T_EQ_INT(kz_names_add(t, names[j], strlen(names[j]), &ids[j]),
+                     KZ_OK);
+        }
+        T_EQ_INT(kz_names_add(u, "Image", 5, &uid), KZ_OK);
+        kz_names_freeze(t);
+        kz_names_freeze(u);
+        for (k = 0; k < 3; k++) /* first lookups fill, then hit */
+            for (i = 0; i < nr; i++) {
+                const char *l = rows[i].look;
+                int32_t got = kz_names_lookup(t, l, strlen(l));
+                int32_t gu = kz_names_lookup(u, l, strlen(l));
+
+                T_CHECK(got == (rows[i].want < 0 ? KZ_NAME_NONE
+                                                 : ids[rows[i].want]),
+                        "round %zu pass %zu row %zu '%s': got %d", round, k,
+                        i, l, (int)got);
+                T_CHECK(gu == (rows[i].want == 2 ? uid : KZ_NAME_NONE),
+                        "round %zu pass %zu row %zu '%s' in u: got %d",
+                        round, k, i, l, (int)gu);
+            }
+        kz_names_free(t);
+        kz_names_free(u);
+    }
+}
+
 /* The loose fallback ignores spaces too (Defender writes "Threat Name",
  * rules say ThreatName), but never merges names that differ otherwise. */
 static void
@@ -343,6 +410,7 @@ main(int argc, char **argv)
         T_CASE(test_value_json_scalars),
         T_CASE(test_names_exact_then_folded),
         T_CASE(test_names_loose_spaces),
+        T_CASE(test_names_front_cache),
         T_CASE(test_names_many),
         T_CASE(test_event_field_lookup),
     };

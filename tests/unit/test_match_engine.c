@@ -907,6 +907,82 @@ test_regex_word_start(void)
         pcre2_code_free(re[r]);
     pcre2_match_data_free(md);
     env_fini(&e);
+/* The matcher's text of a UTF-16LE string field (its short-ASCII fast
+ * path or the renderer) equals kz_value_render's, for every unit shape:
+ * lengths around the 8-unit steps and the fast path's 4,096-unit limit,
+ * trailing NUL units (dropped), an inner NUL, 0x7F, 0x80, non-ASCII,
+ * surrogates. A rule reading the field makes the matcher render it. */
+static void
+test_utf16_text_as_rendered(void)
+{
+    static const struct {
+        size_t units;       /* length before the extras */
+        int tail_nuls;      /* NUL units appended */
+        int odd;            /* 0 none, 1 inner NUL, 2 0x7F, 3 0x80,
+                               4 U+00E9, 5 surrogate pair, 6 lone high */
+        size_t at;          /* unit index of the odd one */
+    } rows[] = {
+        { 0, 0, 0, 0 }, { 1, 0, 0, 0 }, { 7, 0, 0, 0 }, { 8, 0, 0, 0 },
+        { 9, 0, 0, 0 }, { 16, 1, 0, 0 }, { 17, 2, 0, 0 }, { 3, 3, 0, 0 },
+        { 12, 0, 1, 5 }, { 12, 0, 1, 9 }, { 12, 0, 2, 3 }, { 12, 0, 3, 3 },
+        { 20, 0, 3, 17 }, { 20, 1, 4, 0 }, { 20, 0, 5, 10 },
+        { 20, 0, 6, 19 }, { 4096, 0, 0, 0 }, { 4097, 0, 0, 0 },
+        { 4096, 2, 0, 0 }, { 4096, 0, 3, 4095 },
+    };
+    size_t r;
+
+    for (r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+        size_t n = rows[r].units + (size_t)rows[r].tail_nuls + 2, i;
+        uint16_t *u = calloc(n, sizeof(*u));
+        uint8_t *b = calloc(n, 2);
+        size_t units = rows[r].units, pn;
+        kz_strbuf want;
+        const char *p;
+        env e;
+        tev t;
+        kz_sg_item it = item1("CommandLine", glob("*zz*"));
+        const char *kv[1] = { "CommandLine=x" };
+
+        for (i = 0; i < units; i++)
+            u[i] = (uint16_t)('a' + i % 26);
+        if (rows[r].odd != 0 && rows[r].at < units) {
+            static const uint16_t odd[] = { 0, 0, 0x7F, 0x80, 0xE9, 0xD83D,
+                                            0xD83D };
+
+            u[rows[r].at] = odd[rows[r].odd];
+            if (rows[r].odd == 5 && rows[r].at + 1 < units)
+                u[rows[r].at + 1] = 0xDE00; /* the low half */
+        }
+        units += (size_t)rows[r].tail_nuls; /* zero already */
+        for (i = 0; i < units; i++) {
+            b[2 * i] = (uint8_t)(u[i] & 0xFF);
+            b[2 * i + 1] = (uint8_t)(u[i] >> 8);
+        }
+        memset(&e, 0, sizeof(e));
+        env_add(&e, rule(NULL, "sysmon", &it, 1, NULL, 0));
+        T_CHECK(env_compile(&e, NULL), "row %zu", r);
+        tev_init(&t, &e, SYSMON, 1, kv, 1);
+        t.f[0].value.type = KZ_VT_STRING;
+        t.f[0].value.data = b;
+        t.f[0].value.len = (uint32_t)(2 * units);
+        T_EQ_INT((int)run(&e, &t), 0);
+        kz_strbuf_init(&want, 0);
+        T_EQ_INT(kz_value_render(&t.f[0].value, NULL, &want), KZ_OK);
+        if (rows[r].odd == 6) {
+            /* a lone surrogate renders as WTF-8: repaired, not as is */
+            T_CHECK(!kz_matcher_field_text(e.m, &t.ev, 0, &p, &pn),
+                    "row %zu: repaired text handed out", r);
+        } else {
+            T_CHECK(kz_matcher_field_text(e.m, &t.ev, 0, &p, &pn) &&
+                        pn == want.len &&
+                        memcmp(p, want.data ? want.data : "", pn) == 0,
+                    "row %zu: matcher text differs from the rendering", r);
+        }
+        kz_strbuf_fini(&want);
+        env_fini(&e);
+        free(u);
+        free(b);
+    }
     arena_done();
 }
 
@@ -1728,6 +1804,7 @@ main(int argc, char **argv)
         T_CASE(test_regex_required_literal),
         T_CASE(test_regex_gate),
         T_CASE(test_regex_word_start),
+        T_CASE(test_utf16_text_as_rendered),
         T_CASE(test_exact_table_and_prefilters),
         T_CASE(test_prefilter_triggers),
         T_CASE(test_regex_limit_reported),
