@@ -907,6 +907,9 @@ test_regex_word_start(void)
         pcre2_code_free(re[r]);
     pcre2_match_data_free(md);
     env_fini(&e);
+    arena_done();
+}
+
 /* The matcher's text of a UTF-16LE string field (its short-ASCII fast
  * path or the renderer) equals kz_value_render's, for every unit shape:
  * lengths around the 8-unit steps and the fast path's 4,096-unit limit,
