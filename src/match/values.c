@@ -59,10 +59,16 @@ mt_glob_regex(const kz_sg_pattern *p, kz_strbuf *out)
             for (j = 0; j < t->len && st == KZ_OK; j++) {
                 unsigned char c = (unsigned char)p->text[t->off + j];
 
-                if (c >= 0x80 || is_word(c))
+                if (c >= 0x80 || is_word(c)) {
                     st = kz_strbuf_addc(out, (char)c);
-                else
-                    st = kz_strbuf_addf(out, "\\x%02x", c);
+                } else {
+                    /* \xHH by hand: this runs for every punctuation
+                     * byte of every glob at each load (cache key) */
+                    static const char hex[] = "0123456789abcdef";
+                    char e[4] = { '\\', 'x', hex[c >> 4], hex[c & 15] };
+
+                    st = kz_strbuf_add(out, e, sizeof(e));
+                }
             }
             break;
         }
