@@ -592,6 +592,7 @@ build_exact(kz_ruleset *rs, const job *jobs, size_t njobs)
             const pexpr *p = &j->pe[j->first[k]];
             const char *t;
             size_t h, c;
+            uint64_t h64;
 
             if (j->dropped[k] || !p->lit || p->anc != EXACT)
                 continue;
@@ -599,9 +600,11 @@ build_exact(kz_ruleset *rs, const job *jobs, size_t njobs)
             for (c = 0; c < p->llen; c++)
                 rs->exact_text[at + c] = (char)kz_ascii_lower(
                     (unsigned char)t[c]);
-            h = (size_t)mt_exact_hash(j->slot, t, p->llen) & (cap - 1);
+            h64 = mt_exact_hash(j->slot, t, p->llen);
+            h = (size_t)h64 & (cap - 1);
             while (rs->exact[h].pat != 0)
                 h = (h + 1) & (cap - 1);
+            rs->exact[h].fp = (uint32_t)(h64 >> 32);
             rs->exact[h].pat = j->base + (uint32_t)k + 1;
             rs->exact[h].slot = j->slot;
             rs->exact[h].off = (uint32_t)at;

@@ -568,14 +568,16 @@ exact_lookup(kz_matcher *m, uint32_t slot, const char *s, size_t n)
 {
     const kz_ruleset *rs = m->rs;
     size_t mask = rs->exact_cap - 1, h, i;
+    uint64_t h64 = mt_exact_hash(slot, s, n);
+    uint32_t fp = (uint32_t)(h64 >> 32);
 
-    h = (size_t)mt_exact_hash(slot, s, n) & mask;
-    for (; rs->exact[h].pat != 0; h = (h + 1) & mask) {
+    for (h = (size_t)h64 & mask; rs->exact[h].pat != 0; h = (h + 1) & mask) {
         const mt_exact *e = &rs->exact[h];
-        const char *t = rs->exact_text + e->off;
+        const char *t;
 
-        if (e->slot != slot || e->len != n)
+        if (e->fp != fp || e->slot != slot || e->len != n)
             continue;
+        t = rs->exact_text + e->off;
         for (i = 0; i < n; i++)
             if ((char)kz_ascii_lower((unsigned char)s[i]) != t[i])
                 break;

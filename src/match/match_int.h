@@ -127,6 +127,8 @@ typedef struct mt_exact {
     uint32_t slot;
     uint32_t off;              /* lowercase text in exact_text */
     uint32_t len;
+    uint32_t fp;               /* high half of its mt_exact_hash: most
+                                  probes end here, before the text */
 } mt_exact;
 
 /* Short literals (at most MT_SHORT_MAX bytes, caseless ASCII, not
