@@ -47,6 +47,9 @@ typedef struct kz_hunt_tally {
     kz_hunt_host *hosts;     /* open-addressing table */
     size_t hosts_cap;        /* slots (power of two) */
     size_t nhosts;           /* used */
+    size_t last_host;        /* 1 + slot of the last host counted (runs
+                                of detections share their host), 0:
+                                none */
     uint64_t other_hosts;    /* detections on hosts past the bound */
     kz_time first, last;     /* detection times (KZ_TIME_NONE = none) */
     char *empty[KZ_HUNT_MAX_EMPTY];       /* inputs that yielded nothing */

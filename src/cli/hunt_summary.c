@@ -64,6 +64,7 @@ hosts_grow(kz_hunt_tally *t)
     free(t->hosts);
     t->hosts = h;
     t->hosts_cap = cap;
+    t->last_host = 0;
     return true;
 }
 
@@ -90,10 +91,15 @@ count_host(kz_hunt_tally *t, kz_str s)
         t->other_hosts++;
         return;
     }
+    if (t->last_host != 0 && same_host(&t->hosts[t->last_host - 1], s)) {
+        t->hosts[t->last_host - 1].count++;
+        return;
+    }
     j = kz_hash_fold(s.p, s.len) & (t->hosts_cap - 1);
     while (t->hosts[j].name != NULL) {
         if (same_host(&t->hosts[j], s)) {
             t->hosts[j].count++;
+            t->last_host = j + 1;
             return;
         }
         j = (j + 1) & (t->hosts_cap - 1);
@@ -109,6 +115,7 @@ count_host(kz_hunt_tally *t, kz_str s)
     }
     t->hosts[j].len = s.len;
     t->hosts[j].count = 1;
+    t->last_host = j + 1;
     t->nhosts++;
     if (2 * t->nhosts > t->hosts_cap)
         hosts_grow(t);

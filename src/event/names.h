@@ -9,7 +9,7 @@
  * ThreatName = threatname; the first name added of such a class wins).
  * Threads: building is single-threaded; a frozen table is immutable and
  * shared by all threads. Lookups on frozen tables go through a small
- * per-thread front cache (names.c: 512 entries, keys up to 32 bytes,
+ * per-thread front cache (names.c: 512 entries, keys up to 51 bytes,
  * tagged with the table's serial), since readers look up the same few
  * hundred names once per template in every chunk.
  */
