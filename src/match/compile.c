@@ -1136,6 +1136,15 @@ kz_ruleset_compile(const kz_sigma_set *set, kz_names *names,
     /* after the databases: a refused expression became MP_PCRE */
     for (i = 0; i < rs->ntargets && st == KZ_OK; i++)
         st = mark_triggers(rs, &rs->targets[i]);
+    for (i = 0; i < rs->npreds && st == KZ_OK; i++) {
+        size_t jsz = 0;
+
+        rs->preds[i].jit = rs->preds[i].kind == MP_PCRE &&
+                           rs->preds[i].re != NULL &&
+                           pcre2_pattern_info(rs->preds[i].re,
+                                              PCRE2_INFO_JITSIZE, &jsz) == 0 &&
+                           jsz > 0;
+    }
     if (st == KZ_OK)
         st = build_pat_trig(rs);
     if (st == KZ_OK)

@@ -1001,9 +1001,12 @@ v_pcre(kz_matcher *m, const mt_pred *p, const char *s, size_t n)
         if (g->anch != NULL)
             return word_starts(m, p, g, s, n);
     }
-    rc = pcre2_match(p->re, (PCRE2_SPTR)(n ? s : ""), n, 0,
-                     PCRE2_NO_UTF_CHECK, m->md, m->mctx);
-
+    /* JIT code straight away: pcre2_match's checks are done (the text
+     * is valid UTF-8: rendered, repaired) */
+    rc = p->jit ? pcre2_jit_match(p->re, (PCRE2_SPTR)(n ? s : ""), n, 0, 0,
+                                  m->md, m->mctx)
+                : pcre2_match(p->re, (PCRE2_SPTR)(n ? s : ""), n, 0,
+                              PCRE2_NO_UTF_CHECK, m->md, m->mctx);
     if (rc >= 0)
         return true;
     if (rc != PCRE2_ERROR_NOMATCH)

@@ -64,6 +64,8 @@ typedef struct mt_pred {
     bool trigger;              /* MP_HS, or MP_PCRE with pre, in its
                                   target's trigger set: when
                                   it fires, the target is evaluated */
+    bool jit;                  /* MP_PCRE: re has JIT code, so
+                                  pcre2_jit_match runs it directly */
     uint16_t gate;             /* MP_PCRE rule regex: 1 + its gate in
                                   rs->gates, or 0 */
     const kz_sg_value *v;      /* the value (rule arena) */
