@@ -294,3 +294,32 @@ kz_ansi_append(kz_strbuf *b, const uint8_t *p, size_t n, unsigned codepage)
     iconv_close(cd);
     return st;
 }
+
+bool
+kz_utf16le_ascii_pack(const uint8_t *p, size_t n, char *out)
+{
+    size_t i = 0;
+
+#ifdef __SSE2__
+    for (; i + 8 <= n; i += 8) {
+        __m128i w =
+            _mm_loadu_si128((const __m128i *)(const void *)(p + 2 * i));
+        /* good units: not zero, no bit of 0xFF80 set */
+        __m128i hi_ok = _mm_cmpeq_epi16(
+            _mm_and_si128(w, _mm_set1_epi16((short)0xFF80)),
+            _mm_setzero_si128());
+        __m128i zero = _mm_cmpeq_epi16(w, _mm_setzero_si128());
+
+        if (_mm_movemask_epi8(_mm_andnot_si128(zero, hi_ok)) != 0xFFFF)
+            return false;
+        _mm_storel_epi64((__m128i *)(void *)(out + i),
+                         _mm_packus_epi16(w, w));
+    }
+#endif
+    for (; i < n; i++) {
+        if (p[2 * i + 1] != 0 || p[2 * i] == 0 || p[2 * i] >= 0x80)
+            return false;
+        out[i] = (char)p[2 * i];
+    }
+    return true;
+}

@@ -40,6 +40,12 @@ kz_status kz_utf16le_append(kz_strbuf *b, const uint8_t *p, size_t n);
 kz_status kz_utf16le_append_checked(kz_strbuf *b, const uint8_t *p, size_t n,
                                     bool *valid);
 
+/* Writes the low bytes of the n UTF-16LE units at p to out (n bytes)
+ * when every unit is in U+0001..U+007F: then they are the units' UTF-8
+ * text (what kz_utf16le_to_utf8 gives). Returns false, with out partly
+ * written, for any other unit. SSE2, eight units a step. */
+bool kz_utf16le_ascii_pack(const uint8_t *p, size_t n, char *out);
+
 /* True if s[0..n) is valid UTF-8 (WTF-8 surrogates count as invalid). */
 bool kz_utf8_valid(const char *s, size_t n);
 

@@ -275,8 +275,7 @@ static bool
 ascii16(kz_matcher *m, const kz_value *v)
 {
     const uint8_t *p = v->data;
-    size_t n = v->len, units, i = 0;
-    char *o;
+    size_t n = v->len, units;
 
     while (n >= 2 && p[n - 1] == 0 && p[n - 2] == 0)
         n -= 2;
@@ -284,26 +283,8 @@ ascii16(kz_matcher *m, const kz_value *v)
     if (units > ASCII16_MAX ||
         kz_strbuf_reserve(&m->buf, units + 1) != KZ_OK)
         return false;
-    o = m->buf.data + m->buf.len;
-#ifdef __SSE2__
-    for (; i + 8 <= units; i += 8) {
-        __m128i w =
-            _mm_loadu_si128((const __m128i *)(const void *)(p + 2 * i));
-        __m128i hi_ok = _mm_cmpeq_epi16(
-            _mm_and_si128(w, _mm_set1_epi16((short)0xFF80)),
-            _mm_setzero_si128());
-        __m128i zero = _mm_cmpeq_epi16(w, _mm_setzero_si128());
-
-        if (_mm_movemask_epi8(_mm_andnot_si128(zero, hi_ok)) != 0xFFFF)
-            return false;
-        _mm_storel_epi64((__m128i *)(void *)(o + i), _mm_packus_epi16(w, w));
-    }
-#endif
-    for (; i < units; i++) {
-        if (p[2 * i + 1] != 0 || p[2 * i] == 0 || p[2 * i] >= 0x80)
-            return false;
-        o[i] = (char)p[2 * i];
-    }
+    if (!kz_utf16le_ascii_pack(p, units, m->buf.data + m->buf.len))
+        return false;
     m->buf.len += units;
     m->buf.data[m->buf.len] = '\0';
     return true;

@@ -668,26 +668,28 @@ keep_run(void *ctx, const char *run, size_t n)
     }
 }
 
-bool
-mt_regex_literal(const char *re, size_t min, kz_strbuf *out)
+/* The longest run (gate: its longest letter-free piece) of re, of at
+ * least min bytes, appended to out; false when there is none. */
+static bool
+best_run(const char *re, size_t min, bool gate, kz_strbuf *out)
 {
     run_best r;
 
     r.n = 0;
-    r.gate = false;
+    r.gate = gate;
     if (!regex_runs(re, keep_run, &r) || r.n < min || r.n == 0)
         return false;
     return kz_strbuf_add(out, r.b, r.n) == KZ_OK;
 }
 
 bool
+mt_regex_literal(const char *re, size_t min, kz_strbuf *out)
+{
+    return best_run(re, min, false, out);
+}
+
+bool
 mt_regex_gate(const char *re, size_t min, kz_strbuf *out)
 {
-    run_best r;
-
-    r.n = 0;
-    r.gate = true;
-    if (!regex_runs(re, keep_run, &r) || r.n < min || r.n == 0)
-        return false;
-    return kz_strbuf_add(out, r.b, r.n) == KZ_OK;
+    return best_run(re, min, true, out);
 }

@@ -16,10 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
+#include "base/utf.h"
 #include "write/details.h"
 
 #define PATH_MAX_BYTES (KZ_DET_NAME_MAX * 32)
@@ -280,9 +278,8 @@ static kz_status
 put_ascii16(kz_strbuf *out, const kz_value *v)
 {
     const uint8_t *p = v->data;
-    size_t n = v->len, units, i = 0, lw;
+    size_t n = v->len, units, lw;
     kz_status st;
-    char *o;
 
     while (n >= 2 && p[n - 1] == 0 && p[n - 2] == 0)
         n -= 2;
@@ -294,27 +291,8 @@ put_ascii16(kz_strbuf *out, const kz_value *v)
           out->max - out->len >= lw + units) &&
         (st = kz_strbuf_reserve(out, lw + units)) != KZ_OK)
         return st;
-    o = out->data + out->len + lw;
-#ifdef __SSE2__
-    for (; i + 8 <= units; i += 8) {
-        __m128i w =
-            _mm_loadu_si128((const __m128i *)(const void *)(p + 2 * i));
-        /* good units: not zero, no bit of 0xFF80 set */
-        __m128i hi_ok = _mm_cmpeq_epi16(
-            _mm_and_si128(w, _mm_set1_epi16((short)0xFF80)),
-            _mm_setzero_si128());
-        __m128i zero = _mm_cmpeq_epi16(w, _mm_setzero_si128());
-
-        if (_mm_movemask_epi8(_mm_andnot_si128(zero, hi_ok)) != 0xFFFF)
-            return KZ_EFORMAT;
-        _mm_storel_epi64((__m128i *)(void *)(o + i), _mm_packus_epi16(w, w));
-    }
-#endif
-    for (; i < units; i++) {
-        if (p[2 * i + 1] != 0 || p[2 * i] == 0 || p[2 * i] >= 0x80)
-            return KZ_EFORMAT;
-        o[i] = (char)p[2 * i];
-    }
+    if (!kz_utf16le_ascii_pack(p, units, out->data + out->len + lw))
+        return KZ_EFORMAT;
     put_len(out->data + out->len, lw, units);
     out->len += lw + units;
     out->data[out->len] = '\0';

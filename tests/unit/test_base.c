@@ -411,6 +411,40 @@ test_ansi_codepages(void)
     kz_strbuf_fini(&b);
 }
 
+/* kz_utf16le_ascii_pack: every length across the 8-unit steps, with a
+ * unit it must refuse (0, 0x80, 0x100, 0xFFFF, a surrogate) at every
+ * position; what it accepts equals kz_utf16le_to_utf8. */
+static void
+test_utf16_ascii_pack(void)
+{
+    static const uint16_t bad[] = { 0x0000, 0x0080, 0x0100, 0xFFFF, 0xD800 };
+    uint8_t in[64];
+    char a[64], b[200];
+    size_t n, at, k, i;
+
+    for (n = 0; n <= 26; n++) {
+        for (i = 0; i < n; i++) {
+            in[2 * i] = (uint8_t)(0x01 + (i * 37) % 0x7F); /* 0x01..0x7F */
+            in[2 * i + 1] = 0;
+        }
+        T_CHECK(kz_utf16le_ascii_pack(in, n, a), "n %zu: refused", n);
+        T_CHECK(kz_utf16le_to_utf8(in, n, b) == n && memcmp(a, b, n) == 0,
+                "n %zu: differs from kz_utf16le_to_utf8", n);
+        for (at = 0; at < n; at++)
+            for (k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+                uint8_t save0 = in[2 * at], save1 = in[2 * at + 1];
+
+                in[2 * at] = (uint8_t)(bad[k] & 0xFF);
+                in[2 * at + 1] = (uint8_t)(bad[k] >> 8);
+                T_CHECK(!kz_utf16le_ascii_pack(in, n, a),
+                        "n %zu: unit %04x at %zu accepted", n,
+                        (unsigned)bad[k], at);
+                in[2 * at] = save0;
+                in[2 * at + 1] = save1;
+            }
+    }
+}
+
 static void
 test_strbuf_bound(void)
 {
@@ -539,6 +573,7 @@ main(int argc, char **argv)
         T_CASE(test_utf16_checked_and_valid),
         T_CASE(test_utf8_repair),
         T_CASE(test_ansi_codepages),
+        T_CASE(test_utf16_ascii_pack),
         T_CASE(test_strbuf_bound),
         T_CASE(test_arena_limit_and_reset),
         T_CASE(test_grow_doubles_and_checks_overflow),
