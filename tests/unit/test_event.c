@@ -223,8 +223,8 @@ test_names_front_cache(void)
         "A_name_of_exactly_thirty_two_byt", /* 32 */
         "A_name_of_exactly_thirty_two_byte", /* 33 */
         "x",
-        "UserData.EventXML.A_name_of_fifty_one_bytes_xxxxxxx", /* 51 */
-        "UserData.EventXML.A_name_of_fifty_one_bytes_xxxxxxxy", /* 52 */
+        "UserData.EventXML.A_name_of_fifty_one_bytes_abcdefg", /* 51 */
+        "UserData.EventXML.A_name_of_fifty_one_bytes_abcdefgh", /* 52 */
     };
     static const struct {
         const char *look;
@@ -239,11 +239,11 @@ test_names_front_cache(void)
         { "A_name_of_exactly_thirty_two_byte", 5 },
         { "A_name_of_exactly_thirty_two_bytf", -1 },
         { "x", 6 }, { "X", 6 }, { "y", -1 },
-        { "UserData.EventXML.A_name_of_fifty_one_bytes_xxxxxxx", 7 },
-        { "userdata.eventxml.a_name_of_fifty_one_bytes_xxxxxxx", 7 },
-        { "UserData.EventXML.A_name_of_fifty_one_bytes_xxxxxz", -1 },
-        { "UserData.EventXML.A_name_of_fifty_one_bytes_xxxxxxxy", 8 },
-        { "UserData.EventXML.A_name_of_fifty_one_bytes_xxxxxxxz", -1 },
+        { "UserData.EventXML.A_name_of_fifty_one_bytes_abcdefg", 7 },
+        { "userdata.eventxml.a_name_of_fifty_one_bytes_abcdefg", 7 },
+        { "UserData.EventXML.A_name_of_fifty_one_bytes_abcdz", -1 },
+        { "UserData.EventXML.A_name_of_fifty_one_bytes_abcdefgh", 8 },
+        { "UserData.EventXML.A_name_of_fifty_one_bytes_abcdefgz", -1 },
     };
     const size_t nn = sizeof(names) / sizeof(names[0]);
     const size_t nr = sizeof(rows) / sizeof(rows[0]);
